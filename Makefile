@@ -1,0 +1,61 @@
+# tfclaims: `make run` to try it, `make test` to check everything (what CI runs).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := tfclaims
+ASSETS := tfclaims/assets_build
+GOVUK := node_modules/govuk-frontend/dist/govuk
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres install assets migrate seed lint bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.package-lock.json
+
+$(ASSETS)/govuk-frontend.min.css: node_modules/.package-lock.json
+	rm -rf $(ASSETS)
+	mkdir -p $(ASSETS)
+	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js $(ASSETS)/
+	cp -r $(GOVUK)/assets/. $(ASSETS)/
+
+assets: $(ASSETS)/govuk-frontend.min.css
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+run: install assets migrate
+	$(BIN)/flask tfclaims seed-if-empty
+	@echo "tfclaims is starting on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install assets
+	$(MAKE) test-sqlite
+	@if command -v pg_virtualenv >/dev/null 2>&1; then $(MAKE) test-postgres; \
+	else echo "pg_virtualenv not found: PostgreSQL run skipped"; fi
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== tests on PostgreSQL 15 (pg_virtualenv) =="
+	pg_virtualenv -v 15 env DATABASE_URL=postgresql+psycopg:// $(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules $(ASSETS) .pytest_cache

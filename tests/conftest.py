@@ -1,0 +1,126 @@
+"""Shared fixtures: an app on a migrated database, one rolled-back transaction per test, signed-in clients.
+
+The database is SQLite in a temporary folder, or PostgreSQL when ``DATABASE_URL`` is set (``make test`` does
+this inside ``pg_virtualenv``). The schema is built by running the migrations, never ``create_all()``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from tests import factories
+from tests.pages import PageChecker
+from tfclaims import create_app
+from tfclaims.auth.roles import Role
+from tfclaims.extensions import db
+
+PASSWORD = factories.PASSWORD
+
+
+def database_url(tmp_path_factory, name: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp(name) / 'tfclaims.sqlite'}"
+
+
+def make_test_app(url: str, **extra):
+    config = {
+        "TFCLAIMS_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SERVER_NAME": "localhost",
+        **extra,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = make_test_app(database_url(tmp_path_factory, "db"))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class _BoundSession(FlaskSession):
+    """A Flask-SQLAlchemy session that uses the connection it was given (the test's outer transaction)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture
+def db_session(app):
+    """Each test runs inside a transaction that is rolled back afterwards; commits become savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _BoundSession}
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    with app.test_client() as client:
+        yield client
+
+
+@pytest.fixture
+def users(db_session) -> dict[Role, object]:
+    """One user per role, plus one administrator who is also a manager is not made: roles stay distinct."""
+    made = {role: factories.make_user(role) for role in Role}
+    db_session.flush()
+    return made
+
+
+@pytest.fixture
+def sign_in(client, users):
+    """sign_in(Role.COORDINATOR) signs the test client in as that role's user and returns the user."""
+
+    def _sign_in(role: Role):
+        user = users[role]
+        response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _sign_in
+
+
+@pytest.fixture
+def pages(client):
+    return PageChecker(client)
+
+
+@pytest.fixture
+def plan_version(db_session):
+    """A published 2015-21 outcomes plan version with descriptors for every headline problem."""
+    return factories.make_published_plan()
+
+
+@pytest.fixture(autouse=True)
+def _no_csrf_in_client_tests(request):
+    """Page tests post without CSRF tokens; the browser tests and tests marked csrf_on keep CSRF on."""
+    if "app" not in request.fixturenames or "browser" in request.keywords or "csrf_on" in request.keywords:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, select
+
+from tfclaims.audit.models import AuditEvent
+from tfclaims.extensions import db
+from tfclaims.web import LONDON
+
+
+@dataclass
+class AuditFilter:
+    actor_id: int | None = None
+    entity: str | None = None
+    action: str | None = None
+    family_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _filtered(f: AuditFilter) -> Select:
+    q = select(AuditEvent)
+    if f.actor_id:
+        q = q.where(AuditEvent.actor_id == f.actor_id)
+    if f.entity:
+        q = q.where(AuditEvent.entity == f.entity)
+    if f.action:
+        q = q.where(AuditEvent.action == f.action)
+    if f.family_id:
+        q = q.where(AuditEvent.family_id == f.family_id)
+    if f.date_from:
+        q = q.where(AuditEvent.at >= datetime.combine(f.date_from, time.min, LONDON))
+    if f.date_to:
+        q = q.where(AuditEvent.at < datetime.combine(f.date_to + timedelta(days=1), time.min, LONDON))
+    return q
+
+
+def list_events(f: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEvent], int]:
+    q = _filtered(f)
+    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = db.session.scalars(
+        q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def list_entities() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)))
+
+
+def list_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def family_timeline(family_id: int) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.family_id == family_id).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )

@@ -1,0 +1,142 @@
+"""Audit events, written in the same transaction as the change.
+
+Mapper-level flush listeners turn every insert, update and delete of an audited model into an
+``AuditEvent`` carrying the changed columns with old and new values. Services may add a domain-level event
+(``record``) for actions that are not a row change, such as signing in.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from tfclaims.audit.models import AuditEvent
+from tfclaims.db import Base, utcnow
+
+# The actor for work outside a request (CLI commands, seeding): (user id or None, label).
+_cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.ContextVar(
+    "tfclaims_actor", default=(None, "system")
+)
+
+NOT_AUDITED = {"audit_event"}
+
+
+def set_system_actor(label: str, user_id: int | None = None) -> None:
+    _cli_actor.set((user_id, label))
+
+
+def current_actor() -> tuple[int | None, str]:
+    try:
+        from flask import has_request_context
+        from flask_login import current_user
+
+        if has_request_context() and current_user and current_user.is_authenticated:
+            return current_user.id, current_user.name
+    except Exception:  # pragma: no cover - outside Flask entirely
+        pass
+    return _cli_actor.get()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _columns(obj: Base) -> list[str]:
+    exclude = getattr(obj, "__audit_exclude__", frozenset())
+    return [c.key for c in inspect(obj).mapper.column_attrs if c.key not in exclude]
+
+
+def _describe_insert(obj: Base) -> dict[str, list[Any]]:
+    return {k: [None, _plain(getattr(obj, k))] for k in _columns(obj) if getattr(obj, k) is not None}
+
+
+def _describe_delete(obj: Base) -> dict[str, list[Any]]:
+    return {k: [_plain(getattr(obj, k)), None] for k in _columns(obj) if getattr(obj, k) is not None}
+
+
+def _describe_update(obj: Base) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    changes: dict[str, list[Any]] = {}
+    for key in _columns(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old != new:
+            changes[key] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _write_event(connection, action: str, obj: Base, changes: dict) -> None:
+    actor_id, actor_label = current_actor()
+    ident = inspect(obj).identity
+    connection.execute(
+        AuditEvent.__table__.insert().values(
+            at=utcnow(),
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            entity=obj.__tablename__,
+            entity_id=ident[0] if ident else getattr(obj, "id", None),
+            family_id=obj.audit_family_id,
+            summary=(getattr(obj, "audit_summary", "") or "")[:300],
+            changes=changes,
+        )
+    )
+
+
+def record(session: Session, action: str, entity: str, entity_id: int | None, summary: str = "",
+           changes: dict | None = None, family_id: int | None = None) -> AuditEvent:
+    """Write a domain event (sign-in, publish, export) that is not a plain row change."""
+    actor_id, actor_label = current_actor()
+    audit_event = AuditEvent(
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        family_id=family_id,
+        summary=summary[:300],
+        changes=changes or {},
+    )
+    session.add(audit_event)
+    return audit_event
+
+
+def _audited(obj: object) -> bool:
+    return isinstance(obj, Base) and obj.__tablename__ not in NOT_AUDITED
+
+
+# Mapper-level flush events run inside the flush, on the same connection and transaction as the change itself,
+# so a change and its audit event are committed or rolled back together.
+@event.listens_for(Base, "after_insert", propagate=True)
+def _after_insert(mapper, connection, target) -> None:
+    if _audited(target):
+        _write_event(connection, "create", target, _describe_insert(target))
+
+
+@event.listens_for(Base, "after_update", propagate=True)
+def _after_update(mapper, connection, target) -> None:
+    if _audited(target):
+        changes = _describe_update(target)
+        if changes:
+            _write_event(connection, "update", target, changes)
+
+
+@event.listens_for(Base, "after_delete", propagate=True)
+def _after_delete(mapper, connection, target) -> None:
+    if _audited(target):
+        _write_event(connection, "delete", target, _describe_delete(target))

@@ -1,0 +1,26 @@
+"""The roles of tfclaims and what each is called on screen."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    CLAIMS_OFFICER = "claims_officer"
+    AUDITOR = "auditor"
+    MANAGER = "manager"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.COORDINATOR: "Programme coordinator",
+    Role.CLAIMS_OFFICER: "Claims officer",
+    Role.AUDITOR: "Internal auditor",
+    Role.MANAGER: "Manager",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+ALL_ROLES = tuple(Role)

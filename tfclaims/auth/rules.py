@@ -1,0 +1,39 @@
+"""Sign-in rules as pure functions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and locked_until > now
+
+
+def after_failed_sign_in(failed_logins: int, now: datetime, threshold: int = 5,
+                         minutes: int = 15) -> tuple[int, datetime | None]:
+    """The new failure count and lock expiry after one more failure in a row.
+
+    The fifth failure in a row locks the account for 15 minutes and resets the count, so the next five
+    attempts after the lock expires are counted afresh.
+    """
+    failed = failed_logins + 1
+    if failed >= threshold:
+        return 0, now + timedelta(minutes=minutes)
+    return failed, None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    if password.lower() in {"password1234", "passwordpassword", "123456789012"}:
+        return "Password is too easy to guess"
+    return None
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-host, path-only redirects after sign-in ("/families?page=2", never "//evil" or "https://...")."""
+    if not target or not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
+        return False
+    return "\\" not in target and "\r" not in target and "\n" not in target

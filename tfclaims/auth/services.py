@@ -1,0 +1,124 @@
+"""Sign-in and user administration. Services flush; the request or command commits."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+
+from tfclaims.audit.services import record
+from tfclaims.auth import rules
+from tfclaims.auth.models import User, UserRole
+from tfclaims.auth.queries import get_user_by_email
+from tfclaims.auth.roles import Role
+from tfclaims.db import utcnow
+from tfclaims.errors import DomainError, DuplicateValueError
+from tfclaims.extensions import db
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("tfclaims-not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(email: str, password: str, *, threshold: int = 5, minutes: int = 15) -> User | None:
+    """The user if the email and password match an active, unlocked account; None otherwise.
+
+    Failures are counted; callers show one generic message whatever the reason.
+    """
+    user = get_user_by_email(email)
+    now = utcnow()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if rules.is_locked(_aware(user.locked_until), now):
+        record(db.session, "sign_in_refused", "user", user.id, "Sign-in refused: account locked")
+        return None
+    if not _verify(user.password_hash, password) or not user.active:
+        user.failed_logins, locked_until = rules.after_failed_sign_in(user.failed_logins, now, threshold, minutes)
+        if locked_until:
+            user.locked_until = locked_until
+            record(db.session, "account_locked", "user", user.id, f"Locked for {minutes} minutes after failures")
+        else:
+            record(db.session, "sign_in_failed", "user", user.id, "Sign-in failed")
+        db.session.flush()
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_signed_in_at = now
+    record(db.session, "sign_in", "user", user.id, "Signed in")
+    db.session.flush()
+    return user
+
+
+def _aware(value):
+    # SQLite returns naive datetimes; they were stored as UTC.
+    if value is not None and value.tzinfo is None:
+        from datetime import UTC
+
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(email: str, name: str, password: str, roles: list[Role] | set[Role]) -> User:
+    email = email.strip().lower()
+    problem = rules.password_problem(password)
+    if problem:
+        raise DomainError(problem, field="password")
+    if not roles:
+        raise DomainError("Select at least one role", field="roles")
+    if get_user_by_email(email):
+        raise DuplicateValueError("A user with this email address already exists", field="email")
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), active=True)
+    user.role_rows = [UserRole(role=Role(r).value) for r in sorted(roles)]
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DuplicateValueError("A user with this email address already exists", field="email") from exc
+    return user
+
+
+def update_user(user: User, *, name: str, roles: set[Role], active: bool, acting_user: User | None) -> User:
+    if not roles:
+        raise DomainError("Select at least one role", field="roles")
+    if acting_user is not None and user.id == acting_user.id:
+        if Role.ADMINISTRATOR not in roles:
+            raise DomainError("You cannot remove your own administrator role", field="roles")
+        if not active:
+            raise DomainError("You cannot deactivate your own account", field="active")
+    before = sorted(r.value for r in user.roles)
+    after = sorted(Role(r).value for r in roles)
+    user.name = name.strip()
+    user.active = active
+    if before != after:
+        keep = {r.role: r for r in user.role_rows}
+        user.role_rows = [keep.get(role) or UserRole(role=role) for role in after]
+        record(db.session, "roles_changed", "user", user.id, "Roles changed", {"roles": [before, after]})
+    if active:
+        user.failed_logins = 0
+        user.locked_until = None
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    problem = rules.password_problem(password)
+    if problem:
+        raise DomainError(problem, field="password")
+    user.password_hash = hash_password(password)
+    record(db.session, "password_set", "user", user.id, "Password set")
+    db.session.flush()

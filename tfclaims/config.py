@@ -1,0 +1,77 @@
+"""Configuration from the environment, with safe defaults.
+
+- ``DATABASE_URL``: SQLAlchemy URL; SQLite in ``instance/tfclaims.sqlite`` when unset.
+- ``SECRET_KEY``: required when ``TFCLAIMS_ENV=production``; in development one is generated once and kept in
+  ``instance/secret_key``.
+- ``TFCLAIMS_ENV``: ``development`` (default), ``production`` or ``testing``.
+- ``COUNCIL_NAME``: shown in the header and on exports.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start safely with this configuration."""
+
+
+def _secret_key(instance_path: Path, env: str) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigurationError(
+            "SECRET_KEY is not set. In production tfclaims needs a long random SECRET_KEY in the environment, "
+            "for example: export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the old driver; tfclaims uses psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance_path / 'tfclaims.sqlite'}"
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = (overrides or {}).get("TFCLAIMS_ENV") or os.environ.get("TFCLAIMS_ENV", "development")
+    path = Path(instance_path)
+    production = env == "production"
+    config = {
+        "TFCLAIMS_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": _database_url(path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "COUNCIL_NAME": os.environ.get("COUNCIL_NAME", "Brackenshire County Council"),
+        "COUNCIL_CODE": os.environ.get("COUNCIL_CODE", "E10000099"),
+        "LOCKOUT_THRESHOLD": 5,
+        "LOCKOUT_MINUTES": 15,
+        "PAGE_SIZE": 25,
+    }
+    if overrides:
+        config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(path, env)
+    return config

@@ -1,0 +1,68 @@
+"""Declarative base, naming convention and shared column helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, called per row (never evaluated once at import)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    # Columns never copied into audit events (secrets and bookkeeping).
+    __audit_exclude__: frozenset[str] = frozenset({"created_at", "updated_at"})
+
+    @property
+    def audit_family_id(self) -> int | None:
+        """The family an audited change belongs to, for the family timeline. Overridden by models."""
+        return None
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+def _configure_sqlite() -> None:
+    """Make SQLite behave like the PostgreSQL the app also runs on.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; hand transactions to SQLAlchemy
+    (the recipe from SQLAlchemy's SQLite dialect documentation) and switch foreign keys on.
+    """
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    @event.listens_for(Engine, "begin")
+    def _on_begin(conn):
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+
+
+_configure_sqlite()

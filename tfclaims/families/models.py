@@ -1,0 +1,234 @@
+"""The household register: families, members, consent, attachments and the problems identified."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tfclaims.db import Base, Timestamps
+
+SEXES = {"F": "Female", "M": "Male", "X": "Other or not known"}
+
+RELATIONSHIPS = {
+    "lead_adult": "Lead adult",
+    "partner": "Partner of lead adult",
+    "child": "Child",
+    "stepchild": "Stepchild",
+    "grandchild": "Grandchild",
+    "parent": "Parent of lead adult",
+    "sibling": "Sibling of lead adult",
+    "non_resident_parent": "Non-resident parent",
+    "other_relative": "Other relative",
+    "other": "Other",
+}
+
+CONSENT_STATUSES = {"given": "Given", "refused": "Refused", "withdrawn": "Withdrawn"}
+
+LAWFUL_BASES = {
+    "public_task": "Public task (UK GDPR 6(1)(e))",
+    "public_task_substantial_public_interest": "Public task with substantial public interest (UK GDPR 6(1)(e), 9(2)(g))",
+    "consent": "Consent (UK GDPR 6(1)(a))",
+    "legal_obligation": "Legal obligation (UK GDPR 6(1)(c))",
+}
+
+CLOSURE_REASONS = {
+    "outcomes_achieved": "Outcomes achieved",
+    "stepped_down": "Stepped down to universal services",
+    "stepped_up": "Stepped up to children's social care",
+    "disengaged": "Family disengaged",
+    "moved_away": "Family moved out of the area",
+    "not_eligible": "Found not to be eligible",
+    "other": "Other",
+}
+
+
+class Family(Timestamps, Base):
+    __tablename__ = "family"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    lead_practitioner: Mapped[str] = mapped_column(String(120), default="")
+    team: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    members: Mapped[list[Member]] = relationship(
+        back_populates="family", order_by="Member.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="family", order_by="Attachment.attached_on", cascade="all, delete-orphan"
+    )
+
+    @property
+    def audit_family_id(self) -> int | None:
+        return self.id
+
+    @property
+    def audit_summary(self) -> str:
+        return f"Family {self.reference}"
+
+    @property
+    def open_attachment(self) -> Attachment | None:
+        return next((a for a in self.attachments if a.is_open), None)
+
+    @property
+    def status(self) -> str:
+        """Not attached, attached (open) or closed: derived from the attachments, never stored."""
+        if self.open_attachment:
+            return "attached"
+        if self.attachments:
+            return "closed"
+        return "not_attached"
+
+    @property
+    def lead_member(self) -> Member | None:
+        return next((m for m in self.members if m.relationship_to_lead == "lead_adult"), None)
+
+
+class Member(Timestamps, Base):
+    __tablename__ = "member"
+    __table_args__ = (
+        Index("ix_member_surname_dob", "surname", "date_of_birth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    forenames: Mapped[str] = mapped_column(String(120))
+    surname: Mapped[str] = mapped_column(String(120))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    relationship_to_lead: Mapped[str] = mapped_column(String(30))
+    resident: Mapped[bool] = mapped_column(Boolean, default=True)
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    upn: Mapped[str | None] = mapped_column(String(13), index=True)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    ni_number: Mapped[str | None] = mapped_column(String(9), index=True)
+    pnc_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    case_reference: Mapped[str | None] = mapped_column(String(40), index=True)
+
+    family: Mapped[Family] = relationship(back_populates="members")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="member", order_by="Consent.recorded_on", cascade="all, delete-orphan"
+    )
+
+    @property
+    def audit_family_id(self) -> int | None:
+        return self.family_id
+
+    @property
+    def audit_summary(self) -> str:
+        return f"Member {self.id or ''} of family {self.family_id or ''}".strip()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.forenames} {self.surname}"
+
+    def age_on(self, on: date) -> int:
+        years = on.year - self.date_of_birth.year
+        if (on.month, on.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+    @property
+    def is_adult(self) -> bool:
+        return self.age_on(date.today()) >= 18
+
+    @property
+    def current_consent(self) -> Consent | None:
+        return self.consents[-1] if self.consents else None
+
+
+class Consent(Timestamps, Base):
+    """A consent decision of an adult member: given, refused or withdrawn, on a date, under a lawful basis."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    recorded_on: Mapped[date] = mapped_column(Date)
+    lawful_basis: Mapped[str] = mapped_column(String(60))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    member: Mapped[Member] = relationship(back_populates="consents")
+
+    @property
+    def audit_family_id(self) -> int | None:
+        return self.family_id
+
+    @property
+    def audit_summary(self) -> str:
+        return f"Consent {self.status}"
+
+
+class Attachment(Timestamps, Base):
+    """The start of programme work with an eligible family, judged under the plan version in force that day."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        # At most one open attachment per family, enforced by the database.
+        Index(
+            "uq_attachment_one_open_per_family",
+            "family_id",
+            unique=True,
+            sqlite_where=text("closed_on IS NULL"),
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), index=True)
+    attached_on: Mapped[date] = mapped_column(Date, index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closure_reason: Mapped[str | None] = mapped_column(String(40))
+    closure_note: Mapped[str] = mapped_column(Text, default="")
+
+    family: Mapped[Family] = relationship(back_populates="attachments")
+    plan_version = relationship("PlanVersion", lazy="joined")
+    problems: Mapped[list[IdentifiedProblem]] = relationship(
+        back_populates="attachment", cascade="all, delete-orphan", order_by="IdentifiedProblem.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    @property
+    def audit_family_id(self) -> int | None:
+        return self.family_id
+
+    @property
+    def audit_summary(self) -> str:
+        return f"Attachment on {self.attached_on:%d %B %Y}" if self.attached_on else "Attachment"
+
+
+class IdentifiedProblem(Timestamps, Base):
+    """A problem identified for a family: a descriptor of the plan, the member it concerns, and its evidence."""
+
+    __tablename__ = "identified_problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("headline_problem.id"), index=True)
+    descriptor_id: Mapped[int] = mapped_column(ForeignKey("descriptor.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    evidence_source: Mapped[str] = mapped_column(String(40))
+    evidence_date: Mapped[date] = mapped_column(Date)
+    identified_after_attachment: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    attachment: Mapped[Attachment] = relationship(back_populates="problems")
+    descriptor = relationship("Descriptor", lazy="joined")
+    problem = relationship("HeadlineProblem", lazy="joined")
+    member: Mapped[Member] = relationship(lazy="joined")
+
+    @property
+    def audit_family_id(self) -> int | None:
+        return self.family_id
+
+    @property
+    def audit_summary(self) -> str:
+        return "Problem identified"

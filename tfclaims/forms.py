@@ -1,0 +1,70 @@
+"""Form fields shared by every feature: GOV.UK widgets with messages written for the user."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField
+from wtforms.validators import ValidationError
+
+
+class SafeGovDateInput(GovDateInput):
+    """GOV.UK date input that tolerates a POST missing some of the day, month and year boxes."""
+
+    def map_gov_params(self, field, **kwargs):
+        raw = field.raw_data
+        if raw is not None and len(raw) != 3:
+            field.raw_data = (list(raw) + ["", "", ""])[:3]
+        return super().map_gov_params(field, **kwargs)
+
+
+class GovDateField(DateField):
+    """Day, month and year boxes with the GOV.UK error messages.
+
+    ``label_lower`` is how the date is named inside a sentence ("the attachment date").
+    """
+
+    widget = SafeGovDateInput()
+
+    def __init__(self, label=None, validators=None, *, what: str, allow_future: bool = False,
+                 earliest: date | None = None, **kwargs):
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+        self.what = what
+        self.allow_future = allow_future
+        self.earliest = earliest or date(1900, 1, 1)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        parts = [(v or "").strip() for v in (list(valuelist) + ["", "", ""])[:3]]
+        self.raw_data = parts
+        if not any(parts):
+            return  # "required" is decided by validators
+        day, month, year = parts
+        missing = [name for name, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            raise ValueError(f"{self.what.capitalize()} must include a {' and '.join(missing)}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            raise ValueError(f"{self.what.capitalize()} must be a real date")
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError as exc:
+            raise ValueError(f"{self.what.capitalize()} must be a real date") from exc
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        if not self.allow_future and self.data > date.today():
+            raise ValidationError(f"{self.what.capitalize()} must be today or in the past")
+        if self.data < self.earliest:
+            raise ValidationError(f"{self.what.capitalize()} must be after {self.earliest:%Y}")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def upper_no_spaces(value):
+    return "".join(value.split()).upper() if isinstance(value, str) else value

@@ -1,0 +1,12 @@
+"""Import every feature's models so SQLAlchemy and Alembic see the whole schema."""
+
+from tfclaims.audit.models import AuditEvent  # noqa: F401
+from tfclaims.auth.models import User, UserRole  # noqa: F401
+from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member  # noqa: F401
+from tfclaims.outcomes_plan.models import (  # noqa: F401
+    Descriptor,
+    Framework,
+    HeadlineProblem,
+    OutcomesPlan,
+    PlanVersion,
+)

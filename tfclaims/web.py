@@ -1,0 +1,84 @@
+"""Request-wide wiring: one transaction per request, error pages, template helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, g, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from tfclaims.auth.permissions import can
+from tfclaims.auth.roles import Role
+from tfclaims.extensions import db
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        """The one commit of a request.
+
+        A POST commits only when it succeeded, which tfclaims' views always signal by redirecting; a form shown
+        again with errors rolls back whatever a service may have flushed, so nothing is saved in part. A view
+        that must keep something although it shows an error (a failed sign-in counts) sets ``g.keep_changes``.
+        """
+        ok = response.status_code < 400 and (
+            request.method in ("GET", "HEAD") or 300 <= response.status_code < 400 or g.get("keep_changes")
+        )
+        if ok:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.errorhandler(403)
+    def _forbidden(error):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(404)
+    def _not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def _not_allowed(error):
+        return render_template("errors/404.html"), 405
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+    app.jinja_env.globals.update(can=can, Role=Role, council_name=lambda: app.config["COUNCIL_NAME"])
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["money"] = format_money
+
+    @app.context_processor
+    def _page_context():
+        return {"current_path": request.path}
+
+
+def format_date(value: date | None, empty: str = "") -> str:
+    if value is None:
+        return empty
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None, empty: str = "") -> str:
+    if value is None:
+        return empty
+    local = value.astimezone(LONDON) if value.tzinfo else value
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def format_money(pence: int | None) -> str:
+    if pence is None:
+        return ""
+    pounds, rem = divmod(int(pence), 100)
+    return f"£{pounds:,}" if rem == 0 else f"£{pounds:,}.{rem:02d}"
