@@ -1,4 +1,9 @@
-"""Small builders for test data. They add to the session and flush; the test's transaction is rolled back."""
+"""Small builders for test data.
+
+They commit, which inside a test is only a savepoint: the test's outer transaction is rolled back afterwards.
+Committing matters because a page that shows a form again with errors rolls the session back, which would
+otherwise take the test's own data with it.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ def make_user(*roles: Role, name: str | None = None, email: str | None = None, a
     )
     user.role_rows = [UserRole(role=r.value) for r in roles]
     db.session.add(user)
-    db.session.flush()
+    db.session.commit()
     return user
 
 
@@ -57,7 +62,7 @@ def make_published_plan(code: str = "TF2015", effective_from: date = date(2015, 
                            text=f"{problem.name}: descriptor {i}", evidence_source="practitioner")
             )
     db.session.add(plan)
-    db.session.flush()
+    db.session.commit()
     return version
 
 
@@ -78,5 +83,5 @@ def make_family(reference: str | None = None, members: int = 3, **fields) -> Fam
                    relationship_to_lead=rel, resident=resident, postcode="BR1 2AB")
         )
     db.session.add(family)
-    db.session.flush()
+    db.session.commit()
     return family

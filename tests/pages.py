@@ -42,7 +42,7 @@ class PageChecker:
         if redirects_to is not None:
             assert response.status_code == 302, (response.status_code, _errors(response))
             location = response.headers["Location"]
-            assert location.split("?")[0].endswith(redirects_to) or location == redirects_to, location
+            assert location.split("?")[0].split("#")[0].endswith(redirects_to) or location == redirects_to, location
         if status is not None:
             assert response.status_code == status, (response.status_code, _errors(response))
         return response

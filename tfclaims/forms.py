@@ -68,3 +68,44 @@ def strip(value):
 
 def upper_no_spaces(value):
     return "".join(value.split()).upper() if isinstance(value, str) else value
+
+
+def _walk(form):
+    """Every leaf field of a form, through FieldLists and FormFields, in page order."""
+    from wtforms import FieldList, FormField
+
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _walk(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _walk(field.form)
+        else:
+            yield field
+
+
+def find_field(form, name: str):
+    return next((f for f in _walk(form) if f.name == name or f.id == name), None)
+
+
+def show_error(form, error) -> None:
+    """Show a service's DomainError against the field it names (or the first field when it names none)."""
+    fields = [f for f in _walk(form) if f.type not in ("CSRFTokenField", "SubmitField", "HiddenField")]
+    field = find_field(form, error.field) if error.field else None
+    if field is None and error.field:
+        # A message about a whole list (such as "problems") goes against the list's first field.
+        field = next((f for f in fields if f.name.startswith(f"{error.field}-")), None)
+    field = field or fields[0]
+    if not isinstance(field.errors, list):
+        field.errors = list(field.errors)
+    field.errors.append(error.message)
+
+
+def error_summary(form) -> dict | None:
+    """Params for govukErrorSummary: one link per field in error, to its first input, in page order."""
+    items = []
+    for field in _walk(form):
+        if field.errors:
+            anchor = f"{field.id}-day" if isinstance(field, GovDateField) else field.id
+            items.append({"text": field.errors[0], "href": f"#{anchor}"})
+    return {"titleText": "There is a problem", "errorList": items} if items else None

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from tfclaims.auth.permissions import can
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
+from tfclaims.forms import error_summary
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -54,7 +55,7 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return render_template("errors/500.html"), 500
 
-    app.jinja_env.globals.update(can=can, Role=Role, council_name=lambda: app.config["COUNCIL_NAME"])
+    app.jinja_env.globals.update(can=can, Role=Role, error_summary=error_summary, council_name=lambda: app.config["COUNCIL_NAME"])
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["money"] = format_money

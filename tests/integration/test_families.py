@@ -1,0 +1,256 @@
+"""The household register and attachment, through the pages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.pages import text
+from tfclaims.audit.models import AuditEvent
+from tfclaims.auth.roles import Role
+from tfclaims.extensions import db
+from tfclaims.families.models import Attachment, Family, IdentifiedProblem, Member
+
+NEW_MEMBER = {
+    "forenames": "Kayla", "surname": "Brennan", "date_of_birth": ["14", "3", "2011"], "sex": "F",
+    "relationship_to_lead": "child", "resident": "yes", "postcode": "br4 7qt", "upn": "", "nhs_number": "943 476 5919",
+    "ni_number": "", "pnc_number": "", "case_reference": "",
+}
+
+
+def date_parts(d: date) -> list[str]:
+    return [str(d.day), str(d.month), str(d.year)]
+
+
+@pytest.fixture
+def coordinator(sign_in):
+    return sign_in(Role.COORDINATOR)
+
+
+def test_create_family_then_add_member(pages, coordinator, db_session):
+    response = pages.post("/families/new", {"reference": "brk-000999", "lead_practitioner": "Sam Patel",
+                                            "team": "North locality", "notes": ""}, redirects_to="")
+    family = db_session.scalar(select(Family).where(Family.reference == "BRK-000999"))
+    assert response.headers["Location"].endswith(f"/families/{family.id}")
+    pages.post(f"/families/{family.id}/members/new", NEW_MEMBER, redirects_to=f"/families/{family.id}")
+    member = db_session.scalar(select(Member).where(Member.family_id == family.id))
+    assert (member.postcode, member.nhs_number, member.date_of_birth) == ("BR4 7QT", "9434765919", date(2011, 3, 14))
+    page = pages.get(f"/families/{family.id}")
+    assert "Kayla Brennan" in text(page)
+    assert "Kayla Brennan added as a member" in text(page.select_one(".app-timeline"))
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.family_id == family.id)).all()
+    assert {(e.entity, e.action) for e in events} >= {("family", "create"), ("member", "create")}
+    member_event = next(e for e in events if e.entity == "member")
+    assert member_event.changes["surname"] == [None, "Brennan"]
+    assert member_event.actor_label == coordinator.name
+
+
+def test_duplicate_reference_refused_and_form_keeps_input(pages, coordinator):
+    factories.make_family(reference="BRK-000001")
+    page, errors = pages.post_with_errors("/families/new", {"reference": "BRK-000001", "lead_practitioner": "Sam",
+                                                            "team": "North", "notes": "keep me"})
+    assert errors == ["A family with this reference already exists"]
+    assert page.select_one("#notes").get_text() == "keep me"
+    assert db.session.scalar(select(func.count(Family.id)).where(Family.reference == "BRK-000001")) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"nhs_number": "943 476 5918"}, "Enter a valid NHS number"),
+        ({"ni_number": "QQ123456Z"}, "Enter a National Insurance number in the correct format"),
+        ({"date_of_birth": ["31", "2", "2011"]}, "Date of birth must be a real date"),
+        ({"date_of_birth": ["1", "1", str(date.today().year + 1)]}, "Date of birth must be today or in the past"),
+        ({"date_of_birth": ["", "", ""]}, "Enter the member's date of birth"),
+        ({"date_of_birth": ["12", "", "2011"]}, "Date of birth must include a month"),
+        ({"forenames": ""}, "Enter the member's forenames"),
+        ({"postcode": "nowhere"}, "Enter a real postcode"),
+        ({"upn": "A123"}, "Enter a unique pupil number in the correct format"),
+    ],
+)
+def test_member_bad_input(pages, coordinator, change, message):
+    family = factories.make_family(members=0)
+    page, errors = pages.post_with_errors(f"/families/{family.id}/members/new", NEW_MEMBER | change)
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    assert page.select_one("#surname")["value"] == "Brennan"  # what was typed is kept
+    assert db.session.scalar(select(func.count(Member.id)).where(Member.family_id == family.id)) == 0
+
+
+def test_post_without_date_parts_does_not_fail(pages, coordinator):
+    family = factories.make_family(members=0)
+    data = {k: v for k, v in NEW_MEMBER.items() if k != "date_of_birth"}
+    _, errors = pages.post_with_errors(f"/families/{family.id}/members/new", data)
+    assert errors == ["Enter the member's date of birth"]
+
+
+def _attach_data(family, version, rows, attached_on=date(2019, 6, 3)):
+    data = {"attached_on": attached_on.isoformat()}
+    for i, (descriptor, member, evidence_on) in enumerate(rows):
+        data[f"problems-{i}-descriptor_id"] = str(descriptor.id)
+        data[f"problems-{i}-member_id"] = str(member.id)
+        data[f"problems-{i}-evidence_source"] = ""
+        data[f"problems-{i}-evidence_date"] = date_parts(evidence_on)
+    return data
+
+
+def _descriptor(version, problem_number):
+    return next(d for d in version.descriptors if d.problem.number == problem_number)
+
+
+def test_attach_family_pins_plan_version(pages, coordinator, plan_version, db_session):
+    later = factories.make_published_plan(effective_from=date(2019, 1, 1))
+    family = factories.make_family(members=3)
+    adult, _, child = family.members
+    pages.post(f"/families/{family.id}/attach", {"attached_on": ["3", "6", "2018"]},
+               redirects_to=f"/families/{family.id}/attach/problems")
+    page = pages.get(f"/families/{family.id}/attach/problems?date=2018-06-03")
+    assert plan_version.label in text(page)
+    data = _attach_data(family, plan_version, [(_descriptor(plan_version, 2), child, date(2018, 5, 1)),
+                                               (_descriptor(plan_version, 4), adult, date(2018, 5, 20))],
+                        attached_on=date(2018, 6, 3))
+    pages.post(f"/families/{family.id}/attach/problems?date=2018-06-03", data, redirects_to=f"/families/{family.id}")
+    attachment = db_session.scalar(select(Attachment).where(Attachment.family_id == family.id))
+    assert attachment.plan_version_id == plan_version.id  # not the later version
+    assert {p.evidence_source for p in attachment.problems} == {"practitioner"}  # the descriptor's usual source
+    page = pages.get(f"/families/{family.id}")
+    assert "Attached to the programme" in text(page.select_one(".app-timeline"))
+    # a date after the later version's effective-from pins the later version
+    family2 = factories.make_family(members=3)
+    a2, _, c2 = family2.members
+    data = _attach_data(family2, later, [(_descriptor(later, 1), c2, date(2019, 5, 1)),
+                                         (_descriptor(later, 5), a2, date(2019, 5, 1))])
+    pages.post(f"/families/{family2.id}/attach/problems?date=2019-06-03", data, redirects_to=f"/families/{family2.id}")
+    assert family2.open_attachment.plan_version_id == later.id
+
+
+def test_attach_with_one_problem_is_refused(pages, coordinator, plan_version, db_session):
+    family = factories.make_family(members=3)
+    adult, partner, child = family.members
+    data = _attach_data(family, plan_version, [(_descriptor(plan_version, 2), child, date(2019, 5, 1)),
+                                               (plan_version.descriptors[3], partner, date(2019, 5, 1))])
+    # both rows under headline problem 2: one distinct problem
+    data["problems-1-descriptor_id"] = str([d for d in plan_version.descriptors if d.problem.number == 2][1].id)
+    _, errors = pages.post_with_errors(f"/families/{family.id}/attach/problems?date=2019-06-03", data)
+    assert errors == ["Identify problems under at least 2 different headline problems to attach this family "
+                      "(you have 1; a non-resident parent counts towards one at most)"]
+    assert db_session.scalar(select(func.count(Attachment.id)).where(Attachment.family_id == family.id)) == 0
+    assert db_session.scalar(select(func.count(IdentifiedProblem.id)).where(IdentifiedProblem.family_id == family.id)) == 0
+
+
+def test_non_resident_parent_counts_towards_one_problem(pages, coordinator, plan_version):
+    family = factories.make_family(members=5)
+    absent = family.members[4]
+    assert not absent.resident
+    data = _attach_data(family, plan_version, [(_descriptor(plan_version, 1), absent, date(2019, 5, 1)),
+                                               (_descriptor(plan_version, 5), absent, date(2019, 5, 1))])
+    _, errors = pages.post_with_errors(f"/families/{family.id}/attach/problems?date=2019-06-03", data)
+    assert "(you have 1;" in errors[0]
+
+
+def test_second_open_attachment_refused_and_close(pages, coordinator, plan_version, db_session):
+    family = factories.make_family(members=3)
+    adult, _, child = family.members
+    rows = [(_descriptor(plan_version, 2), child, date(2019, 5, 1)), (_descriptor(plan_version, 4), adult, date(2019, 5, 1))]
+    pages.post(f"/families/{family.id}/attach/problems?date=2019-06-03", _attach_data(family, plan_version, rows),
+               redirects_to=f"/families/{family.id}")
+    _, errors = pages.post_with_errors(f"/families/{family.id}/attach/problems?date=2019-07-03",
+                                       _attach_data(family, plan_version, rows, date(2019, 7, 3)))
+    assert errors == ["This family already has an open attachment. Close it before attaching again."]
+    attachment = family.open_attachment
+    _, errors = pages.post_with_errors(f"/families/{family.id}/attachments/{attachment.id}/close",
+                                       {"closed_on": ["1", "1", "2019"], "closure_reason": "stepped_down"})
+    assert errors == ["The closure date must be on or after the attachment date"]
+    pages.post(f"/families/{family.id}/attachments/{attachment.id}/close",
+               {"closed_on": ["1", "12", "2019"], "closure_reason": "stepped_down", "closure_note": ""},
+               redirects_to=f"/families/{family.id}")
+    db_session.refresh(attachment)
+    assert attachment.closed_on == date(2019, 12, 1)
+    page = pages.get(f"/families/{family.id}")
+    assert "Attachment closed" in text(page.select_one(".app-timeline"))
+
+
+def test_problem_identified_after_attachment(pages, coordinator, plan_version, db_session):
+    family = factories.make_family(members=3)
+    adult, partner, child = family.members
+    rows = [(_descriptor(plan_version, 2), child, date(2019, 5, 1)), (_descriptor(plan_version, 4), adult, date(2019, 5, 1))]
+    pages.post(f"/families/{family.id}/attach/problems?date=2019-06-03", _attach_data(family, plan_version, rows),
+               redirects_to=f"/families/{family.id}")
+    pages.get(f"/families/{family.id}/problems/new")
+    pages.post(f"/families/{family.id}/problems/new", {
+        "problem-descriptor_id": str(_descriptor(plan_version, 5).id), "problem-member_id": str(partner.id),
+        "problem-evidence_source": "police", "problem-evidence_date": ["1", "9", "2019"]},
+        redirects_to=f"/families/{family.id}")
+    after = db_session.scalar(select(IdentifiedProblem).where(IdentifiedProblem.identified_after_attachment.is_(True)))
+    assert (after.member_id, after.evidence_source) == (partner.id, "police")
+
+
+def test_future_attachment_date_refused(pages, coordinator, plan_version):
+    family = factories.make_family()
+    tomorrow = date.today() + timedelta(days=1)
+    _, errors = pages.post_with_errors(f"/families/{family.id}/attach", {"attached_on": date_parts(tomorrow)})
+    assert errors == ["The attachment date must be today or in the past"]
+
+
+def test_no_plan_in_force(pages, coordinator):
+    family = factories.make_family()
+    _, errors = pages.post_with_errors(f"/families/{family.id}/attach", {"attached_on": ["1", "1", "2001"]})
+    assert errors[0].startswith("No published outcomes plan was in force on the attachment date")
+
+
+def test_possible_duplicate_warning_links_to_other_family(pages, coordinator):
+    first = factories.make_family(members=2)
+    second = factories.make_family(members=0)
+    lead = first.members[0]
+    pages.post(f"/families/{second.id}/members/new", NEW_MEMBER | {
+        "forenames": lead.forenames, "surname": lead.surname, "nhs_number": "",
+        "date_of_birth": date_parts(lead.date_of_birth)}, redirects_to=f"/families/{second.id}")
+    page = pages.get(f"/families/{second.id}")
+    warning = page.select_one("#possible-duplicates")
+    assert warning is not None and "same name and date of birth" in text(warning)
+    assert warning.find("a", href=f"/families/{first.id}")
+
+
+def test_search_by_name_identifier_and_reference(pages, coordinator):
+    family = factories.make_family(reference="BRK-004242")
+    family.members[0].ni_number = "AB123456C"
+    other = factories.make_family(reference="BRK-001111")
+    db.session.flush()
+    for term in ("BRK-004242", "004242", family.members[0].surname, f"{family.members[0].forenames} {family.members[0].surname}",
+                 "ab 12 34 56 c"):
+        page = pages.get(f"/families/?q={term}")
+        refs = [a.get_text() for a in page.select("table a.govuk-link") if a.get_text().startswith("BRK")]
+        assert refs == ["BRK-004242"], (term, refs)
+    page = pages.get("/families/?sort=reference&order=desc")
+    refs = [a.get_text() for a in page.select("tbody a.govuk-link")]
+    assert refs.index("BRK-004242") < refs.index(other.reference)
+
+
+def test_pagination(pages, coordinator):
+    for _ in range(30):
+        factories.make_family(members=1)
+    page = pages.get("/families/?page=2")
+    assert "Showing 26 to" in text(page)
+    assert page.select_one(".govuk-pagination")
+
+
+def test_consent_for_adults_only(pages, coordinator, db_session):
+    family = factories.make_family(members=3)
+    adult, _, child = family.members
+    pages.post(f"/families/{family.id}/members/{adult.id}/consent",
+               {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task", "note": ""},
+               redirects_to=f"/families/{family.id}")
+    assert adult.current_consent.status == "given"
+    _, errors = pages.post_with_errors(f"/families/{family.id}/members/{child.id}/consent",
+                                       {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task"})
+    assert errors[0].startswith("Consent is recorded for adults only")
+
+
+def test_readers_cannot_write(pages, sign_in):
+    sign_in(Role.AUDITOR)
+    family = factories.make_family()
+    pages.get(f"/families/{family.id}")
+    assert pages.client.get(f"/families/{family.id}/edit").status_code == 403
+    assert pages.client.post("/families/new", data={"reference": "X-1"}).status_code == 403

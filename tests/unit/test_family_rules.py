@@ -1,0 +1,98 @@
+from datetime import date
+
+import pytest
+
+from tfclaims.families import rules
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("9434765919", True),
+        ("943 476 5919", True),
+        ("4010232137", True),
+        ("9434765918", False),  # wrong check digit
+        ("943476591", False),  # nine digits
+        ("94347659190", False),
+        ("abcdefghij", False),
+        ("0000000000", True),  # checksum 0: format-valid
+        ("1000000010", False),  # check digit would be 10: never issued
+    ],
+)
+def test_nhs_number_checksum(value, valid):
+    assert rules.nhs_number_is_valid(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("QQ123456C", False),  # Q is not a valid first letter
+        ("AB123456C", True),
+        ("ab 12 34 56 c", True),
+        ("AB123456E", False),  # suffix A-D
+        ("GB123456A", False),  # never issued
+        ("AO123456A", False),  # O not a valid second letter
+        ("DA123456A", False),  # D not a valid first letter
+        ("AB12345C", False),
+    ],
+)
+def test_ni_number_format(value, valid):
+    assert rules.ni_number_is_valid(value) is valid
+
+
+def test_upn_check_letter_round_trip():
+    body = "820200113001"
+    letter = rules.upn_check_letter(body)
+    assert rules.upn_is_valid(letter + body)
+    wrong = next(c for c in rules.UPN_CHECK_LETTERS if c != letter)
+    assert not rules.upn_is_valid(wrong + body)
+
+
+@pytest.mark.parametrize("value", ["", "A12345", "I820200113001", "A82020011300S"])
+def test_upn_bad_format(value):
+    assert not rules.upn_is_valid(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("br47qt", "BR4 7QT"), ("SW1A 1AA", "SW1A 1AA"), ("M1 1AE", "M1 1AE"), ("NOT A CODE", None), ("", None)],
+)
+def test_normalise_postcode(value, expected):
+    assert rules.normalise_postcode(value) == expected
+
+
+@pytest.mark.parametrize(("value", "valid"), [("12/345678A", True), ("2012/345678A", True), ("12345678A", False)])
+def test_pnc_format(value, valid):
+    assert rules.pnc_is_valid(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("problems", "expected"),
+    [
+        ([], 0),
+        ([(1, False)], 1),
+        ([(1, False), (1, False)], 1),  # the same problem in two members counts once
+        ([(1, False), (2, False)], 2),
+        ([(1, True), (2, True)], 1),  # a non-resident parent counts towards one at most
+        ([(1, False), (2, True), (3, True)], 2),
+        ([(1, False), (1, True)], 1),  # already counted through a resident member
+        ([(1, False), (1, True), (2, True)], 2),
+    ],
+)
+def test_eligible_problem_count(problems, expected):
+    assert rules.eligible_problem_count(problems) == expected
+
+
+def test_too_few_problems_message():
+    assert rules.too_few_problems_message(2, 2) is None
+    message = rules.too_few_problems_message(1, 2)
+    assert "at least 2 different headline problems" in message
+
+
+@pytest.mark.parametrize(
+    ("dob", "on", "adult"),
+    [(date(2000, 5, 1), date(2018, 4, 30), False), (date(2000, 5, 1), date(2018, 5, 1), True),
+     (date(2000, 2, 29), date(2018, 2, 28), False), (date(2000, 2, 29), date(2018, 3, 1), True)],
+)
+def test_adult_on_birthday(dob, on, adult):
+    assert rules.is_adult_on(dob, on) is adult

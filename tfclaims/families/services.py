@@ -1,0 +1,230 @@
+"""Use cases of the household register and of attachment. They validate, write and flush; never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from tfclaims.audit.services import record
+from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
+from tfclaims.extensions import db
+from tfclaims.families import queries, rules
+from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
+from tfclaims.outcomes_plan.models import PlanVersion
+from tfclaims.outcomes_plan.queries import get_version_in_force
+
+FAMILY_FIELDS = ("reference", "lead_practitioner", "team", "notes")
+MEMBER_FIELDS = (
+    "forenames", "surname", "date_of_birth", "sex", "relationship_to_lead", "resident", "postcode",
+    "upn", "nhs_number", "ni_number", "pnc_number", "case_reference",
+)
+
+
+def _flush_unique(message: str, field: str) -> None:
+    """Flush, turning a unique-constraint failure into a message for the form, never a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise DuplicateValueError(message, field=field) from exc
+
+
+def create_family(**data) -> Family:
+    data["reference"] = rules.compact(data["reference"])
+    if queries.family_reference_exists(data["reference"]):
+        raise DuplicateValueError("A family with this reference already exists", field="reference")
+    family = Family(**{k: data.get(k) or "" for k in FAMILY_FIELDS})
+    db.session.add(family)
+    _flush_unique("A family with this reference already exists", "reference")
+    return family
+
+
+def update_family(family: Family, **data) -> Family:
+    data["reference"] = rules.compact(data["reference"])
+    if queries.family_reference_exists(data["reference"], excluding_id=family.id):
+        raise DuplicateValueError("A family with this reference already exists", field="reference")
+    for key in FAMILY_FIELDS:
+        setattr(family, key, data.get(key) or "")
+    _flush_unique("A family with this reference already exists", "reference")
+    return family
+
+
+def _member_values(data: dict) -> dict:
+    values = {k: data.get(k) for k in MEMBER_FIELDS}
+    for key in ("upn", "nhs_number", "ni_number", "pnc_number"):
+        values[key] = rules.compact(values[key]) or None
+    values["case_reference"] = (values["case_reference"] or "").strip() or None
+    values["postcode"] = rules.normalise_postcode(values["postcode"]) or ""
+    if values["date_of_birth"] and values["date_of_birth"] > date.today():
+        raise DomainError("Date of birth must be today or in the past", field="date_of_birth")
+    return values
+
+
+def add_member(family: Family, **data) -> Member:
+    member = Member(family=family, **_member_values(data))
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def update_member(member: Member, **data) -> Member:
+    values = _member_values(data)
+    for key, value in values.items():
+        setattr(member, key, value)
+    db.session.flush()
+    return member
+
+
+def remove_member(member: Member) -> None:
+    if queries.member_has_problems(member.id):
+        raise NotAllowedError(
+            "This member has problems recorded against an attachment, so cannot be removed. "
+            "Correct the member's details instead."
+        )
+    db.session.delete(member)
+    db.session.flush()
+
+
+def record_consent(member: Member, *, status: str, recorded_on: date, lawful_basis: str, note: str = "") -> Consent:
+    if not rules.is_adult_on(member.date_of_birth, recorded_on):
+        raise DomainError("Consent is recorded for adults only: this member was under 18 on that date",
+                          field="recorded_on")
+    if recorded_on < member.date_of_birth:
+        raise DomainError("The date of the decision must be after the member's date of birth", field="recorded_on")
+    consent = Consent(member=member, family_id=member.family_id, status=status, recorded_on=recorded_on,
+                      lawful_basis=lawful_basis, note=note or "")
+    db.session.add(consent)
+    db.session.flush()
+    return consent
+
+
+# ---------------------------------------------------------------- attachment
+
+
+@dataclass(frozen=True)
+class ProblemInput:
+    """One problem identified, as entered: ids refer to the plan version's descriptors and the family's members."""
+
+    descriptor_id: int
+    member_id: int
+    evidence_date: date
+    evidence_source: str | None = None  # None: the descriptor's usual source
+
+
+def version_in_force(attached_on: date) -> PlanVersion:
+    version = get_version_in_force(attached_on)
+    if version is None:
+        raise DomainError(
+            "No published outcomes plan was in force on the attachment date. A manager must publish a plan "
+            "version effective on or before that date.",
+            field="attached_on",
+        )
+    return version
+
+
+def _identified_problems(family: Family, version: PlanVersion, problems: list[ProblemInput],
+                         attached_on: date, after_attachment: bool) -> list[IdentifiedProblem]:
+    descriptors = {d.id: d for d in version.descriptors}
+    members = {m.id: m for m in family.members}
+    rows = []
+    seen = set()
+    for index, p in enumerate(problems):
+        field = f"problems-{index}"
+        descriptor = descriptors.get(p.descriptor_id)
+        if descriptor is None:
+            raise DomainError(f"Select a descriptor from {version.label}", field=f"{field}-descriptor_id")
+        member = members.get(p.member_id)
+        if member is None:
+            raise DomainError("Select a member of this family", field=f"{field}-member_id")
+        if p.evidence_date > date.today():
+            raise DomainError("The evidence date must be today or in the past", field=f"{field}-evidence_date")
+        if not after_attachment and p.evidence_date > attached_on:
+            raise DomainError("The evidence date must be on or before the attachment date",
+                              field=f"{field}-evidence_date")
+        if after_attachment and p.evidence_date < attached_on:
+            raise DomainError("A problem identified after attachment has evidence dated after the attachment date",
+                              field=f"{field}-evidence_date")
+        if (descriptor.id, member.id) in seen:
+            raise DomainError("This descriptor is already recorded for this member", field=f"{field}-descriptor_id")
+        seen.add((descriptor.id, member.id))
+        rows.append(
+            IdentifiedProblem(
+                family_id=family.id,
+                problem_id=descriptor.problem_id,
+                descriptor_id=descriptor.id,
+                member_id=member.id,
+                evidence_source=p.evidence_source or descriptor.evidence_source,
+                evidence_date=p.evidence_date,
+                identified_after_attachment=after_attachment,
+            )
+        )
+    return rows
+
+
+def attach_family(family: Family, attached_on: date, problems: list[ProblemInput]) -> Attachment:
+    """Attach a family under the plan version in force on the attachment date, with the problems identified."""
+    if attached_on > date.today():
+        raise DomainError("The attachment date must be today or in the past", field="attached_on")
+    if family.open_attachment is not None:
+        raise NotAllowedError("This family already has an open attachment. Close it before attaching again.",
+                              field="attached_on")
+    last_closed = max((a.closed_on for a in family.attachments if a.closed_on), default=None)
+    if last_closed and attached_on <= last_closed:
+        raise DomainError(f"The attachment date must be after the last attachment closed ({last_closed:%d %B %Y})",
+                          field="attached_on")
+    if not family.members:
+        raise DomainError("Add the family's members before attaching it", field="attached_on")
+    version = version_in_force(attached_on)
+    framework = version.plan.framework
+    rows = _identified_problems(family, version, problems, attached_on, after_attachment=False)
+    members = {m.id: m for m in family.members}
+    count = rules.eligible_problem_count((r.problem_id, not members[r.member_id].resident) for r in rows)
+    message = rules.too_few_problems_message(count, framework.min_problems, framework.problem_noun)
+    if message:
+        raise DomainError(message, field="problems")
+    attachment = Attachment(family=family, plan_version_id=version.id, attached_on=attached_on)
+    attachment.problems = rows
+    db.session.add(attachment)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:  # two coordinators attaching the same family at once
+        raise NotAllowedError("This family already has an open attachment. Close it before attaching again.",
+                              field="attached_on") from exc
+    record(db.session, "family_attached", "attachment", attachment.id,
+           f"Attached on {attached_on:%d %B %Y} under {version.label} with {len(rows)} problems "
+           f"across {count} {framework.problem_noun}s",
+           family_id=family.id)
+    return attachment
+
+
+def add_problem_after_attachment(family: Family, problem: ProblemInput) -> IdentifiedProblem:
+    attachment = family.open_attachment
+    if attachment is None:
+        raise NotAllowedError("Problems can be added only while the family has an open attachment")
+    version = db.session.get(PlanVersion, attachment.plan_version_id)
+    existing = {(p.descriptor_id, p.member_id) for p in attachment.problems}
+    [row] = _identified_problems(family, version, [problem], attachment.attached_on, after_attachment=True)
+    if (row.descriptor_id, row.member_id) in existing:
+        raise DomainError("This descriptor is already recorded for this member", field="problems-0-descriptor_id")
+    attachment.problems.append(row)
+    db.session.flush()
+    return row
+
+
+def close_attachment(attachment: Attachment, closed_on: date, reason: str, note: str = "") -> Attachment:
+    if not attachment.is_open:
+        raise NotAllowedError("This attachment is already closed")
+    if closed_on < attachment.attached_on:
+        raise DomainError("The closure date must be on or after the attachment date", field="closed_on")
+    if closed_on > date.today():
+        raise DomainError("The closure date must be today or in the past", field="closed_on")
+    attachment.closed_on = closed_on
+    attachment.closure_reason = reason
+    attachment.closure_note = note or ""
+    db.session.flush()
+    record(db.session, "attachment_closed", "attachment", attachment.id,
+           f"Attachment closed on {closed_on:%d %B %Y}", family_id=attachment.family_id)
+    return attachment
