@@ -50,16 +50,24 @@ def framework(code: str = "TF2015") -> Framework:
     return db.session.scalar(select(Framework).where(Framework.code == code))
 
 
-def make_published_plan(code: str = "TF2015", effective_from: date = date(2015, 4, 1),
-                        name: str | None = None, descriptors_per_problem: int = 2) -> PlanVersion:
+def make_published_plan(
+    code: str = "TF2015",
+    effective_from: date = date(2015, 4, 1),
+    name: str | None = None,
+    descriptors_per_problem: int = 2,
+) -> PlanVersion:
     fw = framework(code)
     plan = OutcomesPlan(framework=fw, name=name or f"Test plan {next(_seq)}")
     version = PlanVersion(plan=plan, number=1, status=PUBLISHED, effective_from=effective_from)
     for problem in fw.problems:
         for i in range(1, descriptors_per_problem + 1):
             version.descriptors.append(
-                Descriptor(problem=problem, code=f"P{problem.number}.{i}",
-                           text=f"{problem.name}: descriptor {i}", evidence_source="practitioner")
+                Descriptor(
+                    problem=problem,
+                    code=f"P{problem.number}.{i}",
+                    text=f"{problem.name}: descriptor {i}",
+                    evidence_source="practitioner",
+                )
             )
     db.session.add(plan)
     db.session.commit()
@@ -68,8 +76,12 @@ def make_published_plan(code: str = "TF2015", effective_from: date = date(2015, 
 
 def make_family(reference: str | None = None, members: int = 3, **fields) -> Family:
     n = next(_seq)
-    family = Family(reference=reference or f"FAM-T{n:05d}", lead_practitioner=fields.pop("lead_practitioner", "Sam Keyworker"),
-                    team=fields.pop("team", "North locality"), **fields)
+    family = Family(
+        reference=reference or f"FAM-T{n:05d}",
+        lead_practitioner=fields.pop("lead_practitioner", "Sam Keyworker"),
+        team=fields.pop("team", "North locality"),
+        **fields,
+    )
     people = [
         ("Alex", "Adult", date(1985, 3, 14), "F", "lead_adult", True),
         ("Jordan", "Adult", date(1983, 7, 2), "M", "partner", True),
@@ -79,8 +91,15 @@ def make_family(reference: str | None = None, members: int = 3, **fields) -> Fam
     ]
     for forenames, surname, dob, sex, rel, resident in people[:members]:
         family.members.append(
-            Member(forenames=forenames, surname=f"{surname}{n}", date_of_birth=dob, sex=sex,
-                   relationship_to_lead=rel, resident=resident, postcode="BR1 2AB")
+            Member(
+                forenames=forenames,
+                surname=f"{surname}{n}",
+                date_of_birth=dob,
+                sex=sex,
+                relationship_to_lead=rel,
+                resident=resident,
+                postcode="BR1 2AB",
+            )
         )
     db.session.add(family)
     db.session.commit()

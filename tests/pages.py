@@ -32,12 +32,15 @@ class PageChecker:
         assert not duplicates, f"duplicate ids: {duplicates}"
         for form in page.find_all("form"):
             assert form.get("action"), "every form has an action"
-            if form.get("method", "get").lower() == "post" and self.client.application.config.get("WTF_CSRF_ENABLED", True):
+            if form.get("method", "get").lower() == "post" and self.client.application.config.get(
+                "WTF_CSRF_ENABLED", True
+            ):
                 assert form.find("input", {"name": "csrf_token"}), "every POST form carries a CSRF token"
         return page
 
-    def post(self, url: str, data: dict | None = None, redirects_to: str | None = None, status: int | None = None,
-             **kwargs):
+    def post(
+        self, url: str, data: dict | None = None, redirects_to: str | None = None, status: int | None = None, **kwargs
+    ):
         response = self.client.post(url, data=data or {}, **kwargs)
         if redirects_to is not None:
             assert response.status_code == 302, (response.status_code, _errors(response))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g, render_template, request
@@ -12,6 +12,7 @@ from tfclaims.auth.permissions import can
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
 from tfclaims.forms import error_summary
+from tfclaims.text import long_date, money
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -55,20 +56,16 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return render_template("errors/500.html"), 500
 
-    app.jinja_env.globals.update(can=can, Role=Role, error_summary=error_summary, council_name=lambda: app.config["COUNCIL_NAME"])
-    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.globals.update(
+        can=can, Role=Role, error_summary=error_summary, council_name=lambda: app.config["COUNCIL_NAME"]
+    )
+    app.jinja_env.filters["date"] = long_date
     app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["money"] = money
 
     @app.context_processor
     def _page_context():
         return {"current_path": request.path}
-
-
-def format_date(value: date | None, empty: str = "") -> str:
-    if value is None:
-        return empty
-    return f"{value.day} {value:%B %Y}"
 
 
 def format_datetime(value: datetime | None, empty: str = "") -> str:
@@ -76,10 +73,3 @@ def format_datetime(value: datetime | None, empty: str = "") -> str:
         return empty
     local = value.astimezone(LONDON) if value.tzinfo else value
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
-
-
-def format_money(pence: int | None) -> str:
-    if pence is None:
-        return ""
-    pounds, rem = divmod(int(pence), 100)
-    return f"£{pounds:,}" if rem == 0 else f"£{pounds:,}.{rem:02d}"

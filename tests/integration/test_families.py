@@ -15,9 +15,18 @@ from tfclaims.extensions import db
 from tfclaims.families.models import Attachment, Family, IdentifiedProblem, Member
 
 NEW_MEMBER = {
-    "forenames": "Kayla", "surname": "Brennan", "date_of_birth": ["14", "3", "2011"], "sex": "F",
-    "relationship_to_lead": "child", "resident": "yes", "postcode": "br4 7qt", "upn": "", "nhs_number": "943 476 5919",
-    "ni_number": "", "pnc_number": "", "case_reference": "",
+    "forenames": "Kayla",
+    "surname": "Brennan",
+    "date_of_birth": ["14", "3", "2011"],
+    "sex": "F",
+    "relationship_to_lead": "child",
+    "resident": "yes",
+    "postcode": "br4 7qt",
+    "upn": "",
+    "nhs_number": "943 476 5919",
+    "ni_number": "",
+    "pnc_number": "",
+    "case_reference": "",
 }
 
 
@@ -31,8 +40,11 @@ def coordinator(sign_in):
 
 
 def test_create_family_then_add_member(pages, coordinator, db_session):
-    response = pages.post("/families/new", {"reference": "brk-000999", "lead_practitioner": "Sam Patel",
-                                            "team": "North locality", "notes": ""}, redirects_to="")
+    response = pages.post(
+        "/families/new",
+        {"reference": "brk-000999", "lead_practitioner": "Sam Patel", "team": "North locality", "notes": ""},
+        redirects_to="",
+    )
     family = db_session.scalar(select(Family).where(Family.reference == "BRK-000999"))
     assert response.headers["Location"].endswith(f"/families/{family.id}")
     pages.post(f"/families/{family.id}/members/new", NEW_MEMBER, redirects_to=f"/families/{family.id}")
@@ -50,8 +62,9 @@ def test_create_family_then_add_member(pages, coordinator, db_session):
 
 def test_duplicate_reference_refused_and_form_keeps_input(pages, coordinator):
     factories.make_family(reference="BRK-000001")
-    page, errors = pages.post_with_errors("/families/new", {"reference": "BRK-000001", "lead_practitioner": "Sam",
-                                                            "team": "North", "notes": "keep me"})
+    page, errors = pages.post_with_errors(
+        "/families/new", {"reference": "BRK-000001", "lead_practitioner": "Sam", "team": "North", "notes": "keep me"}
+    )
     assert errors == ["A family with this reference already exists"]
     assert page.select_one("#notes").get_text() == "keep me"
     assert db.session.scalar(select(func.count(Family.id)).where(Family.reference == "BRK-000001")) == 1
@@ -104,13 +117,22 @@ def test_attach_family_pins_plan_version(pages, coordinator, plan_version, db_se
     later = factories.make_published_plan(effective_from=date(2019, 1, 1))
     family = factories.make_family(members=3)
     adult, _, child = family.members
-    pages.post(f"/families/{family.id}/attach", {"attached_on": ["3", "6", "2018"]},
-               redirects_to=f"/families/{family.id}/attach/problems")
+    pages.post(
+        f"/families/{family.id}/attach",
+        {"attached_on": ["3", "6", "2018"]},
+        redirects_to=f"/families/{family.id}/attach/problems",
+    )
     page = pages.get(f"/families/{family.id}/attach/problems?date=2018-06-03")
     assert plan_version.label in text(page)
-    data = _attach_data(family, plan_version, [(_descriptor(plan_version, 2), child, date(2018, 5, 1)),
-                                               (_descriptor(plan_version, 4), adult, date(2018, 5, 20))],
-                        attached_on=date(2018, 6, 3))
+    data = _attach_data(
+        family,
+        plan_version,
+        [
+            (_descriptor(plan_version, 2), child, date(2018, 5, 1)),
+            (_descriptor(plan_version, 4), adult, date(2018, 5, 20)),
+        ],
+        attached_on=date(2018, 6, 3),
+    )
     pages.post(f"/families/{family.id}/attach/problems?date=2018-06-03", data, redirects_to=f"/families/{family.id}")
     attachment = db_session.scalar(select(Attachment).where(Attachment.family_id == family.id))
     assert attachment.plan_version_id == plan_version.id  # not the later version
@@ -120,8 +142,9 @@ def test_attach_family_pins_plan_version(pages, coordinator, plan_version, db_se
     # a date after the later version's effective-from pins the later version
     family2 = factories.make_family(members=3)
     a2, _, c2 = family2.members
-    data = _attach_data(family2, later, [(_descriptor(later, 1), c2, date(2019, 5, 1)),
-                                         (_descriptor(later, 5), a2, date(2019, 5, 1))])
+    data = _attach_data(
+        family2, later, [(_descriptor(later, 1), c2, date(2019, 5, 1)), (_descriptor(later, 5), a2, date(2019, 5, 1))]
+    )
     pages.post(f"/families/{family2.id}/attach/problems?date=2019-06-03", data, redirects_to=f"/families/{family2.id}")
     assert family2.open_attachment.plan_version_id == later.id
 
@@ -129,23 +152,39 @@ def test_attach_family_pins_plan_version(pages, coordinator, plan_version, db_se
 def test_attach_with_one_problem_is_refused(pages, coordinator, plan_version, db_session):
     family = factories.make_family(members=3)
     adult, partner, child = family.members
-    data = _attach_data(family, plan_version, [(_descriptor(plan_version, 2), child, date(2019, 5, 1)),
-                                               (plan_version.descriptors[3], partner, date(2019, 5, 1))])
+    data = _attach_data(
+        family,
+        plan_version,
+        [
+            (_descriptor(plan_version, 2), child, date(2019, 5, 1)),
+            (plan_version.descriptors[3], partner, date(2019, 5, 1)),
+        ],
+    )
     # both rows under headline problem 2: one distinct problem
     data["problems-1-descriptor_id"] = str([d for d in plan_version.descriptors if d.problem.number == 2][1].id)
     _, errors = pages.post_with_errors(f"/families/{family.id}/attach/problems?date=2019-06-03", data)
-    assert errors == ["Identify problems under at least 2 different headline problems to attach this family "
-                      "(you have 1; a non-resident parent counts towards one at most)"]
+    assert errors == [
+        "Identify problems under at least 2 different headline problems to attach this family "
+        "(you have 1; a non-resident parent counts towards one at most)"
+    ]
     assert db_session.scalar(select(func.count(Attachment.id)).where(Attachment.family_id == family.id)) == 0
-    assert db_session.scalar(select(func.count(IdentifiedProblem.id)).where(IdentifiedProblem.family_id == family.id)) == 0
+    assert (
+        db_session.scalar(select(func.count(IdentifiedProblem.id)).where(IdentifiedProblem.family_id == family.id)) == 0
+    )
 
 
 def test_non_resident_parent_counts_towards_one_problem(pages, coordinator, plan_version):
     family = factories.make_family(members=5)
     absent = family.members[4]
     assert not absent.resident
-    data = _attach_data(family, plan_version, [(_descriptor(plan_version, 1), absent, date(2019, 5, 1)),
-                                               (_descriptor(plan_version, 5), absent, date(2019, 5, 1))])
+    data = _attach_data(
+        family,
+        plan_version,
+        [
+            (_descriptor(plan_version, 1), absent, date(2019, 5, 1)),
+            (_descriptor(plan_version, 5), absent, date(2019, 5, 1)),
+        ],
+    )
     _, errors = pages.post_with_errors(f"/families/{family.id}/attach/problems?date=2019-06-03", data)
     assert "(you have 1;" in errors[0]
 
@@ -153,19 +192,31 @@ def test_non_resident_parent_counts_towards_one_problem(pages, coordinator, plan
 def test_second_open_attachment_refused_and_close(pages, coordinator, plan_version, db_session):
     family = factories.make_family(members=3)
     adult, _, child = family.members
-    rows = [(_descriptor(plan_version, 2), child, date(2019, 5, 1)), (_descriptor(plan_version, 4), adult, date(2019, 5, 1))]
-    pages.post(f"/families/{family.id}/attach/problems?date=2019-06-03", _attach_data(family, plan_version, rows),
-               redirects_to=f"/families/{family.id}")
-    _, errors = pages.post_with_errors(f"/families/{family.id}/attach/problems?date=2019-07-03",
-                                       _attach_data(family, plan_version, rows, date(2019, 7, 3)))
+    rows = [
+        (_descriptor(plan_version, 2), child, date(2019, 5, 1)),
+        (_descriptor(plan_version, 4), adult, date(2019, 5, 1)),
+    ]
+    pages.post(
+        f"/families/{family.id}/attach/problems?date=2019-06-03",
+        _attach_data(family, plan_version, rows),
+        redirects_to=f"/families/{family.id}",
+    )
+    _, errors = pages.post_with_errors(
+        f"/families/{family.id}/attach/problems?date=2019-07-03",
+        _attach_data(family, plan_version, rows, date(2019, 7, 3)),
+    )
     assert errors == ["This family already has an open attachment. Close it before attaching again."]
     attachment = family.open_attachment
-    _, errors = pages.post_with_errors(f"/families/{family.id}/attachments/{attachment.id}/close",
-                                       {"closed_on": ["1", "1", "2019"], "closure_reason": "stepped_down"})
+    _, errors = pages.post_with_errors(
+        f"/families/{family.id}/attachments/{attachment.id}/close",
+        {"closed_on": ["1", "1", "2019"], "closure_reason": "stepped_down"},
+    )
     assert errors == ["The closure date must be on or after the attachment date"]
-    pages.post(f"/families/{family.id}/attachments/{attachment.id}/close",
-               {"closed_on": ["1", "12", "2019"], "closure_reason": "stepped_down", "closure_note": ""},
-               redirects_to=f"/families/{family.id}")
+    pages.post(
+        f"/families/{family.id}/attachments/{attachment.id}/close",
+        {"closed_on": ["1", "12", "2019"], "closure_reason": "stepped_down", "closure_note": ""},
+        redirects_to=f"/families/{family.id}",
+    )
     db_session.refresh(attachment)
     assert attachment.closed_on == date(2019, 12, 1)
     page = pages.get(f"/families/{family.id}")
@@ -175,14 +226,26 @@ def test_second_open_attachment_refused_and_close(pages, coordinator, plan_versi
 def test_problem_identified_after_attachment(pages, coordinator, plan_version, db_session):
     family = factories.make_family(members=3)
     adult, partner, child = family.members
-    rows = [(_descriptor(plan_version, 2), child, date(2019, 5, 1)), (_descriptor(plan_version, 4), adult, date(2019, 5, 1))]
-    pages.post(f"/families/{family.id}/attach/problems?date=2019-06-03", _attach_data(family, plan_version, rows),
-               redirects_to=f"/families/{family.id}")
+    rows = [
+        (_descriptor(plan_version, 2), child, date(2019, 5, 1)),
+        (_descriptor(plan_version, 4), adult, date(2019, 5, 1)),
+    ]
+    pages.post(
+        f"/families/{family.id}/attach/problems?date=2019-06-03",
+        _attach_data(family, plan_version, rows),
+        redirects_to=f"/families/{family.id}",
+    )
     pages.get(f"/families/{family.id}/problems/new")
-    pages.post(f"/families/{family.id}/problems/new", {
-        "problem-descriptor_id": str(_descriptor(plan_version, 5).id), "problem-member_id": str(partner.id),
-        "problem-evidence_source": "police", "problem-evidence_date": ["1", "9", "2019"]},
-        redirects_to=f"/families/{family.id}")
+    pages.post(
+        f"/families/{family.id}/problems/new",
+        {
+            "problem-descriptor_id": str(_descriptor(plan_version, 5).id),
+            "problem-member_id": str(partner.id),
+            "problem-evidence_source": "police",
+            "problem-evidence_date": ["1", "9", "2019"],
+        },
+        redirects_to=f"/families/{family.id}",
+    )
     after = db_session.scalar(select(IdentifiedProblem).where(IdentifiedProblem.identified_after_attachment.is_(True)))
     assert (after.member_id, after.evidence_source) == (partner.id, "police")
 
@@ -204,9 +267,17 @@ def test_possible_duplicate_warning_links_to_other_family(pages, coordinator):
     first = factories.make_family(members=2)
     second = factories.make_family(members=0)
     lead = first.members[0]
-    pages.post(f"/families/{second.id}/members/new", NEW_MEMBER | {
-        "forenames": lead.forenames, "surname": lead.surname, "nhs_number": "",
-        "date_of_birth": date_parts(lead.date_of_birth)}, redirects_to=f"/families/{second.id}")
+    pages.post(
+        f"/families/{second.id}/members/new",
+        NEW_MEMBER
+        | {
+            "forenames": lead.forenames,
+            "surname": lead.surname,
+            "nhs_number": "",
+            "date_of_birth": date_parts(lead.date_of_birth),
+        },
+        redirects_to=f"/families/{second.id}",
+    )
     page = pages.get(f"/families/{second.id}")
     warning = page.select_one("#possible-duplicates")
     assert warning is not None and "same name and date of birth" in text(warning)
@@ -218,8 +289,13 @@ def test_search_by_name_identifier_and_reference(pages, coordinator):
     family.members[0].ni_number = "AB123456C"
     other = factories.make_family(reference="BRK-001111")
     db.session.flush()
-    for term in ("BRK-004242", "004242", family.members[0].surname, f"{family.members[0].forenames} {family.members[0].surname}",
-                 "ab 12 34 56 c"):
+    for term in (
+        "BRK-004242",
+        "004242",
+        family.members[0].surname,
+        f"{family.members[0].forenames} {family.members[0].surname}",
+        "ab 12 34 56 c",
+    ):
         page = pages.get(f"/families/?q={term}")
         refs = [a.get_text() for a in page.select("table a.govuk-link") if a.get_text().startswith("BRK")]
         assert refs == ["BRK-004242"], (term, refs)
@@ -239,12 +315,16 @@ def test_pagination(pages, coordinator):
 def test_consent_for_adults_only(pages, coordinator, db_session):
     family = factories.make_family(members=3)
     adult, _, child = family.members
-    pages.post(f"/families/{family.id}/members/{adult.id}/consent",
-               {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task", "note": ""},
-               redirects_to=f"/families/{family.id}")
+    pages.post(
+        f"/families/{family.id}/members/{adult.id}/consent",
+        {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task", "note": ""},
+        redirects_to=f"/families/{family.id}",
+    )
     assert adult.current_consent.status == "given"
-    _, errors = pages.post_with_errors(f"/families/{family.id}/members/{child.id}/consent",
-                                       {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task"})
+    _, errors = pages.post_with_errors(
+        f"/families/{family.id}/members/{child.id}/consent",
+        {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task"},
+    )
     assert errors[0].startswith("Consent is recorded for adults only")
 
 

@@ -91,8 +91,12 @@ def test_too_few_problems_message():
 
 @pytest.mark.parametrize(
     ("dob", "on", "adult"),
-    [(date(2000, 5, 1), date(2018, 4, 30), False), (date(2000, 5, 1), date(2018, 5, 1), True),
-     (date(2000, 2, 29), date(2018, 2, 28), False), (date(2000, 2, 29), date(2018, 3, 1), True)],
+    [
+        (date(2000, 5, 1), date(2018, 4, 30), False),
+        (date(2000, 5, 1), date(2018, 5, 1), True),
+        (date(2000, 2, 29), date(2018, 2, 28), False),
+        (date(2000, 2, 29), date(2018, 3, 1), True),
+    ],
 )
 def test_adult_on_birthday(dob, on, adult):
     assert rules.is_adult_on(dob, on) is adult

@@ -39,50 +39,105 @@ class FamilyForm(FlaskForm):
         description="The council's reference for this family, such as BRK-000123",
         widget=GovTextInput(),
         filters=[upper_no_spaces],
-        validators=[DataRequired("Enter the family reference"), Length(max=40, message="Family reference must be 40 characters or fewer")],
+        validators=[
+            DataRequired("Enter the family reference"),
+            Length(max=40, message="Family reference must be 40 characters or fewer"),
+        ],
     )
     lead_practitioner = StringField(
-        "Lead practitioner", description="The keyworker who coordinates the family plan", widget=GovTextInput(),
-        filters=[strip], validators=[DataRequired("Enter the lead practitioner's name"), Length(max=120)],
+        "Lead practitioner",
+        description="The keyworker who coordinates the family plan",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[DataRequired("Enter the lead practitioner's name"), Length(max=120)],
     )
-    team = StringField("Team", widget=GovTextInput(), filters=[strip],
-                       validators=[DataRequired("Enter the team"), Length(max=120)])
-    notes = TextAreaField("Notes (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=2000)])
+    team = StringField(
+        "Team", widget=GovTextInput(), filters=[strip], validators=[DataRequired("Enter the team"), Length(max=120)]
+    )
+    notes = TextAreaField(
+        "Notes (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=2000)]
+    )
     submit = SubmitField("Save family", widget=GovSubmitInput())
 
     def validate_reference(self, field):
         if field.data and not rules.reference_is_valid(field.data):
-            raise ValidationError("Family reference must start with a letter or number and use only letters, numbers, hyphens, underscores and slashes")
+            raise ValidationError(
+                "Family reference must start with a letter or number and use only letters, numbers, "
+                "hyphens, underscores and slashes"
+            )
 
 
 class MemberForm(FlaskForm):
-    forenames = StringField("Forenames", widget=GovTextInput(), filters=[strip],
-                            validators=[DataRequired("Enter the member's forenames"), Length(max=120)])
-    surname = StringField("Surname", widget=GovTextInput(), filters=[strip],
-                          validators=[DataRequired("Enter the member's surname"), Length(max=120)])
-    date_of_birth = GovDateField("Date of birth", what="date of birth",
-                                 description="For example, 27 3 2012",
-                                 validators=[InputRequired("Enter the member's date of birth")])
-    sex = RadioField("Sex", widget=GovRadioInput(), choices=_choices(SEXES),
-                     validators=[InputRequired("Select the member's sex")])
-    relationship_to_lead = SelectField("Relationship to the lead adult", widget=GovSelect(),
-                                       choices=_choices(RELATIONSHIPS, "Select a relationship"),
-                                       validators=[DataRequired("Select the relationship to the lead adult")])
-    resident = RadioField("Does this person live in the household?", widget=GovRadioInput(),
-                          choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, for example a non-resident parent")],
-                          validators=[InputRequired("Select whether this person lives in the household")])
-    postcode = StringField("Postcode", widget=GovTextInput(), filters=[strip],
-                           validators=[DataRequired("Enter the member's postcode")])
-    upn = StringField("Unique pupil number (optional)", widget=GovTextInput(), filters=[upper_no_spaces],
-                      description="13 characters, for school-age children", validators=[Optional()])
-    nhs_number = StringField("NHS number (optional)", widget=GovTextInput(), filters=[upper_no_spaces],
-                             description="10 digits, like 485 777 3456", validators=[Optional()])
-    ni_number = StringField("National Insurance number (optional)", widget=GovTextInput(), filters=[upper_no_spaces],
-                            description="Like QQ 12 34 56 C", validators=[Optional()])
-    pnc_number = StringField("Police national computer number (optional)", widget=GovTextInput(),
-                             filters=[upper_no_spaces], description="Like 12/345678A", validators=[Optional()])
-    case_reference = StringField("Case-management reference (optional)", widget=GovTextInput(),
-                                 filters=[strip], validators=[Optional(), Length(max=40)])
+    forenames = StringField(
+        "Forenames",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[DataRequired("Enter the member's forenames"), Length(max=120)],
+    )
+    surname = StringField(
+        "Surname",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[DataRequired("Enter the member's surname"), Length(max=120)],
+    )
+    date_of_birth = GovDateField(
+        "Date of birth",
+        what="date of birth",
+        description="For example, 27 3 2012",
+        validators=[InputRequired("Enter the member's date of birth")],
+    )
+    sex = RadioField(
+        "Sex", widget=GovRadioInput(), choices=_choices(SEXES), validators=[InputRequired("Select the member's sex")]
+    )
+    relationship_to_lead = SelectField(
+        "Relationship to the lead adult",
+        widget=GovSelect(),
+        choices=_choices(RELATIONSHIPS, "Select a relationship"),
+        validators=[DataRequired("Select the relationship to the lead adult")],
+    )
+    resident = RadioField(
+        "Does this person live in the household?",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, for example a non-resident parent")],
+        validators=[InputRequired("Select whether this person lives in the household")],
+    )
+    postcode = StringField(
+        "Postcode", widget=GovTextInput(), filters=[strip], validators=[DataRequired("Enter the member's postcode")]
+    )
+    upn = StringField(
+        "Unique pupil number (optional)",
+        widget=GovTextInput(),
+        filters=[upper_no_spaces],
+        description="13 characters, for school-age children",
+        validators=[Optional()],
+    )
+    nhs_number = StringField(
+        "NHS number (optional)",
+        widget=GovTextInput(),
+        filters=[upper_no_spaces],
+        description="10 digits, like 485 777 3456",
+        validators=[Optional()],
+    )
+    ni_number = StringField(
+        "National Insurance number (optional)",
+        widget=GovTextInput(),
+        filters=[upper_no_spaces],
+        description="Like QQ 12 34 56 C",
+        validators=[Optional()],
+    )
+    pnc_number = StringField(
+        "Police national computer number (optional)",
+        widget=GovTextInput(),
+        filters=[upper_no_spaces],
+        description="Like 12/345678A",
+        validators=[Optional()],
+    )
+    case_reference = StringField(
+        "Case-management reference (optional)",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[Optional(), Length(max=40)],
+    )
     submit = SubmitField("Save member", widget=GovSubmitInput())
 
     def validate_postcode(self, field):
@@ -93,11 +148,16 @@ class MemberForm(FlaskForm):
 
     def validate_upn(self, field):
         if field.data and not rules.upn_is_valid(field.data):
-            raise ValidationError("Enter a unique pupil number in the correct format: a check letter then 12 characters, like H801200001001")
+            raise ValidationError(
+                "Enter a unique pupil number in the correct format: a check letter then 12 characters, "
+                "like H801200001001"
+            )
 
     def validate_nhs_number(self, field):
         if field.data and not rules.nhs_number_is_valid(field.data):
-            raise ValidationError("Enter a valid NHS number: 10 digits, the last a check digit. Check it has been copied correctly")
+            raise ValidationError(
+                "Enter a valid NHS number: 10 digits, the last a check digit. Check it has been copied correctly"
+            )
 
     def validate_ni_number(self, field):
         if field.data and not rules.ni_number_is_valid(field.data):
@@ -109,21 +169,36 @@ class MemberForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    status = RadioField("Consent", widget=GovRadioInput(), choices=_choices(CONSENT_STATUSES),
-                        validators=[InputRequired("Select whether consent was given, refused or withdrawn")])
-    recorded_on = GovDateField("Date of the decision", what="the date of the decision",
-                               validators=[InputRequired("Enter the date of the decision")])
-    lawful_basis = SelectField("Lawful basis for processing", widget=GovSelect(),
-                               choices=_choices(LAWFUL_BASES, "Select the lawful basis"),
-                               validators=[DataRequired("Select the lawful basis")])
-    note = TextAreaField("Note (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)])
+    status = RadioField(
+        "Consent",
+        widget=GovRadioInput(),
+        choices=_choices(CONSENT_STATUSES),
+        validators=[InputRequired("Select whether consent was given, refused or withdrawn")],
+    )
+    recorded_on = GovDateField(
+        "Date of the decision",
+        what="the date of the decision",
+        validators=[InputRequired("Enter the date of the decision")],
+    )
+    lawful_basis = SelectField(
+        "Lawful basis for processing",
+        widget=GovSelect(),
+        choices=_choices(LAWFUL_BASES, "Select the lawful basis"),
+        validators=[DataRequired("Select the lawful basis")],
+    )
+    note = TextAreaField(
+        "Note (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)]
+    )
     submit = SubmitField("Record consent", widget=GovSubmitInput())
 
 
 class AttachmentDateForm(FlaskForm):
-    attached_on = GovDateField("Attachment date", what="the attachment date",
-                               description="The date support started: assessment done, family plan in place and a lead practitioner named",
-                               validators=[InputRequired("Enter the attachment date")])
+    attached_on = GovDateField(
+        "Attachment date",
+        what="the attachment date",
+        description="The date support started: assessment done, family plan in place and a lead practitioner named",
+        validators=[InputRequired("Enter the attachment date")],
+    )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
@@ -132,13 +207,22 @@ class ProblemRowForm(Form):
 
     descriptor_id = SelectField("Eligibility descriptor", widget=GovSelect(), validate_choice=False)
     member_id = SelectField("Family member it concerns", widget=GovSelect(), validate_choice=False)
-    evidence_source = SelectField("Evidence source", widget=GovSelect(), validate_choice=False,
-                                  choices=_choices(EVIDENCE_SOURCES, "The descriptor's usual source"))
+    evidence_source = SelectField(
+        "Evidence source",
+        widget=GovSelect(),
+        validate_choice=False,
+        choices=_choices(EVIDENCE_SOURCES, "The descriptor's usual source"),
+    )
     evidence_date = GovDateField("Evidence date", what="the evidence date")
 
     @property
     def is_blank(self) -> bool:
-        return not (self.descriptor_id.data or self.member_id.data or self.evidence_date.raw_data and any(self.evidence_date.raw_data))
+        return not (
+            self.descriptor_id.data
+            or self.member_id.data
+            or self.evidence_date.raw_data
+            and any(self.evidence_date.raw_data)
+        )
 
 
 PROBLEM_ROWS = 6
@@ -158,11 +242,18 @@ class AddProblemForm(FlaskForm):
 
 
 class CloseAttachmentForm(FlaskForm):
-    closed_on = GovDateField("Date the case closed", what="the closure date",
-                             validators=[InputRequired("Enter the date the case closed")])
-    closure_reason = RadioField("Reason", widget=GovRadioInput(), choices=_choices(CLOSURE_REASONS),
-                                validators=[InputRequired("Select the reason the case closed")])
-    closure_note = TextAreaField("Note (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)])
+    closed_on = GovDateField(
+        "Date the case closed", what="the closure date", validators=[InputRequired("Enter the date the case closed")]
+    )
+    closure_reason = RadioField(
+        "Reason",
+        widget=GovRadioInput(),
+        choices=_choices(CLOSURE_REASONS),
+        validators=[InputRequired("Select the reason the case closed")],
+    )
+    closure_note = TextAreaField(
+        "Note (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)]
+    )
     submit = SubmitField("Close attachment", widget=GovSubmitInput())
 
 

@@ -28,7 +28,9 @@ CONSENT_STATUSES = {"given": "Given", "refused": "Refused", "withdrawn": "Withdr
 
 LAWFUL_BASES = {
     "public_task": "Public task (UK GDPR 6(1)(e))",
-    "public_task_substantial_public_interest": "Public task with substantial public interest (UK GDPR 6(1)(e), 9(2)(g))",
+    "public_task_substantial_public_interest": (
+        "Public task with substantial public interest (UK GDPR 6(1)(e), 9(2)(g))"
+    ),
     "consent": "Consent (UK GDPR 6(1)(a))",
     "legal_obligation": "Legal obligation (UK GDPR 6(1)(c))",
 }
@@ -88,9 +90,7 @@ class Family(Timestamps, Base):
 
 class Member(Timestamps, Base):
     __tablename__ = "member"
-    __table_args__ = (
-        Index("ix_member_surname_dob", "surname", "date_of_birth"),
-    )
+    __table_args__ = (Index("ix_member_surname_dob", "surname", "date_of_birth"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
@@ -202,7 +202,7 @@ class Attachment(Timestamps, Base):
 
     @property
     def audit_summary(self) -> str:
-        return f"Attachment on {self.attached_on:%d %B %Y}" if self.attached_on else "Attachment"
+        return "Attachment"
 
 
 class IdentifiedProblem(Timestamps, Base):

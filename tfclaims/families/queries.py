@@ -54,7 +54,10 @@ def family_reference_exists(reference: str, excluding_id: int | None = None) -> 
 
 
 def member_has_problems(member_id: int) -> bool:
-    return db.session.scalar(select(IdentifiedProblem.id).where(IdentifiedProblem.member_id == member_id).limit(1)) is not None
+    return (
+        db.session.scalar(select(IdentifiedProblem.id).where(IdentifiedProblem.member_id == member_id).limit(1))
+        is not None
+    )
 
 
 def list_teams() -> list[str]:
@@ -93,8 +96,17 @@ def _search_clause(term: str):
         func.upper(Member.case_reference) == ident,
         func.lower(Member.surname).like(like),
         func.lower(Member.forenames).like(like),
-        and_(*(or_(func.lower(Member.forenames).like(f"%{w.lower()}%"), func.lower(Member.surname).like(f"%{w.lower()}%"))
-               for w in words)) if len(words) > 1 else False,
+        and_(
+            *(
+                or_(
+                    func.lower(Member.forenames).like(f"%{w.lower()}%"),
+                    func.lower(Member.surname).like(f"%{w.lower()}%"),
+                )
+                for w in words
+            )
+        )
+        if len(words) > 1
+        else False,
     )
     return or_(
         func.upper(Family.reference).like(f"%{ident}%"),
@@ -113,7 +125,10 @@ class FamilySearch:
 
 def _latest_attachment_date():
     return (
-        select(func.max(Attachment.attached_on)).where(Attachment.family_id == Family.id).correlate(Family).scalar_subquery()
+        select(func.max(Attachment.attached_on))
+        .where(Attachment.family_id == Family.id)
+        .correlate(Family)
+        .scalar_subquery()
     )
 
 
@@ -172,10 +187,14 @@ def possible_duplicates(family_id: int) -> list[PossibleDuplicate]:
         other_column = getattr(other, column.key)
         pairs.append((label, and_(column.is_not(None), other_column == column)))
     pairs.append(
-        ("name and date of birth",
-         and_(func.lower(other.surname) == func.lower(Member.surname),
-              func.lower(other.forenames) == func.lower(Member.forenames),
-              other.date_of_birth == Member.date_of_birth))
+        (
+            "name and date of birth",
+            and_(
+                func.lower(other.surname) == func.lower(Member.surname),
+                func.lower(other.forenames) == func.lower(Member.forenames),
+                other.date_of_birth == Member.date_of_birth,
+            ),
+        )
     )
     for label, condition in pairs:
         rows = db.session.execute(

@@ -14,11 +14,22 @@ from tfclaims.families import queries, rules
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
 from tfclaims.outcomes_plan.models import PlanVersion
 from tfclaims.outcomes_plan.queries import get_version_in_force
+from tfclaims.text import long_date
 
 FAMILY_FIELDS = ("reference", "lead_practitioner", "team", "notes")
 MEMBER_FIELDS = (
-    "forenames", "surname", "date_of_birth", "sex", "relationship_to_lead", "resident", "postcode",
-    "upn", "nhs_number", "ni_number", "pnc_number", "case_reference",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "relationship_to_lead",
+    "resident",
+    "postcode",
+    "upn",
+    "nhs_number",
+    "ni_number",
+    "pnc_number",
+    "case_reference",
 )
 
 
@@ -89,12 +100,19 @@ def remove_member(member: Member) -> None:
 
 def record_consent(member: Member, *, status: str, recorded_on: date, lawful_basis: str, note: str = "") -> Consent:
     if not rules.is_adult_on(member.date_of_birth, recorded_on):
-        raise DomainError("Consent is recorded for adults only: this member was under 18 on that date",
-                          field="recorded_on")
+        raise DomainError(
+            "Consent is recorded for adults only: this member was under 18 on that date", field="recorded_on"
+        )
     if recorded_on < member.date_of_birth:
         raise DomainError("The date of the decision must be after the member's date of birth", field="recorded_on")
-    consent = Consent(member=member, family_id=member.family_id, status=status, recorded_on=recorded_on,
-                      lawful_basis=lawful_basis, note=note or "")
+    consent = Consent(
+        member=member,
+        family_id=member.family_id,
+        status=status,
+        recorded_on=recorded_on,
+        lawful_basis=lawful_basis,
+        note=note or "",
+    )
     db.session.add(consent)
     db.session.flush()
     return consent
@@ -124,8 +142,9 @@ def version_in_force(attached_on: date) -> PlanVersion:
     return version
 
 
-def _identified_problems(family: Family, version: PlanVersion, problems: list[ProblemInput],
-                         attached_on: date, after_attachment: bool) -> list[IdentifiedProblem]:
+def _identified_problems(
+    family: Family, version: PlanVersion, problems: list[ProblemInput], attached_on: date, after_attachment: bool
+) -> list[IdentifiedProblem]:
     descriptors = {d.id: d for d in version.descriptors}
     members = {m.id: m for m in family.members}
     rows = []
@@ -141,11 +160,14 @@ def _identified_problems(family: Family, version: PlanVersion, problems: list[Pr
         if p.evidence_date > date.today():
             raise DomainError("The evidence date must be today or in the past", field=f"{field}-evidence_date")
         if not after_attachment and p.evidence_date > attached_on:
-            raise DomainError("The evidence date must be on or before the attachment date",
-                              field=f"{field}-evidence_date")
+            raise DomainError(
+                "The evidence date must be on or before the attachment date", field=f"{field}-evidence_date"
+            )
         if after_attachment and p.evidence_date < attached_on:
-            raise DomainError("A problem identified after attachment has evidence dated after the attachment date",
-                              field=f"{field}-evidence_date")
+            raise DomainError(
+                "A problem identified after attachment has evidence dated after the attachment date",
+                field=f"{field}-evidence_date",
+            )
         if (descriptor.id, member.id) in seen:
             raise DomainError("This descriptor is already recorded for this member", field=f"{field}-descriptor_id")
         seen.add((descriptor.id, member.id))
@@ -168,12 +190,15 @@ def attach_family(family: Family, attached_on: date, problems: list[ProblemInput
     if attached_on > date.today():
         raise DomainError("The attachment date must be today or in the past", field="attached_on")
     if family.open_attachment is not None:
-        raise NotAllowedError("This family already has an open attachment. Close it before attaching again.",
-                              field="attached_on")
+        raise NotAllowedError(
+            "This family already has an open attachment. Close it before attaching again.", field="attached_on"
+        )
     last_closed = max((a.closed_on for a in family.attachments if a.closed_on), default=None)
     if last_closed and attached_on <= last_closed:
-        raise DomainError(f"The attachment date must be after the last attachment closed ({last_closed:%d %B %Y})",
-                          field="attached_on")
+        raise DomainError(
+            f"The attachment date must be after the last attachment closed ({long_date(last_closed)})",
+            field="attached_on",
+        )
     if not family.members:
         raise DomainError("Add the family's members before attaching it", field="attached_on")
     version = version_in_force(attached_on)
@@ -191,12 +216,18 @@ def attach_family(family: Family, attached_on: date, problems: list[ProblemInput
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:  # two coordinators attaching the same family at once
-        raise NotAllowedError("This family already has an open attachment. Close it before attaching again.",
-                              field="attached_on") from exc
-    record(db.session, "family_attached", "attachment", attachment.id,
-           f"Attached on {attached_on:%d %B %Y} under {version.label} with {len(rows)} problems "
-           f"across {count} {framework.problem_noun}s",
-           family_id=family.id)
+        raise NotAllowedError(
+            "This family already has an open attachment. Close it before attaching again.", field="attached_on"
+        ) from exc
+    record(
+        db.session,
+        "family_attached",
+        "attachment",
+        attachment.id,
+        f"Attached on {long_date(attached_on)} under {version.label} with {len(rows)} problems "
+        f"across {count} {framework.problem_noun}s",
+        family_id=family.id,
+    )
     return attachment
 
 
@@ -225,6 +256,12 @@ def close_attachment(attachment: Attachment, closed_on: date, reason: str, note:
     attachment.closure_reason = reason
     attachment.closure_note = note or ""
     db.session.flush()
-    record(db.session, "attachment_closed", "attachment", attachment.id,
-           f"Attachment closed on {closed_on:%d %B %Y}", family_id=attachment.family_id)
+    record(
+        db.session,
+        "attachment_closed",
+        "attachment",
+        attachment.id,
+        f"Attachment closed on {long_date(closed_on)}",
+        family_id=attachment.family_id,
+    )
     return attachment

@@ -9,11 +9,22 @@ from tfclaims.audit.models import AuditEvent
 from tfclaims.families.models import CLOSURE_REASONS, CONSENT_STATUSES, Family
 
 FIELD_LABELS = {
-    "reference": "reference", "lead_practitioner": "lead practitioner", "team": "team", "notes": "notes",
-    "forenames": "forenames", "surname": "surname", "date_of_birth": "date of birth", "sex": "sex",
-    "relationship_to_lead": "relationship", "resident": "residence", "postcode": "postcode",
-    "upn": "unique pupil number", "nhs_number": "NHS number", "ni_number": "National Insurance number",
-    "pnc_number": "PNC number", "case_reference": "case-management reference",
+    "reference": "reference",
+    "lead_practitioner": "lead practitioner",
+    "team": "team",
+    "notes": "notes",
+    "forenames": "forenames",
+    "surname": "surname",
+    "date_of_birth": "date of birth",
+    "sex": "sex",
+    "relationship_to_lead": "relationship",
+    "resident": "residence",
+    "postcode": "postcode",
+    "upn": "unique pupil number",
+    "nhs_number": "NHS number",
+    "ni_number": "National Insurance number",
+    "pnc_number": "PNC number",
+    "case_reference": "case-management reference",
 }
 
 
@@ -30,7 +41,10 @@ def _name(family: Family, event: AuditEvent) -> str:
     if member:
         return member.full_name
     changes = event.changes or {}
-    names = [str((changes.get(k) or [None, None])[0] or (changes.get(k) or [None, None])[1] or "") for k in ("forenames", "surname")]
+    names = [
+        str((changes.get(k) or [None, None])[0] or (changes.get(k) or [None, None])[1] or "")
+        for k in ("forenames", "surname")
+    ]
     return " ".join(n for n in names if n) or "a member"
 
 
@@ -55,7 +69,9 @@ def describe(family: Family, event: AuditEvent) -> TimelineEntry | None:
     elif key == ("consent", "create"):
         status = (changes.get("status") or [None, ""])[1]
         member = next((m for m in family.members if m.id == (changes.get("member_id") or [None, None])[1]), None)
-        title = f"Consent {CONSENT_STATUSES.get(status, status).lower()}" + (f" by {member.full_name}" if member else "")
+        title = f"Consent {CONSENT_STATUSES.get(status, status).lower()}" + (
+            f" by {member.full_name}" if member else ""
+        )
     elif event.action == "family_attached":
         title, detail = "Attached to the programme", event.summary
     elif event.action == "attachment_closed":

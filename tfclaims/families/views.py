@@ -16,6 +16,7 @@ from tfclaims.families.timeline import describe_events
 from tfclaims.forms import show_error
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 from tfclaims.pagination import Page, page_number
+from tfclaims.text import long_date
 
 bp = Blueprint("families", __name__)
 
@@ -23,8 +24,13 @@ READERS = (Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
 WRITERS = (Role.COORDINATOR,)
 
 LABELS = {
-    "sexes": SEXES, "relationships": RELATIONSHIPS, "consent": CONSENT_STATUSES, "lawful_bases": LAWFUL_BASES,
-    "closure_reasons": CLOSURE_REASONS, "evidence_sources": EVIDENCE_SOURCES, "statuses": queries.STATUSES,
+    "sexes": SEXES,
+    "relationships": RELATIONSHIPS,
+    "consent": CONSENT_STATUSES,
+    "lawful_bases": LAWFUL_BASES,
+    "closure_reasons": CLOSURE_REASONS,
+    "evidence_sources": EVIDENCE_SOURCES,
+    "statuses": queries.STATUSES,
 }
 
 
@@ -56,8 +62,13 @@ def list_families():
         return url_for("families.list_families", **args)
 
     return render_template(
-        "families/list.html", rows=rows, page=page, search=search, teams=queries.list_teams(),
-        pagination=page.govuk_params(url_for_page), url_for_page=url_for_page,
+        "families/list.html",
+        rows=rows,
+        page=page,
+        search=search,
+        teams=queries.list_teams(),
+        pagination=page.govuk_params(url_for_page),
+        url_for_page=url_for_page,
     )
 
 
@@ -171,8 +182,13 @@ def record_consent(family_id: int, member_id: int):
         form.lawful_basis.data = "public_task_substantial_public_interest"
     if form.validate_on_submit():
         try:
-            services.record_consent(member, status=form.status.data, recorded_on=form.recorded_on.data,
-                                    lawful_basis=form.lawful_basis.data, note=form.note.data)
+            services.record_consent(
+                member,
+                status=form.status.data,
+                recorded_on=form.recorded_on.data,
+                lawful_basis=form.lawful_basis.data,
+                note=form.note.data,
+            )
         except DomainError as error:
             show_error(form, error)
         else:
@@ -201,8 +217,9 @@ def attach_start(family_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            return redirect(url_for("families.attach_problems", family_id=family.id,
-                                    date=form.attached_on.data.isoformat()))
+            return redirect(
+                url_for("families.attach_problems", family_id=family.id, date=form.attached_on.data.isoformat())
+            )
     return render_template("families/attach_start.html", form=form, family=family)
 
 
@@ -225,10 +242,16 @@ def attach_problems(family_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Family {family.reference} attached on {attachment.attached_on:%d %B %Y}", "success")
+            flash(f"Family {family.reference} attached on {long_date(attachment.attached_on)}", "success")
             return redirect(url_for("families.family_page", family_id=family.id))
-    return render_template("families/attach_problems.html", form=form, family=family, version=version,
-                           attached_on=attached_on, duplicates=queries.possible_duplicates(family.id))
+    return render_template(
+        "families/attach_problems.html",
+        form=form,
+        family=family,
+        version=version,
+        attached_on=attached_on,
+        duplicates=queries.possible_duplicates(family.id),
+    )
 
 
 @bp.route("/<int:family_id>/problems/new", methods=["GET", "POST"])
@@ -254,8 +277,9 @@ def add_problem(family_id: int):
         else:
             flash("Problem added to the attachment", "success")
             return redirect(url_for("families.family_page", family_id=family.id, _anchor="attachments"))
-    return render_template("families/add_problem.html", form=form, family=family, version=version,
-                           attachment=attachment)
+    return render_template(
+        "families/add_problem.html", form=form, family=family, version=version, attachment=attachment
+    )
 
 
 @bp.route("/<int:family_id>/attachments/<int:attachment_id>/close", methods=["GET", "POST"])
@@ -273,7 +297,7 @@ def close_attachment(family_id: int, attachment_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Attachment closed on {attachment.closed_on:%d %B %Y}", "success")
+            flash(f"Attachment closed on {long_date(attachment.closed_on)}", "success")
             return redirect(url_for("families.family_page", family_id=family.id))
     return render_template("families/close_attachment.html", form=form, family=family, attachment=attachment)
 
@@ -299,8 +323,11 @@ def _problem_choices(rows, version, family) -> None:
         SelectChoice(str(d.id), f"{d.problem.number}. {d.problem.name} – {d.code}: {d.text}") for d in descriptors
     ]
     member_choices = [SelectChoice("", "Select a member")] + [
-        SelectChoice(str(m.id), f"{m.full_name} ({RELATIONSHIPS.get(m.relationship_to_lead, '')}"
-                                f"{', not resident' if not m.resident else ''})")
+        SelectChoice(
+            str(m.id),
+            f"{m.full_name} ({RELATIONSHIPS.get(m.relationship_to_lead, '')}"
+            f"{', not resident' if not m.resident else ''})",
+        )
         for m in family.members
     ]
     for row in rows:
@@ -318,13 +345,19 @@ def _problem_inputs(rows, require_one: bool = False) -> list[services.ProblemInp
                 raise DomainError("Select a descriptor", field=f"problems-{index}-descriptor_id")
             continue
         if not sub.descriptor_id.data:
-            raise DomainError("Select the eligibility descriptor for this problem", field=f"problems-{index}-descriptor_id")
+            raise DomainError(
+                "Select the eligibility descriptor for this problem", field=f"problems-{index}-descriptor_id"
+            )
         if not sub.member_id.data:
             raise DomainError("Select the family member this problem concerns", field=f"problems-{index}-member_id")
         if sub.evidence_date.data is None:
             raise DomainError("Enter the evidence date", field=f"problems-{index}-evidence_date")
-        inputs.append(services.ProblemInput(
-            descriptor_id=int(sub.descriptor_id.data), member_id=int(sub.member_id.data),
-            evidence_date=sub.evidence_date.data, evidence_source=sub.evidence_source.data or None,
-        ))
+        inputs.append(
+            services.ProblemInput(
+                descriptor_id=int(sub.descriptor_id.data),
+                member_id=int(sub.member_id.data),
+                evidence_date=sub.evidence_date.data,
+                evidence_source=sub.evidence_source.data or None,
+            )
+        )
     return inputs
