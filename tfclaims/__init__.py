@@ -71,7 +71,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tfclaims.audit.views import bp as audit_bp
-    from tfclaims.auth.views import admin_bp, bp as auth_bp
+    from tfclaims.auth.views import admin_bp
+    from tfclaims.auth.views import bp as auth_bp
     from tfclaims.core.views import bp as core_bp
     from tfclaims.families.views import bp as families_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
