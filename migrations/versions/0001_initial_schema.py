@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial_schema
 Revises: 
-Create Date: 2026-11-22 07:43:59.880778
+Create Date: 2026-11-22 07:56:19.484469
 
 """
 from alembic import op
@@ -88,8 +88,8 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['framework_id'], ['framework.id'], name=op.f('fk_headline_problem_framework_id_framework')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_headline_problem')),
-    sa.UniqueConstraint('framework_id', 'code', name=op.f('uq_headline_problem_framework_id')),
-    sa.UniqueConstraint('framework_id', 'number', name=op.f('uq_headline_problem_framework_id'))
+    sa.UniqueConstraint('framework_id', 'code', name=op.f('uq_headline_problem_framework_id_code')),
+    sa.UniqueConstraint('framework_id', 'number', name=op.f('uq_headline_problem_framework_id_number'))
     )
     with op.batch_alter_table('headline_problem', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_headline_problem_framework_id'), ['framework_id'], unique=False)
@@ -142,7 +142,7 @@ def upgrade():
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_user_role_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_role')),
-    sa.UniqueConstraint('user_id', 'role', name=op.f('uq_user_role_user_id'))
+    sa.UniqueConstraint('user_id', 'role', name=op.f('uq_user_role_user_id_role'))
     )
     with op.batch_alter_table('user_role', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_role_user_id'), ['user_id'], unique=False)
@@ -181,7 +181,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['plan_id'], ['outcomes_plan.id'], name=op.f('fk_plan_version_plan_id_outcomes_plan')),
     sa.ForeignKeyConstraint(['published_by_id'], ['user.id'], name=op.f('fk_plan_version_published_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_version')),
-    sa.UniqueConstraint('plan_id', 'number', name=op.f('uq_plan_version_plan_id'))
+    sa.UniqueConstraint('plan_id', 'number', name=op.f('uq_plan_version_plan_id_number'))
     )
     with op.batch_alter_table('plan_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_version_plan_id'), ['plan_id'], unique=False)
@@ -216,7 +216,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['plan_version_id'], ['plan_version.id'], name=op.f('fk_descriptor_plan_version_id_plan_version'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['problem_id'], ['headline_problem.id'], name=op.f('fk_descriptor_problem_id_headline_problem')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_descriptor')),
-    sa.UniqueConstraint('plan_version_id', 'code', name=op.f('uq_descriptor_plan_version_id'))
+    sa.UniqueConstraint('plan_version_id', 'code', name=op.f('uq_descriptor_plan_version_id_code'))
     )
     with op.batch_alter_table('descriptor', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_descriptor_plan_version_id'), ['plan_version_id'], unique=False)
