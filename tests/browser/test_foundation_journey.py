@@ -73,7 +73,7 @@ def test_coordinator_records_and_attaches_a_family(page, base_url, sign_in_as, a
     select_starting(second.get_by_label("Family member it concerns"), "Dawn Fletcher")
     fill_date(page, "Evidence date", "20", "5", "2019", scope=second)
     page.get_by_role("button", name="Attach family").click()
-    expect(page.get_by_text("Family BRK-777001 attached on 03 June 2019")).to_be_visible()
+    expect(page.get_by_text("Family BRK-777001 attached on 3 June 2019")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Attached on 3 June 2019"))).to_be_visible()
     axe()
 
