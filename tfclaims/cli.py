@@ -58,10 +58,14 @@ def seed_if_empty_command(ctx: click.Context) -> None:
     from tfclaims.auth.queries import user_count
 
     if user_count():
-        click.echo("The database already has users: demo data not loaded.")
         from tfclaims import demo
+        from tfclaims.auth.queries import get_user_by_email
 
-        click.echo(demo.SIGN_IN_HELP)
+        click.echo("The database already has users: demo data not loaded.")
+        if get_user_by_email(f"{demo.USERS[0][1]}@{demo.DOMAIN}"):
+            click.echo(demo.SIGN_IN_HELP)
+        else:
+            click.echo("Sign in with an account made by `flask tfclaims create-user`.")
         return
     ctx.invoke(seed_demo_command)
 
