@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
@@ -78,8 +79,19 @@ def db_session(app):
 
 @pytest.fixture
 def client(app, db_session):
-    with app.test_client() as client:
-        yield client
+    """A test client. The test keeps an app context open, so every request would share one ``g`` and
+    Flask-Login's cached user would leak from one request to the next: forget it as each request starts, as a
+    real server would."""
+
+    def forget_user(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget_user, app)
+    try:
+        with app.test_client() as client:
+            yield client
+    finally:
+        request_started.disconnect(forget_user, app)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g, render_template, request
@@ -71,5 +71,6 @@ def init_app(app: Flask) -> None:
 def format_datetime(value: datetime | None, empty: str = "") -> str:
     if value is None:
         return empty
-    local = value.astimezone(LONDON) if value.tzinfo else value
+    # Timestamps are stored in UTC; SQLite hands them back without a timezone.
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(LONDON)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"

@@ -100,3 +100,12 @@ def test_too_few_problems_message():
 )
 def test_adult_on_birthday(dob, on, adult):
     assert rules.is_adult_on(dob, on) is adult
+
+
+def test_timestamps_shown_in_london_time():
+    from datetime import datetime
+
+    from tfclaims.web import format_datetime
+
+    assert format_datetime(datetime(2026, 7, 1, 11, 30)) == "1 July 2026 at 12:30"  # naive: stored as UTC
+    assert format_datetime(datetime(2026, 1, 1, 11, 30)) == "1 January 2026 at 11:30"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
 
@@ -31,10 +31,16 @@ def _filtered(f: AuditFilter) -> Select:
     if f.family_id:
         q = q.where(AuditEvent.family_id == f.family_id)
     if f.date_from:
-        q = q.where(AuditEvent.at >= datetime.combine(f.date_from, time.min, LONDON))
+        q = q.where(AuditEvent.at >= _london_midnight_in_utc(f.date_from))
     if f.date_to:
-        q = q.where(AuditEvent.at < datetime.combine(f.date_to + timedelta(days=1), time.min, LONDON))
+        q = q.where(AuditEvent.at < _london_midnight_in_utc(f.date_to + timedelta(days=1)))
     return q
+
+
+def _london_midnight_in_utc(day: date) -> datetime:
+    """The start of a day as council staff mean it, in UTC: SQLite keeps only the UTC wall time of ``at``, so a
+    London-time bound would be an hour out in summer time there."""
+    return datetime.combine(day, time.min, LONDON).astimezone(UTC)
 
 
 def list_events(f: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEvent], int]:
@@ -57,6 +63,8 @@ def list_actions() -> list[str]:
 def family_timeline(family_id: int) -> list[AuditEvent]:
     return list(
         db.session.scalars(
-            select(AuditEvent).where(AuditEvent.family_id == family_id).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            select(AuditEvent)
+            .where(AuditEvent.family_id == family_id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         )
     )

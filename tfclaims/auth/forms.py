@@ -8,7 +8,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from tfclaims.auth.roles import Role
@@ -27,7 +35,8 @@ class SignInForm(FlaskForm):
 
 class UserForm(FlaskForm):
     name = StringField("Full name", widget=GovTextInput(), filters=[strip],
-                       validators=[DataRequired("Enter the user's full name"), Length(max=120)])
+                       validators=[DataRequired("Enter the user's full name"),
+                                   Length(max=120, message="Full name must be 120 characters or fewer")])
     roles = SelectMultipleField("Roles", widget=GovCheckboxesInput(), choices=ROLE_CHOICES,
                                 validators=[DataRequired("Select at least one role")])
     active = BooleanField("Account is active (the user can sign in)", widget=GovCheckboxInput(), default=True)
@@ -37,6 +46,7 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     email = EmailField("Email address", widget=GovTextInput(), filters=[strip],
                        validators=[DataRequired("Enter the user's email address"),
+                                   Length(max=254, message="Email address must be 254 characters or fewer"),
                                    Email("Enter an email address in the correct format, like name@example.gov.uk")])
     password = PasswordField("Temporary password", widget=GovPasswordInput(),
                              description="At least 12 characters. Give it to the user by a separate, secure route.",

@@ -44,6 +44,10 @@ class User(UserMixin, Timestamps, Base):
     def role_labels(self) -> list[str]:
         return [Role(r).label for r in sorted(self.roles, key=list(Role).index)]
 
+    @property
+    def audit_summary(self) -> str:
+        return f"User {self.name}"
+
     def __repr__(self) -> str:
         return f"<User {self.id}>"
 
@@ -57,3 +61,8 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(32))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+    @property
+    def audit_summary(self) -> str:
+        label = Role(self.role).label if self.role in Role._value2member_map_ else self.role
+        return f"{label} role of user {self.user_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -33,7 +34,14 @@ def password_problem(password: str) -> str | None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only same-host, path-only redirects after sign-in ("/families?page=2", never "//evil" or "https://...")."""
-    if not target or not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
+    r"""Only same-host, path-only redirects after sign-in ("/families?page=2", never "//evil" or "https://...").
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example" and
+    "/\evil.example" would leave the site: any control character, whitespace or backslash is refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
         return False
-    return "\\" not in target and "\r" not in target and "\n" not in target
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -15,6 +15,8 @@ from tfclaims.db import utcnow
 from tfclaims.errors import DomainError, DuplicateValueError
 from tfclaims.extensions import db
 
+ATTEMPT_ACTOR = "Sign-in attempt (not signed in)"
+
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("tfclaims-not-a-real-password")
@@ -35,15 +37,16 @@ def authenticate(email: str, password: str, *, threshold: int = 5, minutes: int 
         _verify(_DUMMY_HASH, password)
         return None
     if rules.is_locked(_aware(user.locked_until), now):
-        record(db.session, "sign_in_refused", "user", user.id, "Sign-in refused: account locked")
+        _verify(_DUMMY_HASH, password)  # a locked account takes as long to refuse as a wrong password
+        _record_attempt("sign_in_refused", user, "Sign-in refused: account locked")
         return None
     if not _verify(user.password_hash, password) or not user.active:
         user.failed_logins, locked_until = rules.after_failed_sign_in(user.failed_logins, now, threshold, minutes)
         if locked_until:
             user.locked_until = locked_until
-            record(db.session, "account_locked", "user", user.id, f"Locked for {minutes} minutes after failures")
+            _record_attempt("account_locked", user, f"Locked for {minutes} minutes after {threshold} failed sign-ins")
         else:
-            record(db.session, "sign_in_failed", "user", user.id, "Sign-in failed")
+            _record_attempt("sign_in_failed", user, "Sign-in failed")
         db.session.flush()
         return None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -51,9 +54,16 @@ def authenticate(email: str, password: str, *, threshold: int = 5, minutes: int 
     user.failed_logins = 0
     user.locked_until = None
     user.last_signed_in_at = now
-    record(db.session, "sign_in", "user", user.id, "Signed in")
+    event = record(db.session, "sign_in", "user", user.id, "Signed in")
+    event.actor_id, event.actor_label = user.id, user.name  # nobody is signed in yet: the actor is the user
     db.session.flush()
     return user
+
+
+def _record_attempt(action: str, user: User, summary: str) -> None:
+    """An unsuccessful sign-in: nobody is signed in, and the person trying has not proved who they are."""
+    event = record(db.session, action, "user", user.id, summary)
+    event.actor_id, event.actor_label = None, ATTEMPT_ACTOR
 
 
 def _aware(value):
@@ -83,11 +93,11 @@ def create_user(email: str, name: str, password: str, roles: list[Role] | set[Ro
         raise DuplicateValueError("A user with this email address already exists", field="email")
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), active=True)
     user.role_rows = [UserRole(role=Role(r).value) for r in sorted(roles)]
-    db.session.add(user)
     try:
-        db.session.flush()
+        # A savepoint, so a race with another request creating the same email undoes only this insert.
+        with db.session.begin_nested():
+            db.session.add(user)
     except IntegrityError as exc:
-        db.session.rollback()
         raise DuplicateValueError("A user with this email address already exists", field="email") from exc
     return user
 

@@ -24,7 +24,10 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    return queries.get_user(int(user_id))
+    # A deactivated user loses an existing session at once (belt and braces: UserMixin.is_authenticated
+    # also follows is_active).
+    user = queries.get_user(int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -1,0 +1,44 @@
+"""The audit trail's filter: a GET form, so no CSRF token (it changes nothing)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Optional, Regexp, ValidationError
+
+from tfclaims.forms import GovDateField, strip
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = SelectField("Who", widget=GovSelect(), validate_choice=False)
+    entity = SelectField("Record type", widget=GovSelect(), validate_choice=False)
+    action = SelectField("Action", widget=GovSelect(), validate_choice=False)
+    family_id = StringField(
+        "Family ID", widget=GovTextInput(), filters=[strip],
+        validators=[Optional(), Regexp(r"^\d{1,9}$", message="Family ID must be a number, like 123")],
+    )
+    date_from = GovDateField("From", what="the from date", allow_future=True)
+    date_to = GovDateField("To", what="the to date", allow_future=True)
+
+    def set_choices(self, users, entities: list[str], actions: list[str], action_label) -> None:
+        self.actor.choices = [SelectChoice("", "Anyone")] + [
+            SelectChoice(str(u.id), u.name if u.active else f"{u.name} (deactivated)") for u in users
+        ]
+        self.entity.choices = [SelectChoice("", "Any record type")] + [SelectChoice(e, e) for e in entities]
+        self.action.choices = [SelectChoice("", "Any action")] + [SelectChoice(a, action_label(a)) for a in actions]
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The to date must be the same as or after the from date")
+
+    @property
+    def actor_id(self) -> int | None:
+        return int(self.actor.data) if (self.actor.data or "").isdigit() else None
+
+    @property
+    def family_number(self) -> int | None:
+        return int(self.family_id.data) if self.family_id.data and self.family_id.data.isdigit() else None
