@@ -39,6 +39,9 @@ run: install assets migrate
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install assets
+	$(BIN)/ruff check .
+	@db=$$(mktemp -d)/check.sqlite && DATABASE_URL=sqlite:///$$db $(BIN)/flask db upgrade 2>/dev/null \
+		&& DATABASE_URL=sqlite:///$$db $(BIN)/flask db check
 	$(MAKE) test-sqlite
 	@if command -v pg_virtualenv >/dev/null 2>&1; then $(MAKE) test-postgres; \
 	else echo "pg_virtualenv not found: PostgreSQL run skipped"; fi
