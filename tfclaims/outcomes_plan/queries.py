@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tfclaims.extensions import db
-from tfclaims.outcomes_plan.models import PUBLISHED, Descriptor, Framework, OutcomesPlan, PlanVersion
+from tfclaims.outcomes_plan.models import PUBLISHED, Descriptor, Framework, HeadlineProblem, OutcomesPlan, PlanVersion
 
 
 def get_version_in_force(on: date) -> PlanVersion | None:
@@ -49,3 +49,48 @@ def list_descriptors(version_id: int) -> list[Descriptor]:
             select(Descriptor).where(Descriptor.plan_version_id == version_id).order_by(Descriptor.code)
         )
     )
+
+
+def get_framework(framework_id: int) -> Framework | None:
+    return db.session.get(Framework, framework_id)
+
+
+def get_descriptor(version_id: int, descriptor_id: int) -> Descriptor | None:
+    """A descriptor, only when it belongs to the given plan version."""
+    return db.session.scalar(
+        select(Descriptor).where(Descriptor.id == descriptor_id, Descriptor.plan_version_id == version_id)
+    )
+
+
+def plan_name_exists(name: str, excluding_id: int | None = None) -> bool:
+    query = select(OutcomesPlan.id).where(func.lower(OutcomesPlan.name) == name.lower())
+    if excluding_id is not None:
+        query = query.where(OutcomesPlan.id != excluding_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def descriptor_code_exists(version_id: int, code: str, excluding_id: int | None = None) -> bool:
+    query = select(Descriptor.id).where(Descriptor.plan_version_id == version_id, Descriptor.code == code)
+    if excluding_id is not None:
+        query = query.where(Descriptor.id != excluding_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def version_numbers(plan_id: int) -> list[int]:
+    return list(db.session.scalars(select(PlanVersion.number).where(PlanVersion.plan_id == plan_id)))
+
+
+def versions_copied_from(version_id: int) -> list[PlanVersion]:
+    return list(
+        db.session.scalars(
+            select(PlanVersion).where(PlanVersion.copied_from_id == version_id).order_by(PlanVersion.number)
+        )
+    )
+
+
+def descriptors_by_problem(version: PlanVersion) -> list[tuple[HeadlineProblem, list[Descriptor]]]:
+    """Every headline problem of the version's framework, in order, with its descriptors (possibly none)."""
+    grouped: dict[int, list[Descriptor]] = {}
+    for descriptor in version.descriptors:
+        grouped.setdefault(descriptor.problem_id, []).append(descriptor)
+    return [(problem, grouped.get(problem.id, [])) for problem in version.plan.framework.problems]

@@ -1,0 +1,226 @@
+"""Use cases of outcomes plans. They check the rules, write and flush; never commit.
+
+A published version never changes: every change to a version's content goes through ``_draft_only`` first, so
+the rule holds whichever page (or command) calls the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from tfclaims.audit.services import record
+from tfclaims.db import utcnow
+from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
+from tfclaims.extensions import db
+from tfclaims.outcomes_plan import queries, rules
+from tfclaims.outcomes_plan.models import (
+    DRAFT,
+    EVIDENCE_SOURCES,
+    PUBLISHED,
+    Descriptor,
+    Framework,
+    HeadlineProblem,
+    OutcomesPlan,
+    PlanVersion,
+)
+from tfclaims.text import long_date
+
+PLAN_NAME_TAKEN = "An outcomes plan with this name already exists"
+CODE_TAKEN = "This version already has a descriptor with this code"
+
+
+def _flush_unique(message: str, field: str) -> None:
+    """Flush, turning a unique-constraint failure into a message for the form, never a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise DuplicateValueError(message, field=field) from exc
+
+
+def _draft_only(version: PlanVersion, field: str | None = None) -> None:
+    if not version.is_draft:
+        raise NotAllowedError(
+            f"Version {version.number} is published and cannot be changed. Copy it to make a new version.",
+            field=field,
+        )
+
+
+def _check_effective_from(framework: Framework, effective_from: date | None) -> None:
+    if effective_from is None:
+        raise DomainError("Enter the effective-from date", field="effective_from")
+    if not rules.effective_from_in_framework(effective_from, framework.starts_on, framework.ends_on):
+        raise DomainError(
+            f"The effective-from date must be between {long_date(framework.starts_on)} and "
+            f"{long_date(framework.ends_on)}, while {framework.name} runs",
+            field="effective_from",
+        )
+
+
+def problem_label(problem: HeadlineProblem) -> str:
+    return f"{problem.number}. {problem.name}"
+
+
+# ---------------------------------------------------------------- plans and versions
+
+
+def create_plan(framework: Framework, name: str, effective_from: date, notes: str = "") -> PlanVersion:
+    """A new outcomes plan under a framework, with an empty draft version 1. Returns the draft."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("Enter the plan name", field="name")
+    if queries.plan_name_exists(name):
+        raise DuplicateValueError(PLAN_NAME_TAKEN, field="name")
+    _check_effective_from(framework, effective_from)
+    plan = OutcomesPlan(framework=framework, name=name)
+    version = PlanVersion(plan=plan, number=1, status=DRAFT, effective_from=effective_from, notes=notes or "")
+    db.session.add(plan)
+    _flush_unique(PLAN_NAME_TAKEN, "name")
+    return version
+
+
+def copy_version(version: PlanVersion, effective_from: date, notes: str = "") -> PlanVersion:
+    """A new draft of the same plan holding a copy of every descriptor of a published version."""
+    if not version.is_published:
+        raise NotAllowedError(
+            f"Version {version.number} is still a draft: change it instead of copying it", field="effective_from"
+        )
+    plan = version.plan
+    _check_effective_from(plan.framework, effective_from)
+    descriptors = [
+        Descriptor(
+            problem_id=descriptor.problem_id,
+            code=descriptor.code,
+            text=descriptor.text,
+            evidence_source=descriptor.evidence_source,
+        )
+        for descriptor in version.descriptors
+    ]
+    copy = PlanVersion(
+        plan=plan,
+        number=rules.next_version_number(queries.version_numbers(plan.id)),
+        status=DRAFT,
+        effective_from=effective_from,
+        notes=notes or "",
+        copied_from_id=version.id,
+        descriptors=descriptors,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    record(
+        db.session,
+        "plan_version_copied",
+        "plan_version",
+        copy.id,
+        f"{plan.name} version {version.number} copied to draft version {copy.number}, "
+        f"{len(copy.descriptors)} descriptors",
+    )
+    db.session.flush()
+    return copy
+
+
+def update_version_details(version: PlanVersion, effective_from: date, notes: str = "") -> PlanVersion:
+    """Change a draft's effective-from date and notes."""
+    _draft_only(version, field="effective_from")
+    _check_effective_from(version.plan.framework, effective_from)
+    version.effective_from = effective_from
+    version.notes = (notes or "").strip()
+    db.session.flush()
+    return version
+
+
+def publish_refusals(version: PlanVersion) -> list[str]:
+    """Why this draft cannot be published yet; empty when it can be."""
+    framework = version.plan.framework
+    return rules.publish_refusals(
+        [(p.id, problem_label(p)) for p in framework.problems],
+        [(d.problem_id, d.code) for d in version.descriptors],
+        framework.problem_noun,
+    )
+
+
+def publish(version: PlanVersion, user) -> PlanVersion:
+    """Make a draft the published, read-only version. Refused while any headline problem has no descriptor."""
+    _draft_only(version)
+    _check_effective_from(version.plan.framework, version.effective_from)
+    refusals = publish_refusals(version)
+    if refusals:
+        raise DomainError(". ".join(refusals))
+    version.status = PUBLISHED
+    version.published_by_id = user.id
+    version.published_at = utcnow()
+    db.session.flush()
+    record(
+        db.session,
+        "plan_published",
+        "plan_version",
+        version.id,
+        f"{version.plan.name} version {version.number} published, in force from {long_date(version.effective_from)}",
+    )
+    db.session.flush()
+    return version
+
+
+def delete_version(version: PlanVersion) -> OutcomesPlan | None:
+    """Delete a draft version. When it was the plan's only version the plan goes too; returns the plan if kept."""
+    _draft_only(version)
+    plan = version.plan
+    if len(plan.versions) <= 1:
+        db.session.delete(plan)
+        db.session.flush()
+        return None
+    plan.versions.remove(version)
+    db.session.flush()
+    return plan
+
+
+# ---------------------------------------------------------------- descriptors
+
+
+def _descriptor_values(version: PlanVersion, problem_id: int | None, code: str, text: str, evidence_source: str,
+                       excluding_id: int | None = None) -> dict:
+    problems = {p.id: p for p in version.plan.framework.problems}
+    if problem_id not in problems:
+        raise DomainError(f"Select the {version.plan.framework.problem_noun}", field="problem_id")
+    code = rules.normalise_code(code)
+    if not code:
+        raise DomainError("Enter a descriptor code", field="code")
+    if not rules.code_is_valid(code):
+        raise DomainError(rules.CODE_FORMAT_MESSAGE, field="code")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("Enter the wording of the descriptor", field="text")
+    if evidence_source not in EVIDENCE_SOURCES:
+        raise DomainError("Select the usual evidence source", field="evidence_source")
+    if queries.descriptor_code_exists(version.id, code, excluding_id=excluding_id):
+        raise DuplicateValueError(CODE_TAKEN, field="code")
+    return {"problem": problems[problem_id], "code": code, "text": text, "evidence_source": evidence_source}
+
+
+def add_descriptor(version: PlanVersion, problem_id: int | None, code: str, text: str,
+                   evidence_source: str) -> Descriptor:
+    _draft_only(version, field="code")
+    descriptor = Descriptor(**_descriptor_values(version, problem_id, code, text, evidence_source))
+    version.descriptors.append(descriptor)
+    _flush_unique(CODE_TAKEN, "code")
+    return descriptor
+
+
+def update_descriptor(descriptor: Descriptor, problem_id: int | None, code: str, text: str,
+                      evidence_source: str) -> Descriptor:
+    version = descriptor.plan_version
+    _draft_only(version, field="code")
+    values = _descriptor_values(version, problem_id, code, text, evidence_source, excluding_id=descriptor.id)
+    for key, value in values.items():
+        setattr(descriptor, key, value)
+    _flush_unique(CODE_TAKEN, "code")
+    return descriptor
+
+
+def delete_descriptor(descriptor: Descriptor) -> None:
+    version = descriptor.plan_version
+    _draft_only(version)
+    version.descriptors.remove(descriptor)
+    db.session.flush()
