@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from wtforms import DateField, SelectChoice
 from wtforms.validators import ValidationError
 
 
@@ -60,6 +60,12 @@ class GovDateField(DateField):
             raise ValidationError(f"{self.what.capitalize()} must be today or in the past")
         if self.data < self.earliest:
             raise ValidationError(f"{self.what.capitalize()} must be after {self.earliest:%Y}")
+
+
+def choices(mapping: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
+    """SelectChoice options from a code-to-label mapping, with an optional blank first option."""
+    options = [SelectChoice("", blank)] if blank else []
+    return options + [SelectChoice(code, label) for code, label in mapping.items()]
 
 
 def strip(value):

@@ -24,13 +24,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from tfclaims.families import rules
 from tfclaims.families.models import CLOSURE_REASONS, CONSENT_STATUSES, LAWFUL_BASES, RELATIONSHIPS, SEXES
-from tfclaims.forms import GovDateField, strip, upper_no_spaces
+from tfclaims.forms import GovDateField, choices, strip, upper_no_spaces
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
-
-
-def _choices(mapping: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
-    choices = [SelectChoice("", blank)] if blank else []
-    return choices + [SelectChoice(k, v) for k, v in mapping.items()]
 
 
 class FamilyForm(FlaskForm):
@@ -87,12 +82,12 @@ class MemberForm(FlaskForm):
         validators=[InputRequired("Enter the member's date of birth")],
     )
     sex = RadioField(
-        "Sex", widget=GovRadioInput(), choices=_choices(SEXES), validators=[InputRequired("Select the member's sex")]
+        "Sex", widget=GovRadioInput(), choices=choices(SEXES), validators=[InputRequired("Select the member's sex")]
     )
     relationship_to_lead = SelectField(
         "Relationship to the lead adult",
         widget=GovSelect(),
-        choices=_choices(RELATIONSHIPS, "Select a relationship"),
+        choices=choices(RELATIONSHIPS, "Select a relationship"),
         validators=[DataRequired("Select the relationship to the lead adult")],
     )
     resident = RadioField(
@@ -172,7 +167,7 @@ class ConsentForm(FlaskForm):
     status = RadioField(
         "Consent",
         widget=GovRadioInput(),
-        choices=_choices(CONSENT_STATUSES),
+        choices=choices(CONSENT_STATUSES),
         validators=[InputRequired("Select whether consent was given, refused or withdrawn")],
     )
     recorded_on = GovDateField(
@@ -183,7 +178,7 @@ class ConsentForm(FlaskForm):
     lawful_basis = SelectField(
         "Lawful basis for processing",
         widget=GovSelect(),
-        choices=_choices(LAWFUL_BASES, "Select the lawful basis"),
+        choices=choices(LAWFUL_BASES, "Select the lawful basis"),
         validators=[DataRequired("Select the lawful basis")],
     )
     note = TextAreaField(
@@ -211,7 +206,7 @@ class ProblemRowForm(Form):
         "Evidence source",
         widget=GovSelect(),
         validate_choice=False,
-        choices=_choices(EVIDENCE_SOURCES, "The descriptor's usual source"),
+        choices=choices(EVIDENCE_SOURCES, "The descriptor's usual source"),
     )
     evidence_date = GovDateField("Evidence date", what="the evidence date")
 
@@ -248,7 +243,7 @@ class CloseAttachmentForm(FlaskForm):
     closure_reason = RadioField(
         "Reason",
         widget=GovRadioInput(),
-        choices=_choices(CLOSURE_REASONS),
+        choices=choices(CLOSURE_REASONS),
         validators=[InputRequired("Select the reason the case closed")],
     )
     closure_note = TextAreaField(

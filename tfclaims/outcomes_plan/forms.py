@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from tfclaims.forms import GovDateField, strip
+from tfclaims.forms import GovDateField, choices, strip
 from tfclaims.outcomes_plan import rules
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 
@@ -31,10 +31,6 @@ def _notes(label: str) -> TextAreaField:
         filters=[strip],
         validators=[Optional(), Length(max=2000, message="Notes must be 2,000 characters or fewer")],
     )
-
-
-def evidence_source_choices() -> list[SelectChoice]:
-    return [SelectChoice("", "Select a source")] + [SelectChoice(k, v) for k, v in EVIDENCE_SOURCES.items()]
 
 
 class PlanForm(FlaskForm):
@@ -109,7 +105,7 @@ class DescriptorForm(FlaskForm):
     evidence_source = SelectField(
         "Usual evidence source",
         widget=GovSelect(),
-        choices=evidence_source_choices(),
+        choices=choices(EVIDENCE_SOURCES, "Select a source"),
         invalid_choice_message="Select the usual evidence source",
         validators=[DataRequired("Select the usual evidence source")],
     )
