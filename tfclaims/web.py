@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g, render_template, request
@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from tfclaims.auth.permissions import can
 from tfclaims.auth.roles import Role
+from tfclaims.db import as_utc
 from tfclaims.extensions import db
 from tfclaims.forms import error_summary
 from tfclaims.text import long_date, money
@@ -71,6 +72,5 @@ def init_app(app: Flask) -> None:
 def format_datetime(value: datetime | None, empty: str = "") -> str:
     if value is None:
         return empty
-    # Timestamps are stored in UTC; SQLite hands them back without a timezone.
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(LONDON)
+    local = as_utc(value).astimezone(LONDON)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"

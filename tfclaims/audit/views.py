@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -41,11 +40,6 @@ def show_value(value: Any) -> str:
         return "(none)"
     shown = json.dumps(value, ensure_ascii=False, default=str)
     return shown if len(shown) <= VALUE_LIMIT else shown[: VALUE_LIMIT - 1] + "…"
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; tfclaims stores UTC, so say so before showing London time."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def changed_fields(changes: dict | None) -> list[tuple[str, str, str]]:
@@ -92,6 +86,5 @@ def list_events():
         pagination=pagination,
         action_label=action_label,
         changed_fields=changed_fields,
-        utc=utc,
         family_links="families.family_page" in current_app.view_functions,
     )

@@ -11,7 +11,7 @@ from tfclaims.auth import rules
 from tfclaims.auth.models import User, UserRole
 from tfclaims.auth.queries import get_user_by_email
 from tfclaims.auth.roles import Role
-from tfclaims.db import utcnow
+from tfclaims.db import as_utc, utcnow
 from tfclaims.errors import DomainError, DuplicateValueError
 from tfclaims.extensions import db
 
@@ -36,7 +36,7 @@ def authenticate(email: str, password: str, *, threshold: int = 5, minutes: int 
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None
-    if rules.is_locked(_aware(user.locked_until), now):
+    if rules.is_locked(as_utc(user.locked_until), now):
         _verify(_DUMMY_HASH, password)  # a locked account takes as long to refuse as a wrong password
         _record_attempt("sign_in_refused", user, "Sign-in refused: account locked")
         return None
@@ -65,14 +65,6 @@ def _record_attempt(action: str, user: User, summary: str) -> None:
     event = record(db.session, action, "user", user.id, summary)
     event.actor_id, event.actor_label = None, ATTEMPT_ACTOR
 
-
-def _aware(value):
-    # SQLite returns naive datetimes; they were stored as UTC.
-    if value is not None and value.tzinfo is None:
-        from datetime import UTC
-
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _verify(password_hash: str, password: str) -> bool:
