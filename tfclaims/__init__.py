@@ -56,8 +56,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from govuk_frontend_wtf.main import WTFormsHelpers
-
     import tfclaims.models  # noqa: F401  (every model registered before the mappers configure)
     from tfclaims.audit import services as _audit_listeners  # noqa: F401
     from tfclaims.extensions import csrf, db, login_manager, migrate
@@ -66,7 +64,6 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    WTFormsHelpers(app)
 
 
 def _register_blueprints(app: Flask) -> None:

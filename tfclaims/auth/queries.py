@@ -20,7 +20,3 @@ def list_users() -> list[User]:
 
 def user_count() -> int:
     return db.session.scalar(select(func.count(User.id))) or 0
-
-
-def list_practitioner_names() -> list[str]:
-    return list(db.session.scalars(select(User.name).where(User.active.is_(True)).order_by(User.name)))

@@ -22,5 +22,3 @@ ROLE_LABELS = {
     Role.MANAGER: "Manager",
     Role.ADMINISTRATOR: "Administrator",
 }
-
-ALL_ROLES = tuple(Role)
