@@ -9,4 +9,12 @@ from tfclaims.outcomes_plan.models import (  # noqa: F401
     HeadlineProblem,
     OutcomesPlan,
     PlanVersion,
+    SuccessCriterion,
+)
+from tfclaims.progress.models import (  # noqa: F401
+    EmploymentSpell,
+    Event,
+    ManualEvidence,
+    Measure,
+    StatusEpisode,
 )

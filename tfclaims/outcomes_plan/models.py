@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tfclaims.db import Base, Timestamps
@@ -32,6 +32,9 @@ class Framework(Base):
     outcome_months_after_closure: Mapped[int | None] = mapped_column(Integer)
     requires_dependent_children: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Continuous employment per prior out-of-work benefit: {"JSA": {"weeks": 26, "window_weeks": 30,
+    # "min_hours": 0}, ...}. Parameters, not constants: the national figures were never confirmed.
+    employment_rules: Mapped[dict] = mapped_column(JSON, default=dict)
 
     problems: Mapped[list[HeadlineProblem]] = relationship(
         back_populates="framework", order_by="HeadlineProblem.number", lazy="selectin"
@@ -100,6 +103,11 @@ class PlanVersion(Timestamps, Base):
         back_populates="plan_version", cascade="all, delete-orphan", order_by="Descriptor.code"
     )
     published_by = relationship("User", foreign_keys=[published_by_id])
+    criteria: Mapped[list[SuccessCriterion]] = relationship(
+        back_populates="plan_version",
+        cascade="all, delete-orphan",
+        order_by="(SuccessCriterion.problem_id, SuccessCriterion.position, SuccessCriterion.id)",
+    )
 
     @property
     def is_published(self) -> bool:
@@ -137,6 +145,32 @@ class Descriptor(Base):
     @property
     def audit_summary(self) -> str:
         return f"Descriptor {self.code}"
+
+
+class SuccessCriterion(Base):
+    """What counts as significant and sustained progress on one headline problem, as data.
+
+    ``kind`` names a kind in ``tfclaims.engine.criteria.KINDS`` and ``parameters`` holds its settings (for
+    instance ``{"measure": "attendance", "threshold": 90, "periods": 3}``). ``wording`` is what users read.
+    When a problem has several criteria, meeting any one of them is enough.
+    """
+
+    __tablename__ = "success_criterion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"), index=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("headline_problem.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(40))
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    wording: Mapped[str] = mapped_column(Text)
+
+    plan_version: Mapped[PlanVersion] = relationship(back_populates="criteria")
+    problem: Mapped[HeadlineProblem] = relationship(lazy="joined")
+
+    @property
+    def audit_summary(self) -> str:
+        return f"Success criterion ({self.kind})"
 
 
 EVIDENCE_SOURCES = {
