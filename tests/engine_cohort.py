@@ -1,0 +1,230 @@
+"""Build the engine's input (Frames) by hand, for table-driven tests of the rules without a database."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pandas as pd
+
+from tfclaims.engine.criteria import EXAMPLE_CRITERIA, default_wording
+from tfclaims.engine.rules import Frames
+
+EMPLOYMENT_RULES = {
+    "JSA": {"weeks": 26, "window_weeks": 30, "min_hours": 0},
+    "ESA": {"weeks": 13, "window_weeks": 15, "min_hours": 0},
+    "IS": {"weeks": 13, "window_weeks": 15, "min_hours": 0},
+    "UC": {"weeks": 26, "window_weeks": 30, "min_hours": 16},
+}
+TF2015 = ["crime_asb", "school", "children_need_help", "worklessness", "domestic_abuse", "health"]
+SF2022 = [
+    "education",
+    "early_years",
+    "health",
+    "substance_use",
+    "relationships",
+    "safe_from_abuse",
+    "crime",
+    "domestic_abuse",
+    "housing",
+    "financial",
+]
+PROBLEM_IDS = {("TF2015", c): i for i, c in enumerate(TF2015, start=1)} | {
+    ("SF2022", c): 100 + i for i, c in enumerate(SF2022, start=1)
+}
+VERSION = {"TF2015": 1, "SF2022": 2}
+
+
+def d(value: str | date | None):
+    return pd.Timestamp(value) if value is not None else pd.NaT
+
+
+class Cohort:
+    """Families, members and progress added with short calls; ``frames()`` gives the engine's input."""
+
+    def __init__(self, criteria: dict[str, dict[str, list[tuple[str, dict]]]] | None = None):
+        self.criteria = criteria or EXAMPLE_CRITERIA
+        self._ids = itertools.count(1)
+        self.rows: dict[str, list[dict]] = {
+            name: []
+            for name in ("attachments", "problems", "members", "measures", "events", "spells", "episodes", "evidence")
+        }
+
+    def family(
+        self,
+        attached_on: str,
+        problems: list[str],
+        framework: str = "TF2015",
+        closed_on: str | None = None,
+        closure_reason: str | None = None,
+        children: int = 2,
+        adults: int = 2,
+    ) -> Family:
+        fid = next(self._ids)
+        family = Family(self, fid, framework)
+        self.rows["attachments"].append(
+            {
+                "family_id": fid,
+                "reference": f"FAM-{fid:05d}",
+                "team": "North",
+                "lead_practitioner": "Sam",
+                "attachment_id": fid,
+                "attached_on": d(attached_on),
+                "closed_on": d(closed_on),
+                "closure_reason": closure_reason,
+                "plan_version_id": VERSION[framework],
+            }
+        )
+        for i in range(adults):
+            family.add_member(f"adult{i + 1}", date(1980 + i, 1, 1))
+        for i in range(children):
+            family.add_member(f"child{i + 1}", date(2006 + i, 1, 1))
+        for code in problems:
+            family.problem(code)
+        return family
+
+    def frames(self) -> Frames:
+        def frame(name, columns):
+            return pd.DataFrame(self.rows[name], columns=columns)
+
+        criteria = []
+        n = itertools.count(1)
+        for fw, by_problem in self.criteria.items():
+            for code, items in by_problem.items():
+                for position, (kind, params) in enumerate(items, start=1):
+                    criteria.append(
+                        {
+                            "criterion_id": next(n),
+                            "plan_version_id": VERSION[fw],
+                            "problem_id": PROBLEM_IDS[(fw, code)],
+                            "position": position,
+                            "kind": kind,
+                            "parameters": params,
+                            "wording": default_wording(kind, params),
+                        }
+                    )
+        return Frames(
+            attachments=frame(
+                "attachments",
+                [
+                    "family_id",
+                    "reference",
+                    "team",
+                    "lead_practitioner",
+                    "attachment_id",
+                    "attached_on",
+                    "closed_on",
+                    "closure_reason",
+                    "plan_version_id",
+                ],
+            ),
+            versions=pd.DataFrame(
+                {
+                    "plan_version_id": [1, 2],
+                    "plan_label": ["TF plan, version 1", "SF plan, version 1"],
+                    "framework_id": [1, 2],
+                }
+            ),
+            frameworks=pd.DataFrame(
+                {
+                    "framework_id": [1, 2],
+                    "framework": ["TF2015", "SF2022"],
+                    "routes": ["SSP CE", "SFO"],
+                    "outcome_months": [None, 6],
+                    "employment_rules": [EMPLOYMENT_RULES, EMPLOYMENT_RULES],
+                }
+            ),
+            problems=frame(
+                "problems", ["attachment_id", "family_id", "problem_id", "member_id", "identified_after_attachment"]
+            ),
+            headline=pd.DataFrame(
+                [
+                    {"problem_id": pid, "problem_number": pid % 100, "problem_name": code}
+                    for (fw, code), pid in PROBLEM_IDS.items()
+                ]
+            ),
+            criteria=pd.DataFrame(criteria),
+            members=frame("members", ["member_id", "family_id", "date_of_birth"]),
+            measures=frame("measures", ["family_id", "member_id", "kind", "period_start", "period_end", "value"]),
+            events=frame("events", ["family_id", "member_id", "kind", "occurred_on"]),
+            spells=frame(
+                "spells", ["family_id", "member_id", "started_on", "ended_on", "hours_per_week", "prior_benefit"]
+            ),
+            episodes=frame("episodes", ["family_id", "member_id", "kind", "started_on", "ended_on"]),
+            evidence=frame(
+                "evidence",
+                [
+                    "family_id",
+                    "attachment_id",
+                    "problem_id",
+                    "status",
+                    "progress_from",
+                    "decided_on",
+                    "decided_by",
+                    "decision_reason",
+                ],
+            ),
+        )
+
+
+class Family:
+    def __init__(self, cohort: Cohort, fid: int, framework: str):
+        self.cohort, self.id, self.framework = cohort, fid, framework
+        self.member_ids: dict[str, int] = {}
+
+    def _add(self, table: str, **row) -> Family:
+        self.cohort.rows[table].append({"family_id": self.id, **row})
+        return self
+
+    def add_member(self, name: str, born: date) -> None:
+        mid = self.id * 100 + len(self.member_ids) + 1
+        self.member_ids[name] = mid
+        self._add("members", member_id=mid, date_of_birth=d(born))
+
+    def problem(self, code: str, member: str = "child1", after: bool = False) -> Family:
+        return self._add(
+            "problems",
+            attachment_id=self.id,
+            problem_id=PROBLEM_IDS[(self.framework, code)],
+            member_id=self.member_ids[member],
+            identified_after_attachment=after,
+        )
+
+    def term(self, member: str, end: str, value: float, start: str | None = None) -> Family:
+        end_ts = d(end)
+        return self._add(
+            "measures",
+            member_id=self.member_ids[member],
+            kind="attendance",
+            period_start=d(start) if start else end_ts - pd.Timedelta(days=90),
+            period_end=end_ts,
+            value=value,
+        )
+
+    def event(self, kind: str, on: str, member: str = "child1") -> Family:
+        return self._add("events", member_id=self.member_ids[member], kind=kind, occurred_on=d(on))
+
+    def spell(self, start: str, end: str | None, benefit: str = "JSA", hours: float = 30, member: str = "adult1"):
+        return self._add(
+            "spells",
+            member_id=self.member_ids[member],
+            started_on=d(start),
+            ended_on=d(end),
+            hours_per_week=hours,
+            prior_benefit=benefit,
+        )
+
+    def episode(self, kind: str, start: str, end: str | None, member: str = "child1") -> Family:
+        return self._add("episodes", member_id=self.member_ids[member], kind=kind, started_on=d(start), ended_on=d(end))
+
+    def evidence(self, code: str, status: str, progress_from: str, decided_on: str | None = None) -> Family:
+        return self._add(
+            "evidence",
+            attachment_id=self.id,
+            problem_id=PROBLEM_IDS[(self.framework, code)],
+            status=status,
+            progress_from=d(progress_from),
+            decided_on=d(decided_on),
+            decided_by="Pat Manager" if decided_on else None,
+            decision_reason="Evidence seen" if decided_on else "",
+        )

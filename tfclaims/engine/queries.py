@@ -1,0 +1,223 @@
+"""Load the cohort's data for the engine: one query per table, straight into DataFrames.
+
+Dates travel as day numbers (days since 1 January 1970), which both SQLite and PostgreSQL compute in SQL and
+pandas turns into dates in one step, instead of a Python date object per value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import text
+
+from tfclaims.engine.rules import Frames, Verdicts, evaluate
+from tfclaims.extensions import db
+
+# How many family ids go into one IN (...) list.
+CHUNK = 5000
+
+
+def _day(column: str, dialect: str) -> str:
+    if dialect == "sqlite":
+        return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+    return f"({column} - DATE '1970-01-01')"
+
+
+def _read(sql: str, columns: list[str], dates: list[str], params: dict | None = None) -> pd.DataFrame:
+    rows = db.session.connection().execute(text(sql), params or {}).fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
+    for column in dates:
+        frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="D").astype("datetime64[s]")
+    return frame
+
+
+def _sql(template: str, family_ids: list[int] | None, column: str = "family_id") -> tuple[str, dict | None]:
+    if family_ids is None:
+        return template.replace("{where}", "1 = 1"), None
+    names = [f"f{i}" for i in range(len(family_ids))]
+    where = f"{column} IN ({', '.join(':' + n for n in names)})" if names else "1 = 0"
+    return template.replace("{where}", where), dict(zip(names, family_ids, strict=True))
+
+
+def load_frames(family_ids: list[int] | None = None) -> Frames:
+    """The engine's input for the given families (all when None). Needs an application context."""
+    if family_ids is not None and len(family_ids) > CHUNK:
+        parts = [load_frames(family_ids[i : i + CHUNK]) for i in range(0, len(family_ids), CHUNK)]
+        return _concat(parts)
+    d = db.session.get_bind().dialect.name
+
+    def day(column: str) -> str:
+        return _day(column, d)
+
+    def read(template, columns, dates, column="family_id"):
+        sql, params = _sql(template, family_ids, column)
+        return _read(sql, columns, dates, params)
+
+    attachments = read(
+        f"""
+        SELECT a.family_id, f.reference, f.team, f.lead_practitioner, a.id, {day("a.attached_on")},
+               {day("a.closed_on")}, a.closure_reason, a.plan_version_id
+        FROM attachment a JOIN family f ON f.id = a.family_id
+        WHERE {{where}}
+        """,
+        [
+            "family_id",
+            "reference",
+            "team",
+            "lead_practitioner",
+            "attachment_id",
+            "attached_on",
+            "closed_on",
+            "closure_reason",
+            "plan_version_id",
+        ],
+        ["attached_on", "closed_on"],
+        column="a.family_id",
+    )
+    attachments = attachments.sort_values(["family_id", "attached_on", "attachment_id"])
+    attachments = attachments.drop_duplicates("family_id", keep="last").reset_index(drop=True)
+    latest = set(attachments["attachment_id"])
+
+    versions = _read(
+        """
+        SELECT v.id, p.name, v.number, p.framework_id FROM plan_version v JOIN outcomes_plan p ON p.id = v.plan_id
+        """,
+        ["plan_version_id", "plan_name", "number", "framework_id"],
+        [],
+    )
+    versions["plan_label"] = versions["plan_name"] + ", version " + versions["number"].astype(str)
+    versions = versions[["plan_version_id", "plan_label", "framework_id"]]
+    frameworks = pd.DataFrame(
+        [
+            {
+                "framework_id": fw.id,
+                "framework": fw.code,
+                "routes": fw.routes,
+                "outcome_months": fw.outcome_months_after_closure,
+                "employment_rules": fw.employment_rules,
+            }
+            for fw in _frameworks()
+        ]
+    )
+    headline = _read(
+        "SELECT id, number, name FROM headline_problem", ["problem_id", "problem_number", "problem_name"], []
+    )
+    criteria = pd.DataFrame(
+        [
+            {
+                "criterion_id": c.id,
+                "plan_version_id": c.plan_version_id,
+                "problem_id": c.problem_id,
+                "position": c.position,
+                "kind": c.kind,
+                "parameters": dict(c.parameters or {}),
+                "wording": c.wording,
+            }
+            for c in _criteria()
+        ],
+        columns=["criterion_id", "plan_version_id", "problem_id", "position", "kind", "parameters", "wording"],
+    )
+    problems = read(
+        """
+        SELECT attachment_id, family_id, problem_id, member_id, identified_after_attachment
+        FROM identified_problem WHERE {where}
+        """,
+        ["attachment_id", "family_id", "problem_id", "member_id", "identified_after_attachment"],
+        [],
+    )
+    problems = problems[problems["attachment_id"].isin(latest)]
+    problems["identified_after_attachment"] = problems["identified_after_attachment"].astype(bool)
+    members = read(
+        f"SELECT id, family_id, {day('date_of_birth')} FROM member WHERE {{where}}",
+        ["member_id", "family_id", "date_of_birth"],
+        ["date_of_birth"],
+    )
+    measures = read(
+        f"""SELECT family_id, member_id, kind, {day("period_start")}, {day("period_end")}, value
+        FROM measure WHERE {{where}}""",
+        ["family_id", "member_id", "kind", "period_start", "period_end", "value"],
+        ["period_start", "period_end"],
+    )
+    events = read(
+        f"SELECT family_id, member_id, kind, {day('occurred_on')} FROM event WHERE {{where}}",
+        ["family_id", "member_id", "kind", "occurred_on"],
+        ["occurred_on"],
+    )
+    spells = read(
+        f"""SELECT family_id, member_id, {day("started_on")}, {day("ended_on")}, hours_per_week, prior_benefit
+        FROM employment_spell WHERE {{where}}""",
+        ["family_id", "member_id", "started_on", "ended_on", "hours_per_week", "prior_benefit"],
+        ["started_on", "ended_on"],
+    )
+    episodes = read(
+        f"""SELECT family_id, member_id, kind, {day("started_on")}, {day("ended_on")}
+        FROM status_episode WHERE {{where}}""",
+        ["family_id", "member_id", "kind", "started_on", "ended_on"],
+        ["started_on", "ended_on"],
+    )
+    evidence = read(
+        f"""SELECT e.family_id, e.attachment_id, e.problem_id, e.status, {day("e.progress_from")},
+               {day("e.decided_on")}, u.name, e.decision_reason
+        FROM manual_evidence e LEFT JOIN "user" u ON u.id = e.decided_by_id WHERE {{where}}""",
+        [
+            "family_id",
+            "attachment_id",
+            "problem_id",
+            "status",
+            "progress_from",
+            "decided_on",
+            "decided_by",
+            "decision_reason",
+        ],
+        ["progress_from", "decided_on"],
+        column="e.family_id",
+    )
+    return Frames(
+        attachments=attachments,
+        versions=versions,
+        frameworks=frameworks,
+        problems=problems,
+        headline=headline,
+        criteria=criteria,
+        members=members,
+        measures=measures,
+        events=events,
+        spells=spells,
+        episodes=episodes,
+        evidence=evidence,
+    )
+
+
+def _frameworks():
+    from tfclaims.outcomes_plan.models import Framework
+
+    return db.session.scalars(db.select(Framework)).all()
+
+
+def _criteria():
+    from tfclaims.outcomes_plan.models import SuccessCriterion
+
+    return db.session.scalars(db.select(SuccessCriterion)).all()
+
+
+def _concat(parts: list[Frames]) -> Frames:
+    first = parts[0]
+    shared = {"versions", "frameworks", "headline", "criteria"}
+    values = {}
+    for name in first.__dataclass_fields__:
+        if name in shared:
+            values[name] = getattr(first, name)
+        else:
+            values[name] = pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+    return Frames(**values)
+
+
+def evaluate_cohort(as_of: date, family_ids: list[int] | None = None) -> Verdicts:
+    """Load and judge the given families (all when None) as of a date."""
+    return evaluate(load_frames(family_ids), as_of)
+
+
+def evaluate_family(family_id: int, as_of: date) -> Verdicts:
+    """The same computation on a one-family slice."""
+    return evaluate_cohort(as_of, [family_id])
