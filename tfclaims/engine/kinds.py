@@ -64,6 +64,16 @@ def _text(*parts) -> pd.Series:
     return result
 
 
+def _str(values: pd.Series) -> pd.Series:
+    """Text, with missing values as empty text."""
+    return values.astype(object).where(values.notna(), "").astype(str)
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    """'92.5%', '90%'; empty when missing."""
+    return _str(values.astype(object).map(lambda v: f"{v:g}%", na_action="ignore"))
+
+
 def _count(n: pd.Series, singular: str, plural: str) -> pd.Series:
     """'1 member', '3 members'."""
     n = n.fillna(0).astype("int64")
@@ -367,7 +377,7 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
     threshold = r["threshold"].map(lambda v: f"{v:g}%")
     n = r["periods"].astype(str)
     k = open_["k"].reindex(r.index).fillna(0).astype(int).astype(str)
-    low = latest["low"].reindex(r.index).map(lambda v: f"{v:g}%", na_action="ignore").fillna("")
+    low = _percent(latest["low"].reindex(r.index))
     out["reason"] = np.select(
         [status == SUSTAINED, status == REOPENED, status == ACHIEVED, status == PROGRESSING],
         [
@@ -403,7 +413,7 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
                 ", below ",
                 threshold,
                 " but up on the ",
-                baseline["base"].reindex(r.index).map(lambda v: f"{v:g}%", na_action="ignore").fillna(""),
+                _percent(baseline["base"].reindex(r.index)),
                 " before attachment.",
             ),
         ],
@@ -541,11 +551,11 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
         [
             _text(
                 "Signed off by ",
-                acc["decided_by"].fillna(""),
+                _str(acc["decided_by"]),
                 " on ",
                 words(acc["decided_on"]),
                 ": ",
-                acc["decision_reason"].fillna(""),
+                _str(acc["decision_reason"]),
                 ".",
             ),
             _text(
@@ -555,11 +565,11 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
             ),
             _text(
                 "Not accepted by ",
-                dec["decided_by"].fillna(""),
+                _str(dec["decided_by"]),
                 " on ",
                 words(dec["decided_on"]),
                 ": ",
-                dec["decision_reason"].fillna(""),
+                _str(dec["decision_reason"]),
                 ".",
             ),
         ],

@@ -43,6 +43,17 @@ KIND_DATA = {
 STATUS_RANK = {SUSTAINED: 0, ACHIEVED: 1, PROGRESSING: 2, REOPENED: 3, NOT_MET: 4}
 
 
+DATE_COLUMNS = {
+    "attachments": ["attached_on", "closed_on"],
+    "members": ["date_of_birth"],
+    "measures": ["period_start", "period_end"],
+    "events": ["occurred_on"],
+    "spells": ["started_on", "ended_on"],
+    "episodes": ["started_on", "ended_on"],
+    "evidence": ["progress_from", "decided_on"],
+}
+
+
 @dataclass
 class Frames:
     """The cohort's data, one DataFrame per table (columns as loaded by ``queries.load_frames``)."""
@@ -61,6 +72,14 @@ class Frames:
     episodes: pd.DataFrame  # family_id, member_id, kind, started_on, ended_on
     evidence: pd.DataFrame  # family_id, attachment_id, problem_id, status, progress_from, decided_on,
     #                         decided_by, decision_reason
+
+    def __post_init__(self):
+        # Empty or hand-made frames lose their types; the rules expect dates as datetime64.
+        for name, columns in DATE_COLUMNS.items():
+            frame = getattr(self, name)
+            for column in columns:
+                if frame[column].dtype != "datetime64[s]":
+                    frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
 
     def for_families(self, family_ids) -> Frames:
         """The one-family (or few-family) slice of the same data."""
@@ -186,7 +205,15 @@ def _best_criterion(rows: pd.DataFrame) -> pd.DataFrame:
         "evidence",
     ]
     best = best[columns].rename(columns={"after": "identified_after_attachment"})
-    return best.reset_index(drop=True)
+    return _dates_in_seconds(best.reset_index(drop=True))
+
+
+def _dates_in_seconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """One date type in every output, whichever path a column came by."""
+    for column in frame.columns:
+        if str(frame[column].dtype).startswith("datetime64"):
+            frame[column] = frame[column].astype("datetime64[s]")
+    return frame
 
 
 def _families(fam: pd.DataFrame, problems: pd.DataFrame, frames: Frames, rules: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +281,7 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, frames: Frames, rules: 
         text=lambda d: d["problem_name"] + " (" + d["status_label"].str.lower() + ")"
     )
     blocking = open_problems.groupby("family_id")["text"].agg("; ".join)
-    blockers = f["family_id"].map(blocking).fillna("")
+    blockers = f["family_id"].map(blocking).astype(object).where(lambda b: b.notna(), "").astype(str)
     no_problems = f["problems"] == 0
     case_open = sfo & f["closed_on"].isna()
     waiting = sfo & f["judged_on"].notna() & (f["judged_on"] > f["as_of"])
@@ -291,7 +318,7 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, frames: Frames, rules: 
         "blockers",
         "reason",
     ]
-    return f[columns].sort_values("reference").reset_index(drop=True)
+    return _dates_in_seconds(f[columns].sort_values("reference").reset_index(drop=True))
 
 
 def _join(prefix: str, blockers: pd.Series) -> pd.Series:
