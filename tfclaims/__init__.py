@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.core.views import bp as core_bp
     from tfclaims.families.views import bp as families_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
+    from tfclaims.progress.views import bp as progress_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit-trail")
     app.register_blueprint(plans_bp, url_prefix="/outcomes-plans")
     app.register_blueprint(families_bp, url_prefix="/families")
+    app.register_blueprint(progress_bp, url_prefix="/families")
 
 
 def _quiet_logging(app: Flask) -> None:

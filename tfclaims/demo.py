@@ -22,11 +22,20 @@ from tfclaims.auth.models import User, UserRole
 from tfclaims.auth.queries import get_user_by_email
 from tfclaims.auth.roles import Role
 from tfclaims.auth.services import hash_password
+from tfclaims.engine.criteria import EXAMPLE_CRITERIA, default_wording
 from tfclaims.extensions import db
 from tfclaims.families import rules
 from tfclaims.families.models import LAWFUL_BASES, Attachment, Consent, Family, IdentifiedProblem, Member
-from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES, PUBLISHED, Descriptor, OutcomesPlan, PlanVersion
+from tfclaims.outcomes_plan.models import (
+    EVIDENCE_SOURCES,
+    PUBLISHED,
+    Descriptor,
+    OutcomesPlan,
+    PlanVersion,
+    SuccessCriterion,
+)
 from tfclaims.outcomes_plan.queries import get_framework_by_code
+from tfclaims.progress.models import EmploymentSpell, Event, ManualEvidence, Measure, StatusEpisode
 from tfclaims.text import long_date
 
 COUNCIL = "Brackenshire County Council"
@@ -208,6 +217,7 @@ class SeedResult:
     members: int = 0
     attachments: int = 0
     problems: int = 0
+    progress_records: int = 0
     already_loaded: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -218,7 +228,7 @@ class SeedResult:
             head = (
                 f"Loaded demo data for {COUNCIL}: {self.users} users, {self.plan_versions} published outcomes plan "
                 f"versions, {self.families} families with {self.members} members, {self.attachments} attachments "
-                f"and {self.problems} identified problems."
+                f"and {self.problems} identified problems, and {self.progress_records} records of their progress."
             )
         return "\n".join([head, *self.notes, "", SIGN_IN_HELP])
 
@@ -230,7 +240,7 @@ def seed(families: int = 300) -> SeedResult:
     users = _seed_users(result)
     versions = _seed_plan(users[Role.MANAGER], result)
     if versions is not None and not _demo_families_exist():
-        _seed_families(rng, families, versions, result)
+        _seed_families(rng, families, versions, result, users[Role.MANAGER])
     if not (result.users or result.plan_versions or result.families):
         result.already_loaded = True
     return result
@@ -301,6 +311,16 @@ def _seed_plan(manager: User, result: SeedResult) -> tuple[PlanVersion, PlanVers
                 Descriptor(problem_id=problems[problem_code].id, code=code,
                            text=VERSION_2_WORDING.get(code, text), evidence_source=source)
             )
+    for version, attendance in ((first, 85), (second, 90)):
+        # Version 1 asked for 85% attendance; the annual review raised it to 90%.
+        for problem_code, items in EXAMPLE_CRITERIA[FRAMEWORK_CODE].items():
+            for position, (kind, parameters) in enumerate(items, start=1):
+                if kind == "held_over_periods":
+                    parameters = parameters | {"threshold": attendance}
+                version.criteria.append(SuccessCriterion(
+                    problem_id=problems[problem_code].id, position=position, kind=kind, parameters=parameters,
+                    wording=default_wording(kind, parameters),
+                ))
     db.session.add(plan)
     db.session.flush()
     second.copied_from_id = first.id
@@ -493,7 +513,8 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 def _seed_families(
-    rng: random.Random, count: int, versions: tuple[PlanVersion, PlanVersion], result: SeedResult
+    rng: random.Random, count: int, versions: tuple[PlanVersion, PlanVersion], result: SeedResult,
+    manager: User,
 ) -> None:
     who = {code: w for rows in DESCRIPTORS.values() for code, _t, _s, w in rows}
     problem_codes = {p.id: p.code for p in get_framework_by_code(FRAMEWORK_CODE).problems}
@@ -552,6 +573,8 @@ def _seed_families(
         db.session.flush()
         for family, attachment in attached:
             _record_attachment_events(family, attachment)
+            result.progress_records += _seed_progress(rng, family, attachment, manager, today)
+        db.session.flush()
 
 
 def _problem(family: Family, descriptor: Descriptor, member: Member, evidence_date: date,
@@ -619,3 +642,112 @@ def _record_attachment_events(family: Family, attachment: Attachment) -> None:
     if attachment.closed_on:
         record(db.session, "attachment_closed", "attachment", attachment.id,
                f"Attachment closed on {long_date(attachment.closed_on)}", family_id=family.id)
+
+
+# ---------------------------------------------------------------- progress
+
+
+def _term_ends(start: date, end: date) -> list[tuple[str, date, date]]:
+    """School terms (label, first day, last day) ending between two dates."""
+    terms = []
+    for year in range(start.year - 1, end.year + 1):
+        for label, first, last in (
+            (f"Autumn term {year}", date(year, 9, 3), date(year, 12, 19)),
+            (f"Spring term {year + 1}", date(year + 1, 1, 5), date(year + 1, 3, 31)),
+            (f"Summer term {year + 1}", date(year + 1, 4, 17), date(year + 1, 7, 21)),
+        ):
+            if start < last <= end:
+                terms.append((label, first, last))
+    return sorted(terms, key=lambda t: t[2])
+
+
+def _seed_progress(rng: random.Random, family: Family, attachment: Attachment, manager: User, today: date) -> int:
+    """What happened next: a family on a good, mixed or poor path, in the records each problem is judged by.
+    Returns how many records it added."""
+    added = []
+    on = attachment.attached_on
+    path = rng.choices(["good", "mixed", "poor"], weights=[55, 25, 20])[0]
+    good = {"good": 0.92, "mixed": 0.6, "poor": 0.25}[path]
+    codes = {p.problem.code: p for p in attachment.problems}
+    horizon = min(today, on + timedelta(days=900))
+
+    def add(record):
+        record.family_id = family.id
+        db.session.add(record)
+        added.append(record)
+
+    def day_between(start: date, end: date) -> date:
+        return _random_date(rng, start, max(start, end))
+
+    children = [m for m in family.members if m.resident and 5 <= m.age_on(on) <= 15]
+    if "school" in codes:
+        for child in children:
+            level = rng.uniform(72, 86)
+            for label, first, last in _term_ends(on - timedelta(days=120), horizon):
+                if last > on:
+                    level = rng.uniform(90.5, 99) if rng.random() < good else rng.uniform(78, 89.5)
+                add(Measure(member_id=child.id, kind="attendance", period_label=label, period_start=first,
+                            period_end=last, value=round(level, 1), source="school_census"))
+    if "crime_asb" in codes:
+        member = codes["crime_asb"].member
+        for _ in range(rng.randrange(2, 6)):
+            add(Event(member_id=member.id, kind=rng.choice(["asb", "asb", "offence"]), source="police",
+                      occurred_on=day_between(on - timedelta(days=170), on)))
+        for _ in range(rng.choices([0, 1, 3], weights=[good, 0.2, 1 - good])[0]):
+            add(Event(member_id=member.id, kind="asb", source="police",
+                      occurred_on=day_between(on + timedelta(days=1), horizon)))
+    if "domestic_abuse" in codes:
+        member = codes["domestic_abuse"].member
+        add(Event(member_id=member.id, kind="domestic_abuse", source="police",
+                  occurred_on=day_between(on - timedelta(days=90), on)))
+        if rng.random() > good:
+            add(Event(member_id=member.id, kind="domestic_abuse", source="police",
+                      occurred_on=day_between(on + timedelta(days=20), on + timedelta(days=200))))
+    if "children_need_help" in codes:
+        member = codes["children_need_help"].member
+        kind = rng.choice(["child_in_need", "child_protection"])
+        started = on - timedelta(days=rng.randrange(30, 300))
+        ended = on + timedelta(days=rng.randrange(30, 300)) if rng.random() < good + 0.05 else None
+        ended = ended if ended and ended <= today else None
+        add(StatusEpisode(member_id=member.id, kind=kind, started_on=started, ended_on=ended,
+                          end_reason="stepped_down" if ended else None))
+        if ended and rng.random() > good + 0.05:
+            again = ended + timedelta(days=rng.randrange(20, 170))
+            if again <= today:
+                add(StatusEpisode(member_id=member.id, kind="child_in_need", started_on=again, ended_on=None))
+    adults = [m for m in family.members if m.resident and m.age_on(on) >= 18]
+    if "worklessness" in codes and adults:
+        adult = codes["worklessness"].member if codes["worklessness"].member in adults else adults[0]
+        if rng.random() < good * 0.7:
+            start = on + timedelta(days=rng.randrange(14, 240))
+            length = rng.choice([60, 120, 200, 400, None])
+            end = start + timedelta(days=length) if length else None
+            if start <= today:
+                add(EmploymentSpell(member_id=adult.id, started_on=start,
+                                    ended_on=end if end and end <= today else None,
+                                    hours_per_week=rng.choice([16, 20, 25, 30, 37.5]),
+                                    prior_benefit=rng.choice(["JSA", "JSA", "ESA", "IS", "UC"]),
+                                    employer=rng.choice(["Brackenshire Foods", "Tillbury Care", "Northgate Retail"])))
+    for code in ("health", "worklessness"):
+        if code not in codes or rng.random() > good:
+            continue
+        since = on + timedelta(days=rng.randrange(60, 300))
+        decided = since + timedelta(days=rng.randrange(10, 60))
+        evidence = ManualEvidence(
+            attachment_id=attachment.id, problem_id=codes[code].problem_id, progress_from=since,
+            statement=MANUAL_STATEMENTS[code], recorded_by_id=manager.id,
+        )
+        if decided <= today and rng.random() < 0.8:
+            evidence.status = "accepted"
+            evidence.decided_by_id = manager.id
+            evidence.decided_on = decided
+            evidence.decided_at = datetime(decided.year, decided.month, decided.day, 12, 0, tzinfo=UTC)
+            evidence.decision_reason = "Evidence seen in the case file and confirmed with the family."
+        add(evidence)
+    return len(added)
+
+
+MANUAL_STATEMENTS = {
+    "health": "Engaged with the community mental health team and sustaining treatment; GP confirms attendance.",
+    "worklessness": "Completed the work-readiness course and volunteering weekly; adviser reports steady progress.",
+}

@@ -221,3 +221,29 @@ def evaluate_cohort(as_of: date, family_ids: list[int] | None = None) -> Verdict
 def evaluate_family(family_id: int, as_of: date) -> Verdicts:
     """The same computation on a one-family slice."""
     return evaluate_cohort(as_of, [family_id])
+
+
+def _plain(value):
+    """Pandas values as template values: dates as dates, missing as None."""
+    if value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def family_panel(family_id: int, as_of: date) -> dict:
+    """The verdicts shown on a family's page: the family's and one per problem, as plain values."""
+    verdicts = evaluate_family(family_id, as_of)
+    family = records(verdicts.families)
+    return {
+        "verdict": family[0] if family else None,
+        "problem_verdicts": records(verdicts.problems.sort_values("problem_number")),
+        "verdict_as_of": as_of,
+    }

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from tfclaims.audit.queries import family_timeline
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
+from tfclaims.engine import queries as engine_queries
 from tfclaims.errors import DomainError
 from tfclaims.families import forms, queries, services
 from tfclaims.families.models import CLOSURE_REASONS, CONSENT_STATUSES, LAWFUL_BASES, RELATIONSHIPS, SEXES
@@ -16,6 +17,7 @@ from tfclaims.families.timeline import describe_events
 from tfclaims.forms import show_error
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 from tfclaims.pagination import Page, page_number
+from tfclaims.progress import queries as progress_queries
 from tfclaims.text import long_date
 
 bp = Blueprint("families", __name__)
@@ -97,6 +99,8 @@ def family_page(family_id: int):
         duplicates=queries.possible_duplicates(family.id),
         timeline=describe_events(family, family_timeline(family.id)),
         today=date.today(),
+        **progress_queries.family_progress(family),
+        **engine_queries.family_panel(family.id, date.today()),
     )
 
 
