@@ -626,3 +626,15 @@ def test_progress_forms_carry_a_csrf_token(pages, client, users, family, plan_ve
         pages.get(f"{base(family)}/{path}")  # the checker asserts every POST form carries the token
     assert client.post(f"{base(family)}/attendance/new", data=attendance(family.members[2])).status_code == 400
     assert count(Measure, family) == 0
+
+
+def test_a_member_with_progress_cannot_be_removed(family):
+    from tfclaims.errors import NotAllowedError
+    from tfclaims.families import services
+
+    member = family.members[2]
+    db.session.add(Event(family_id=family.id, member_id=member.id, kind="asb", occurred_on=date(2016, 3, 1),
+                         source="police"))
+    db.session.commit()
+    with pytest.raises(NotAllowedError, match="progress recorded"):
+        services.remove_member(member)

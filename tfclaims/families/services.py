@@ -14,6 +14,7 @@ from tfclaims.families import queries, rules
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
 from tfclaims.outcomes_plan.models import PlanVersion
 from tfclaims.outcomes_plan.queries import get_version_in_force
+from tfclaims.progress import queries as progress_queries
 from tfclaims.text import long_date
 
 FAMILY_FIELDS = ("reference", "lead_practitioner", "team", "notes")
@@ -93,6 +94,11 @@ def remove_member(member: Member) -> None:
         raise NotAllowedError(
             "This member has problems recorded against an attachment, so cannot be removed. "
             "Correct the member's details instead."
+        )
+    if progress_queries.member_has_progress(member.id):
+        raise NotAllowedError(
+            "This member has progress recorded (attendance, events, employment or plans), so cannot be removed. "
+            "Delete those records first, or correct the member's details instead."
         )
     db.session.delete(member)
     db.session.flush()

@@ -162,3 +162,11 @@ def family_progress(family: Family) -> dict:
             evidence_attachment=evidence_attachment(family),
         )
     }
+
+
+def member_has_progress(member_id: int) -> bool:
+    """Whether any measure, event, spell in work or plan is recorded for the member."""
+    for model in (Measure, Event, EmploymentSpell, StatusEpisode):
+        if db.session.scalar(select(model.id).where(model.member_id == member_id).limit(1)) is not None:
+            return True
+    return False
