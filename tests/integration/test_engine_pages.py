@@ -1,0 +1,137 @@
+"""The engine on real data: loaded from the database, shown on the family page, changing as progress is recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests import factories
+from tests.pages import text
+from tests.progress_helpers import attach, make_evidence
+from tfclaims.auth.roles import Role
+from tfclaims.engine.queries import evaluate_cohort, evaluate_family
+from tfclaims.extensions import db
+from tfclaims.progress.models import EmploymentSpell, Event, Measure, StatusEpisode
+
+TERMS = [
+    ("Autumn term 2019", ["2", "9", "2019"], ["20", "12", "2019"]),
+    ("Spring term 2020", ["6", "1", "2020"], ["3", "4", "2020"]),
+    ("Summer term 2020", ["20", "4", "2020"], ["17", "7", "2020"]),
+]
+
+
+@pytest.fixture
+def version(db_session):
+    return factories.make_published_plan(effective_from=date(2015, 4, 1))
+
+
+@pytest.fixture
+def family(version):
+    family = factories.make_family(members=4)
+    attach(family, version, attached_on=date(2019, 6, 3), problem_numbers=(2, 6))
+    return family
+
+
+def problem_card(pages, family, number: int):
+    page = pages.get(f"/families/{family.id}")
+    [card] = [c for c in page.select(".govuk-summary-card[id^=problem-]") if text(c).startswith(f"{number}.")]
+    return page, text(card)
+
+
+def test_recording_three_terms_of_attendance_sustains_the_problem(pages, sign_in, family):
+    sign_in(Role.COORDINATOR)
+    page, card = problem_card(pages, family, 2)
+    assert "Not met" in card and "Nothing recorded since attachment" in card
+    assert "Not claimable yet: 0 of 2 problems sustained" in text(page.select_one("#family-verdict"))
+    casey = family.members[2]
+    for label, start, end in TERMS:
+        data = {
+            "member_id": str(casey.id),
+            "period_label": label,
+            "period_start": start,
+            "period_end": end,
+            "value": "94",
+            "source": "school_census",
+        }
+        pages.post(f"/families/{family.id}/progress/attendance/new", data, redirects_to=f"/families/{family.id}")
+        page, card = problem_card(pages, family, 2)
+        if label != TERMS[-1][0]:
+            assert "Achieved on 20 December 2019" in card
+    assert "Sustained on 17 July 2020" in card
+    assert "At or above 90% for 3 consecutive periods, to 17 July 2020." in card
+    assert "3 periods recorded since attachment, for 1 member." in card
+    assert "Not claimable yet: 1 of 2 problems sustained" in text(page.select_one("#family-verdict"))
+
+
+def test_manager_sign_off_makes_the_family_claimable(pages, sign_in, family, users):
+    for i, (label, start, end) in enumerate(TERMS):
+        db.session.add(
+            Measure(
+                family_id=family.id,
+                member_id=family.members[2].id,
+                kind="attendance",
+                period_label=label,
+                period_start=date(*map(int, reversed(start))),
+                period_end=date(*map(int, reversed(end))),
+                value=95 - i,
+                source="school",
+            )
+        )
+    evidence = make_evidence(family.attachments[0], users[Role.COORDINATOR], problem_number=6)
+    sign_in(Role.MANAGER)
+    page, card = problem_card(pages, family, 6)
+    assert "Progressing" in card and "awaits a manager's sign-off" in card
+    pages.post(
+        f"/families/{family.id}/progress/evidence/{evidence.id}/decision",
+        {"decision": "accept", "decision_reason": "Seen the GP's letter"},
+        redirects_to=f"/families/{family.id}",
+    )
+    page, card = problem_card(pages, family, 6)
+    assert f"Signed off by {users[Role.MANAGER].name}" in card and "Seen the GP's letter" in card
+    verdict = text(page.select_one("#family-verdict"))
+    assert f"Claimable from {date.today().day} " in verdict and "significant and sustained progress (SSP)" in verdict
+
+
+def test_loaded_data_gives_the_same_verdicts_for_one_family_and_the_cohort(version):
+    a = factories.make_family(members=4)
+    attach(a, version, attached_on=date(2016, 1, 10), problem_numbers=(1, 3, 4, 5))
+    adult, child = a.members[0], a.members[2]
+    db.session.add_all(
+        [
+            Event(family_id=a.id, member_id=child.id, kind="asb", occurred_on=date(2015, 11, 1), source="police"),
+            Event(family_id=a.id, member_id=child.id, kind="asb", occurred_on=date(2015, 12, 1), source="police"),
+            Event(
+                family_id=a.id, member_id=adult.id, kind="domestic_abuse", occurred_on=date(2016, 3, 1), source="police"
+            ),
+            StatusEpisode(
+                family_id=a.id,
+                member_id=child.id,
+                kind="child_protection",
+                started_on=date(2015, 6, 1),
+                ended_on=date(2016, 3, 1),
+                end_reason="stepped_down",
+            ),
+            EmploymentSpell(
+                family_id=a.id,
+                member_id=adult.id,
+                started_on=date(2016, 2, 1),
+                ended_on=None,
+                hours_per_week=30,
+                prior_benefit="JSA",
+            ),
+        ]
+    )
+    b = factories.make_family(members=3)
+    attach(b, version, attached_on=date(2017, 5, 1), problem_numbers=(2, 6))
+    db.session.commit()
+
+    whole = evaluate_cohort(date(2016, 12, 31))
+    alone = evaluate_family(a.id, date(2016, 12, 31))
+    mine = whole.problems[whole.problems["family_id"] == a.id].reset_index(drop=True)
+    assert mine.equals(alone.problems.reset_index(drop=True))
+    status = dict(zip(alone.problems["problem_number"], alone.problems["status"], strict=True))
+    assert status == {1: "sustained", 3: "sustained", 4: "sustained", 5: "sustained"}
+    [row] = alone.families.to_dict("records")
+    assert (row["claimable"], row["route"], str(row["claimable_on"].date())) == (True, "CE", "2016-08-06")
+    assert b.id not in set(whole.families[whole.families["claimable"]]["family_id"])
