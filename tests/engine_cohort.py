@@ -144,12 +144,14 @@ class Cohort:
                 ]
             ),
             criteria=pd.DataFrame(criteria),
-            members=frame("members", ["member_id", "family_id", "date_of_birth"]),
-            measures=frame("measures", ["family_id", "member_id", "kind", "period_start", "period_end", "value"]),
+            # As the loader gives them: measures per family and period, spells with the member's date of birth.
+            measures=frame("measures", ["family_id", "member_id", "kind", "period_start", "period_end", "value"])
+            .groupby(["family_id", "kind", "period_end"], as_index=False)
+            .agg(low=("value", "min"), members=("member_id", "nunique")),
             events=frame("events", ["family_id", "member_id", "kind", "occurred_on"]),
             spells=frame(
                 "spells", ["family_id", "member_id", "started_on", "ended_on", "hours_per_week", "prior_benefit"]
-            ),
+            ).merge(frame("members", ["member_id", "family_id", "date_of_birth"]), on=["family_id", "member_id"]),
             episodes=frame("episodes", ["family_id", "member_id", "kind", "started_on", "ended_on"]),
             evidence=frame(
                 "evidence",

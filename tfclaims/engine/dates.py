@@ -23,9 +23,12 @@ def add_months(values: pd.Series, months: pd.Series | int) -> pd.Series:
 
 
 def words(values: pd.Series) -> pd.Series:
-    """Dates as council users write them, "3 June 2019"; empty for a missing date."""
-    out = values.dt.day.astype("Int64").astype(str) + values.dt.strftime(" %B %Y")
-    return out.where(values.notna(), "").astype(str)
+    """Dates as council users write them, "3 June 2019"; empty for a missing date.
+
+    A cohort has few distinct dates and many rows: each distinct date is written once."""
+    codes, uniques = pd.factorize(values)
+    written = np.array([f"{d.day} {d:%B %Y}" for d in uniques] + [""], dtype=object)
+    return pd.Series(written[codes], index=values.index, dtype=object)
 
 
 def quarter_label(values: pd.Series) -> pd.Series:

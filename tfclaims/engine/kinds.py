@@ -39,6 +39,14 @@ STATUSES = {
     REOPENED: "Reopened",
 }
 
+STATUS_ORDER = [SUSTAINED, ACHIEVED, PROGRESSING, REOPENED, NOT_MET]
+
+
+def _status(values) -> pd.Categorical:
+    """Statuses as a categorical: compared and sorted by code, not as text."""
+    return pd.Categorical(np.asarray(values, dtype=object), categories=STATUS_ORDER)
+
+
 OUTPUT = ["status", "status_on", "sustained_on", "expected_on", "reason", "evidence"]
 NAT = pd.NaT
 # Expected length of a school term when forecasting the terms still to come.
@@ -47,26 +55,28 @@ MONTHS_PER_PERIOD = 4
 
 def _empty(rows: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(rows["row"], name="row"))
-    out["status"] = NOT_MET
+    out["status"] = _status([NOT_MET] * len(out))
     out["status_on"] = pd.Series(NAT, index=out.index, dtype="datetime64[s]")
     out["sustained_on"] = out["status_on"]
     out["expected_on"] = out["status_on"]
-    out["reason"] = ""
-    out["evidence"] = ""
+    out["reason"] = pd.Series("", index=out.index, dtype=object)
+    out["evidence"] = pd.Series("", index=out.index, dtype=object)
     return out
 
 
 def _text(*parts) -> pd.Series:
-    """Concatenate Series of strings and plain strings element-wise."""
+    """Concatenate Series of strings and plain strings element-wise (as Python objects: the fastest way)."""
+    index = next(p.index for p in parts if isinstance(p, pd.Series))
     result = None
     for part in parts:
-        result = part if result is None else result + part
-    return result
+        value = part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part
+        result = value if result is None else result + value
+    return pd.Series(result, index=index, dtype=object)
 
 
 def _str(values: pd.Series) -> pd.Series:
     """Text, with missing values as empty text."""
-    return values.astype(object).where(values.notna(), "").astype(str)
+    return values.astype(object).where(values.notna(), "")
 
 
 def _percent(values: pd.Series) -> pd.Series:
@@ -77,12 +87,18 @@ def _percent(values: pd.Series) -> pd.Series:
 def _count(n: pd.Series, singular: str, plural: str) -> pd.Series:
     """'1 member', '3 members'."""
     n = n.fillna(0).astype("int64")
-    return n.astype(str) + np.where(n == 1, " " + singular, " " + plural)
+    return pd.Series(
+        n.astype(str).to_numpy(dtype=object) + np.where(n == 1, " " + singular, " " + plural).astype(object),
+        index=n.index,
+        dtype=object,
+    )
 
 
 def _phrase(codes: pd.Series, names: dict[str, str]) -> pd.Series:
     """'offences or anti-social behaviour incidents' for each row's tuple of codes (few distinct values)."""
-    return codes.map(lambda c: listed(list(c), names))
+    keys, uniques = pd.factorize(codes)
+    phrases = np.array([listed(list(c), names) for c in uniques] + [""], dtype=object)
+    return pd.Series(phrases[keys], index=codes.index, dtype=object)
 
 
 def judge_stretches(rows: pd.DataFrame, stretches: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +136,7 @@ def judge_stretches(rows: pd.DataFrame, stretches: pd.DataFrame) -> pd.DataFrame
         [SUSTAINED, REOPENED, ACHIEVED],
         NOT_MET,
     )
-    out["status"] = status
+    out["status"] = _status(status)
     out["status_on"] = out["sustained_on"].where(
         out["status"] == SUSTAINED, out["broken_on"].where(out["status"] == REOPENED, out["start"])
     )
@@ -166,7 +182,7 @@ def no_events(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     status = judged["status"]
     # Before any break the family is making progress, not yet achieving: absence is not an achievement.
     status = status.where(status != ACHIEVED, PROGRESSING)
-    out["status"] = status
+    out["status"] = _status(status)
     out["status_on"] = judged["status_on"]
     out["sustained_on"] = judged["sustained_on"]
     out["expected_on"] = judged["expected_on"]
@@ -262,7 +278,7 @@ def reduction(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         [SUSTAINED, REOPENED, PROGRESSING],
         NOT_MET,
     )
-    out["status"] = status
+    out["status"] = _status(status)
     expected = on_track["last_day"].reindex(r.index).where(sustained_on.isna())
     out["sustained_on"] = sustained_on
     out["expected_on"] = expected
@@ -327,23 +343,18 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
     if rows.empty:
         return out
     r = rows.set_index("row")
+    # Measures come one row per family, kind and period: the lowest value of any member, and how many members.
     m = rows[["row", "family_id", "attached_on", "as_of", "measure", "threshold"]].merge(
-        measures[["family_id", "kind", "period_end", "value", "member_id"]],
+        measures[["family_id", "kind", "period_end", "low", "members"]],
         left_on=["family_id", "measure"],
         right_on=["family_id", "kind"],
     )
     m = m[m["period_end"] <= m["as_of"]]
     before = m[m["period_end"] <= m["attached_on"]]
-    baseline = (
-        before.sort_values("period_end").groupby("row").agg(base_end=("period_end", "max"), base=("value", "last"))
-    )
-    base_min = before.merge(baseline, left_on=["row", "period_end"], right_on=["row", "base_end"])
-    baseline["base"] = base_min.groupby("row")["value"].min()
-    m = m[m["period_end"] > m["attached_on"]]
-    periods = m.groupby(["row", "period_end"], sort=True).agg(
-        low=("value", "min"), members=("member_id", "nunique"), threshold=("threshold", "first")
-    )
-    periods = periods.reset_index()
+    baseline = before.sort_values("period_end").drop_duplicates("row", keep="last").set_index("row")
+    baseline = baseline.rename(columns={"low": "base"})
+    periods = m[m["period_end"] > m["attached_on"]].sort_values(["row", "period_end"])
+    periods = periods[["row", "period_end", "low", "members", "threshold"]].reset_index(drop=True)
     periods["pass"] = periods["low"] >= periods["threshold"]
     periods["run"] = (~periods["pass"]).groupby(periods["row"]).cumsum()
     passing = periods[periods["pass"]].copy()
@@ -368,7 +379,7 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
     status = judged["status"].copy()
     improving = latest["low"].reindex(r.index) > baseline["base"].reindex(r.index)
     status = status.where(~((status == NOT_MET) & improving), PROGRESSING)
-    out["status"] = status
+    out["status"] = _status(status)
     out["sustained_on"] = judged["sustained_on"]
     out["expected_on"] = open_["sustain_at_forecast"].reindex(r.index).where(judged["sustained_on"].isna())
     out["status_on"] = judged["status_on"]
@@ -432,7 +443,7 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
         ),
     )
     counts = _count(periods.groupby("row").size().reindex(r.index), "period", "periods")
-    members = _count(m.groupby("row")["member_id"].nunique().reindex(r.index), "member", "members")
+    members = _count(periods.groupby("row")["members"].max().reindex(r.index), "member", "members")
     out["evidence"] = _text(counts, " recorded since attachment, for ", members, ".")
     return out
 
@@ -472,7 +483,7 @@ def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
 
     plans = _phrase(r["status_kinds"], STATUS_PLURALS)
     status = judged["status"]
-    out["status"] = status
+    out["status"] = _status(status)
     out["status_on"] = judged["status_on"]
     out.loc[(status == NOT_MET) & open_since.notna(), "status_on"] = open_since
     out["sustained_on"] = judged["sustained_on"]
@@ -541,7 +552,7 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
     has_wait = awaiting["progress_from"].reindex(r.index).notna()
     has_dec = declined["decided_on"].reindex(r.index).notna()
     status = np.select([has_acc, has_wait], [SUSTAINED, PROGRESSING], NOT_MET)
-    out["status"] = status
+    out["status"] = _status(status)
     out["sustained_on"] = accepted["decided_on"].reindex(r.index)
     out["status_on"] = out["sustained_on"].where(has_acc, awaiting["progress_from"].reindex(r.index))
     acc = accepted.reindex(r.index)
@@ -583,9 +594,7 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ continuous employment
 
 
-def continuous_employment(
-    rows: pd.DataFrame, spells: pd.DataFrame, members: pd.DataFrame, rules: pd.DataFrame
-) -> pd.DataFrame:
+def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """An adult (18 or over when the spell began) who was on an out-of-work benefit, in work for ``weeks`` whole
     weeks within a window of ``window_weeks``, as the framework sets per prior benefit (spells under the
     benefit's minimum hours do not count). Weeks are counted from the attachment date, whole weeks only.
@@ -596,7 +605,6 @@ def continuous_employment(
         return out
     r = rows.set_index("row")
     sp = rows[["row", "family_id", "framework_id", "attached_on", "as_of"]].merge(spells, on="family_id")
-    sp = sp.merge(members[["member_id", "date_of_birth"]], on="member_id")
     sp = sp.merge(rules, on=["framework_id", "prior_benefit"])
     adult_from = add_months(sp["date_of_birth"], 18 * 12)
     sp = sp[(sp["started_on"] >= adult_from) & (sp["hours_per_week"] >= sp["min_hours"])]
@@ -612,31 +620,40 @@ def continuous_employment(
     sp[["prior_benefit", "weeks", "window_weeks"]] = first
 
     att = sp["attached_on"]
-    from_week = np.maximum(0, -(-(sp["started_on"] - att).dt.days // 7))
-    to_week = (sp["last"] - att).dt.days.sub(6) // 7
-    count = (to_week - from_week + 1).clip(lower=0).to_numpy()
+    from_week = np.maximum(0, -(-(sp["started_on"] - att).dt.days // 7)).to_numpy()
+    to_week = ((sp["last"] - att).dt.days.sub(6) // 7).to_numpy()
+    need = sp["weeks"].to_numpy()
+    # Only a spell's first ``need`` weeks can matter: a longer spell reaches the weeks within them, and a window
+    # ending later than that can only be the first to reach them by using weeks of an earlier, shorter spell.
+    count = np.clip(np.minimum(to_week - from_week + 1, need), 0, None)
     idx = np.repeat(np.arange(len(sp)), count)
     offset = np.arange(len(idx)) - np.repeat(np.cumsum(count) - count, count)
-    week = from_week.to_numpy()[idx] + offset
-    wk = pd.DataFrame(
-        {
-            "row": sp["row"].to_numpy()[idx],
-            "member_id": sp["member_id"].to_numpy()[idx],
-            "week": week,
-            "need": sp["weeks"].to_numpy()[idx],
-            "window": sp["window_weeks"].to_numpy()[idx],
-        }
-    ).drop_duplicates(["row", "member_id", "week"])
-    wk = wk.sort_values(["row", "member_id", "week"], kind="stable").reset_index(drop=True)
-    pos = np.arange(len(wk))
-    group_start = wk.groupby(["row", "member_id"]).cumcount().to_numpy()
-    back = pos - (wk["need"].to_numpy() - 1)
-    ok = (wk["need"].to_numpy() - 1) <= group_start
+    week = from_week[idx] + offset
+    group = pd.factorize(pd.MultiIndex.from_arrays([sp["row"].to_numpy(), sp["member_id"].to_numpy()]))[0]
+    # One integer key per (row, member, week): sorting it orders and de-duplicates in one step.
+    key = np.unique(group[idx].astype("int64") * 100_000 + week)
+    member_group, week = key // 100_000, key % 100_000
+    first_spell = pd.Series(np.arange(len(sp))).groupby(group).first().to_numpy()
+    need_w = need[first_spell][member_group]
+    window_w = sp["window_weeks"].to_numpy()[first_spell][member_group]
+    pos = np.arange(len(key))
+    starts = np.flatnonzero(np.r_[True, member_group[1:] != member_group[:-1]]) if len(key) else np.array([], int)
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(key)]))
+    back = pos - (need_w - 1)
+    ok = back >= group_start
     back_safe = np.where(ok, back, pos)
-    span = wk["week"].to_numpy() - wk["week"].to_numpy()[back_safe]
-    wk["done"] = ok & (span <= wk["window"].to_numpy() - 1)
-    wk["from_week"] = wk["week"].to_numpy()[back_safe]
-    done = wk[wk["done"]].drop_duplicates(["row", "member_id"])
+    done_mask = ok & (week - week[back_safe] <= window_w - 1)
+    firsts = pd.Series(pos[done_mask]).groupby(member_group[done_mask]).first()
+    chosen = firsts.to_numpy()
+    spell_of = first_spell[member_group[chosen]]
+    done = pd.DataFrame(
+        {
+            "row": sp["row"].to_numpy()[spell_of],
+            "member_id": sp["member_id"].to_numpy()[spell_of],
+            "week": week[chosen],
+            "from_week": week[back_safe[chosen]],
+        }
+    )
     done = done.merge(rows[["row", "attached_on", "as_of"]], on="row")
     done["on"] = done["attached_on"] + pd.to_timedelta(done["week"] * 7 + 6, unit="D")
     done["since"] = done["attached_on"] + pd.to_timedelta(done["from_week"] * 7, unit="D")
@@ -659,7 +676,7 @@ def continuous_employment(
     working_rows = r.index.isin(sp[sp["in_work"]]["row"].unique())
     since = sp[sp["in_work"]].groupby("row")["started_on"].min().reindex(r.index)
     status = np.select([reached_by, working_rows, ended.notna()], [SUSTAINED, ACHIEVED, REOPENED], NOT_MET)
-    out["status"] = status
+    out["status"] = _status(status)
     out["sustained_on"] = reached.where(reached_by)
     out["expected_on"] = reached.where(forecast)
     out["status_on"] = out["sustained_on"].where(status == SUSTAINED, since.where(status == ACHIEVED, ended))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import text
 
 from tfclaims.engine.rules import Frames, Verdicts, evaluate
 from tfclaims.extensions import db
@@ -24,20 +23,25 @@ def _day(column: str, dialect: str) -> str:
     return f"({column} - DATE '1970-01-01')"
 
 
-def _read(sql: str, columns: list[str], dates: list[str], params: dict | None = None) -> pd.DataFrame:
-    rows = db.session.connection().execute(text(sql), params or {}).fetchall()
+def _read(sql: str, columns: list[str], dates: list[str], params: list | None = None) -> pd.DataFrame:
+    """Rows straight from the driver's cursor (plain tuples: SQLAlchemy's Row objects are slow for pandas)."""
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params or ())
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
     for column in dates:
         frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="D").astype("datetime64[s]")
     return frame
 
 
-def _sql(template: str, family_ids: list[int] | None, column: str = "family_id") -> tuple[str, dict | None]:
+def _sql(template: str, family_ids: list[int] | None, column: str, marker: str) -> tuple[str, list | None]:
     if family_ids is None:
         return template.replace("{where}", "1 = 1"), None
-    names = [f"f{i}" for i in range(len(family_ids))]
-    where = f"{column} IN ({', '.join(':' + n for n in names)})" if names else "1 = 0"
-    return template.replace("{where}", where), dict(zip(names, family_ids, strict=True))
+    where = f"{column} IN ({', '.join([marker] * len(family_ids))})" if family_ids else "1 = 0"
+    return template.replace("{where}", where), [int(i) for i in family_ids]
 
 
 def load_frames(family_ids: list[int] | None = None) -> Frames:
@@ -46,12 +50,13 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         parts = [load_frames(family_ids[i : i + CHUNK]) for i in range(0, len(family_ids), CHUNK)]
         return _concat(parts)
     d = db.session.get_bind().dialect.name
+    marker = "?" if d == "sqlite" else "%s"
 
     def day(column: str) -> str:
         return _day(column, d)
 
     def read(template, columns, dates, column="family_id"):
-        sql, params = _sql(template, family_ids, column)
+        sql, params = _sql(template, family_ids, column, marker)
         return _read(sql, columns, dates, params)
 
     attachments = read(
@@ -128,27 +133,29 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
     )
     problems = problems[problems["attachment_id"].isin(latest)]
     problems["identified_after_attachment"] = problems["identified_after_attachment"].astype(bool)
-    members = read(
-        f"SELECT id, family_id, {day('date_of_birth')} FROM member WHERE {{where}}",
-        ["member_id", "family_id", "date_of_birth"],
-        ["date_of_birth"],
-    )
+    # One row per family, kind and period: the lowest value of any member, and how many members were measured
+    # (one measure per member and period: the progress pages refuse a second). Grouped here, not in SQL, which
+    # is twice as fast on SQLite.
     measures = read(
-        f"""SELECT family_id, member_id, kind, {day("period_start")}, {day("period_end")}, value
-        FROM measure WHERE {{where}}""",
-        ["family_id", "member_id", "kind", "period_start", "period_end", "value"],
-        ["period_start", "period_end"],
+        f"SELECT family_id, kind, {day('period_end')}, value FROM measure WHERE {{where}}",
+        ["family_id", "kind", "period_end", "value"],
+        ["period_end"],
+    )
+    measures = measures.groupby(["family_id", "kind", "period_end"], as_index=False, sort=False).agg(
+        low=("value", "min"), members=("value", "size")
     )
     events = read(
-        f"SELECT family_id, member_id, kind, {day('occurred_on')} FROM event WHERE {{where}}",
-        ["family_id", "member_id", "kind", "occurred_on"],
+        f"SELECT family_id, kind, {day('occurred_on')} FROM event WHERE {{where}}",
+        ["family_id", "kind", "occurred_on"],
         ["occurred_on"],
     )
     spells = read(
-        f"""SELECT family_id, member_id, {day("started_on")}, {day("ended_on")}, hours_per_week, prior_benefit
-        FROM employment_spell WHERE {{where}}""",
-        ["family_id", "member_id", "started_on", "ended_on", "hours_per_week", "prior_benefit"],
-        ["started_on", "ended_on"],
+        f"""SELECT s.family_id, s.member_id, {day("m.date_of_birth")}, {day("s.started_on")}, {day("s.ended_on")},
+               s.hours_per_week, s.prior_benefit
+        FROM employment_spell s JOIN member m ON m.id = s.member_id WHERE {{where}}""",
+        ["family_id", "member_id", "date_of_birth", "started_on", "ended_on", "hours_per_week", "prior_benefit"],
+        ["date_of_birth", "started_on", "ended_on"],
+        column="s.family_id",
     )
     episodes = read(
         f"""SELECT family_id, member_id, kind, {day("started_on")}, {day("ended_on")}
@@ -180,7 +187,6 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         problems=problems,
         headline=headline,
         criteria=criteria,
-        members=members,
         measures=measures,
         events=events,
         spells=spells,
