@@ -15,9 +15,17 @@ from sqlalchemy import select
 from tfclaims.auth.models import User, UserRole
 from tfclaims.auth.roles import Role
 from tfclaims.auth.services import hash_password
+from tfclaims.engine.criteria import EXAMPLE_CRITERIA, check_parameters, default_wording
 from tfclaims.extensions import db
 from tfclaims.families.models import Family, Member
-from tfclaims.outcomes_plan.models import PUBLISHED, Descriptor, Framework, OutcomesPlan, PlanVersion
+from tfclaims.outcomes_plan.models import (
+    PUBLISHED,
+    Descriptor,
+    Framework,
+    OutcomesPlan,
+    PlanVersion,
+    SuccessCriterion,
+)
 
 PASSWORD = "correct horse battery staple"
 _HASH = None
@@ -55,7 +63,10 @@ def make_published_plan(
     effective_from: date = date(2015, 4, 1),
     name: str | None = None,
     descriptors_per_problem: int = 2,
+    criteria: bool = True,
 ) -> PlanVersion:
+    """A published plan version with ``descriptors_per_problem`` descriptors (P<n>.<i>) for every headline problem
+    and, unless ``criteria`` is false, the framework's example success criteria (``EXAMPLE_CRITERIA``)."""
     fw = framework(code)
     plan = OutcomesPlan(framework=fw, name=name or f"Test plan {next(_seq)}")
     version = PlanVersion(plan=plan, number=1, status=PUBLISHED, effective_from=effective_from)
@@ -69,6 +80,19 @@ def make_published_plan(
                     evidence_source="practitioner",
                 )
             )
+        if criteria:
+            for position, (kind, parameters) in enumerate(EXAMPLE_CRITERIA[code][problem.code], start=1):
+                clean, errors = check_parameters(kind, parameters)
+                assert not errors, (code, problem.code, kind, errors)
+                version.criteria.append(
+                    SuccessCriterion(
+                        problem=problem,
+                        position=position,
+                        kind=kind,
+                        parameters=clean,
+                        wording=default_wording(kind, clean),
+                    )
+                )
     db.session.add(plan)
     db.session.commit()
     return version

@@ -13,6 +13,12 @@ from playwright.sync_api import expect
 from tfclaims.auth.roles import Role
 
 
+def link(page, name: str):
+    """A link by its whole accessible name, however the visually hidden part of it is spaced."""
+    pattern = r"^\s*" + r"\s+".join(re.escape(word) for word in name.split()) + r"\s*$"
+    return page.get_by_role("link", name=re.compile(pattern))
+
+
 def fill_date(page, legend: str, day: str, month: str, year: str):
     group = page.get_by_role("group", name=legend)
     group.get_by_label("Day").fill(day)
@@ -20,7 +26,8 @@ def fill_date(page, legend: str, day: str, month: str, year: str):
     group.get_by_label("Year").fill(year)
 
 
-def test_manager_creates_a_plan_and_copies_a_published_version(page, base_url, sign_in_as, axe):
+def test_manager_creates_a_plan_and_copies_a_published_version(page, base_url, sign_in_as, axe, tmp_path):
+    """Also: success criteria added, changed and deleted, two versions compared, a version shared and imported."""
     sign_in_as(Role.MANAGER)
     page.get_by_role("link", name="Outcomes plans", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes plans")
@@ -51,6 +58,35 @@ def test_manager_creates_a_plan_and_copies_a_published_version(page, base_url, s
     page.get_by_role("button", name="Save descriptor").click()
     expect(page.get_by_text("Descriptor ED1 added")).to_be_visible()
 
+    # A success criterion in two steps: the kind, then its settings. Errors first, as people make them.
+    link(page, "Add a success criterion for headline outcome 1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What kind of success criterion?")
+    axe()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("Select a kind of success criterion")
+    axe()
+    page.get_by_label("A measure held at or beyond a threshold for consecutive periods").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a success criterion")
+    axe()
+    page.get_by_label("Threshold").fill("120")
+    page.get_by_role("button", name="Save success criterion").click()
+    expect(page.get_by_role("alert")).to_contain_text("Threshold must be between 0 and 100")
+    axe()
+    page.get_by_label("Measure").select_option(label="School attendance")
+    page.get_by_label("Threshold").fill("90")
+    page.get_by_label("Consecutive periods").fill("3")
+    page.get_by_role("button", name="Save success criterion").click()
+    expect(page.get_by_text("Success criterion added to 1. Getting a good education")).to_be_visible()
+    link(page, "Add a success criterion for headline outcome 1").click()
+    page.get_by_label("Practitioner evidence signed off by a manager").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Wording (optional)").fill("A head teacher's report of steady progress, signed off")
+    page.get_by_role("button", name="Save success criterion").click()
+    expect(page.get_by_text("Meeting any one of these 2 success criteria is enough.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Continuous employment: the framework's settings")).to_be_visible()
+    axe()
+
     page.get_by_role("link", name="Publish this version").click()
     axe()
     page.get_by_role("button", name="Publish this version").click()
@@ -78,3 +114,48 @@ def test_manager_creates_a_plan_and_copies_a_published_version(page, base_url, s
     axe()
     page.get_by_role("button", name="Yes, delete").click()
     expect(page.get_by_text("Descriptor P3.1 deleted")).to_be_visible()
+    link(page, "Change success criterion 1 of headline problem 2").click()
+    axe()
+    page.get_by_label("Threshold").fill("85")
+    page.get_by_role("button", name="Save success criterion").click()
+    expect(page.get_by_text("Success criterion of 2. Children not attending school regularly saved")).to_be_visible()
+    link(page, "Delete success criterion 1 of headline problem 6").click()
+    axe()
+    page.get_by_role("button", name="Yes, delete").click()
+    expect(page.get_by_text("None yet for: 6. Parents and children with a range of health problems")).to_be_visible()
+    axe()
+
+    # Compare the draft with version 1: text marks say what changed.
+    page.get_by_role("link", name="Back to Brackenshire outcomes plan").click()
+    page.get_by_role("link", name="Compare versions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare versions")
+    expect(page.locator("#compare-summary")).to_contain_text("1 added, 3 removed, 1 changed")
+    axe()
+
+    # Share version 1 as a file and import it as a new plan; a broken file first.
+    page.goto(f"{base_url}/outcomes-plans/")
+    page.get_by_role("link", name="Brackenshire outcomes plan", exact=True).click()
+    page.get_by_role("link", name="Version 1").click()
+    with page.expect_download() as download:
+        link(page, "YAML (version 1)").click()
+    shared = tmp_path / download.value.suggested_filename
+    download.value.save_as(shared)
+    assert shared.name == "brackenshire-outcomes-plan-version-1.yaml"
+    page.goto(f"{base_url}/outcomes-plans/")
+    page.get_by_role("link", name="Import an outcomes plan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import an outcomes plan")
+    axe()
+    page.get_by_label("Upload a plan file").set_input_files(
+        files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": b"framework: TF1999\nplan: x\n"}]
+    )
+    page.get_by_role("button", name="Import plan").click()
+    expect(page.get_by_role("alert")).to_contain_text("Unknown framework code 'TF1999'")
+    expect(page.get_by_role("alert")).to_contain_text("The effective-from date (effective_from) is missing")
+    axe()
+    page.get_by_label("Upload a plan file").set_input_files(shared)
+    page.get_by_label("Name for the new plan (optional)").fill("Plan shared by a neighbouring council")
+    page.get_by_role("button", name="Import plan").click()
+    imported = "Outcomes plan Plan shared by a neighbouring council imported as draft version 1"
+    expect(page.get_by_text(imported)).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Version 1")
+    axe()

@@ -12,7 +12,7 @@ from tests.pages import text
 from tfclaims.audit.models import AuditEvent
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
-from tfclaims.outcomes_plan.models import Descriptor, OutcomesPlan, PlanVersion
+from tfclaims.outcomes_plan.models import Descriptor, OutcomesPlan, PlanVersion, SuccessCriterion
 
 
 def date_parts(d: date) -> list[str]:
@@ -48,6 +48,15 @@ def fill_every_problem(pages, version, skip: int | None = None) -> None:
             descriptor_data(problem, f"HP{problem.number}", f"Wording for {problem.name}", "practitioner"),
             redirects_to=f"/outcomes-plans/versions/{version.id}",
         )
+
+
+def add_criterion_through_pages(pages, version, problem, kind: str, settings: dict, wording: str = ""):
+    """The two steps of adding a success criterion: choose the kind, then its settings."""
+    base = f"/outcomes-plans/versions/{version.id}"
+    step_1 = f"{base}/problems/{problem.id}/criteria/new"
+    step_2 = f"{step_1}/{kind.replace('_', '-')}"
+    pages.post(step_1, {"kind": kind}, redirects_to=step_2)
+    return pages.post(step_2, {**settings, "wording": wording}, redirects_to=base)
 
 
 # ---------------------------------------------------------------- reading
@@ -99,7 +108,7 @@ def test_version_page_groups_descriptors_by_problem(pages, sign_in, plan_version
     heading = page.select_one("#problem-2")
     assert heading.get_text(strip=True) == "2. Children not attending school regularly"
     section = heading.find_parent("section")
-    codes = [tr.select("td")[0].get_text(strip=True) for tr in section.select("tbody tr")]
+    codes = [tr.select("td")[0].get_text(strip=True) for tr in section.select("#descriptors-2 tbody tr")]
     assert codes == ["P2.1", "P2.2"]
     assert "Lead practitioner's assessment" in text(section)
     assert "1 April 2015" in text(page)
@@ -158,12 +167,17 @@ def test_manager_creates_fills_and_publishes_a_plan(pages, manager, db_session):
     pages.get(f"/outcomes-plans/versions/{version.id}/publish")
     _, errors = pages.post_with_errors(f"/outcomes-plans/versions/{version.id}/publish", {})
     assert len(errors) == 1
-    assert "1. Parents or children involved in crime or anti-social behaviour" in errors[0]
-    assert "2. Children not attending school regularly" not in errors[0]
+    missing_descriptors, missing_criteria = errors[0].split(". Add at least one success criterion")
+    assert "1. Parents or children involved in crime or anti-social behaviour" in missing_descriptors
+    assert "2. Children not attending school regularly" not in missing_descriptors
+    assert "2. Children not attending school regularly" in missing_criteria
     db_session.refresh(version)
     assert version.is_draft
 
     fill_every_problem(pages, version, skip=school.number)
+    # Publishing also needs a success criterion for every headline problem.
+    for problem in tf.problems:
+        add_criterion_through_pages(pages, version, problem, "manual", {})
     pages.post(
         f"/outcomes-plans/versions/{version.id}/publish", {}, redirects_to=f"/outcomes-plans/versions/{version.id}"
     )
@@ -244,7 +258,10 @@ def test_manager_edits_and_deletes_a_draft_descriptor(pages, manager, draft, db_
     )
     db_session.refresh(first)
     assert (first.code, first.problem_id, first.text, first.evidence_source) == (
-        "CIN1", problems[2].id, "A child in need", "social_care"
+        "CIN1",
+        problems[2].id,
+        "A child in need",
+        "social_care",
     )
     pages.get(f"{base}/descriptors/{first.id}/delete")
     pages.post(f"{base}/descriptors/{first.id}/delete", {}, redirects_to=base)
@@ -305,7 +322,10 @@ def test_manager_copies_a_published_version_and_edits_the_copy(pages, manager, p
     )
     assert response.headers["Location"].endswith(f"/outcomes-plans/versions/{copy.id}")
     assert (copy.status, copy.copied_from_id, copy.effective_from, copy.notes) == (
-        "draft", plan_version.id, date(2018, 4, 1), "Annual review"
+        "draft",
+        plan_version.id,
+        date(2018, 4, 1),
+        "Annual review",
     )
     assert sorted((d.code, d.problem_id, d.text) for d in copy.descriptors) == sorted(
         (d.code, d.problem_id, d.text) for d in plan_version.descriptors
@@ -323,9 +343,9 @@ def test_manager_copies_a_published_version_and_edits_the_copy(pages, manager, p
     )
     db_session.refresh(copied)
     assert copied.code == "ED2"
-    original_codes = {d.code for d in db_session.scalars(
-        select(Descriptor).where(Descriptor.plan_version_id == plan_version.id)
-    )}
+    original_codes = {
+        d.code for d in db_session.scalars(select(Descriptor).where(Descriptor.plan_version_id == plan_version.id))
+    }
     assert "P2.1" in original_codes and "ED2" not in original_codes, "the published version is untouched"
 
     page = pages.get(base)
@@ -355,12 +375,11 @@ def test_deleting_the_only_draft_deletes_the_plan(pages, manager, draft, db_sess
 
 
 def test_deleting_a_later_draft_keeps_the_plan(pages, manager, plan_version, db_session):
-    pages.post(f"/outcomes-plans/versions/{plan_version.id}/copy", {"effective_from": ["1", "4", "2019"]},
-               redirects_to="")
-    copy = db_session.scalar(select(PlanVersion).where(PlanVersion.copied_from_id == plan_version.id))
     pages.post(
-        f"/outcomes-plans/versions/{copy.id}/delete", {}, redirects_to=f"/outcomes-plans/{plan_version.plan_id}"
+        f"/outcomes-plans/versions/{plan_version.id}/copy", {"effective_from": ["1", "4", "2019"]}, redirects_to=""
     )
+    copy = db_session.scalar(select(PlanVersion).where(PlanVersion.copied_from_id == plan_version.id))
+    pages.post(f"/outcomes-plans/versions/{copy.id}/delete", {}, redirects_to=f"/outcomes-plans/{plan_version.plan_id}")
     assert db_session.get(PlanVersion, copy.id) is None
     assert db_session.get(PlanVersion, plan_version.id) is not None
 
@@ -374,10 +393,12 @@ def test_list_shows_the_version_in_force(pages, sign_in, plan_version):
 # ---------------------------------------------------------------- who may change
 
 
-def changing_routes(version, descriptor) -> list[str]:
+def changing_routes(version, descriptor, criterion) -> list[str]:
     base = f"/outcomes-plans/versions/{version.id}"
+    new_criterion = f"{base}/problems/{criterion.problem_id}/criteria/new"
     return [
         "/outcomes-plans/new",
+        "/outcomes-plans/import",
         f"{base}/edit",
         f"{base}/copy",
         f"{base}/publish",
@@ -385,30 +406,48 @@ def changing_routes(version, descriptor) -> list[str]:
         f"{base}/descriptors/new",
         f"{base}/descriptors/{descriptor.id}/edit",
         f"{base}/descriptors/{descriptor.id}/delete",
+        new_criterion,
+        f"{new_criterion}/manual",
+        f"{new_criterion}/held-over-periods",
+        f"{base}/criteria/{criterion.id}/edit",
+        f"{base}/criteria/{criterion.id}/delete",
     ]
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR])
 def test_only_managers_may_change_plans(pages, sign_in, plan_version, draft, role, db_session):
     sign_in(role)
-    draft_descriptor = Descriptor(
-        plan_version=draft, problem=draft.plan.framework.problems[0], code="D1", text="x", evidence_source="police"
-    )
-    db.session.add(draft_descriptor)
+    problem = draft.plan.framework.problems[0]
+    draft_descriptor = Descriptor(plan_version=draft, problem=problem, code="D1", text="x", evidence_source="police")
+    draft_criterion = SuccessCriterion(plan_version=draft, problem=problem, kind="manual", parameters={}, wording="x")
+    db.session.add_all([draft_descriptor, draft_criterion])
     db.session.commit()
-    for version, descriptor in ((plan_version, plan_version.descriptors[0]), (draft, draft_descriptor)):
-        for url in changing_routes(version, descriptor):
+    published = (plan_version, plan_version.descriptors[0], plan_version.criteria[0])
+    for version, descriptor, criterion in (published, (draft, draft_descriptor, draft_criterion)):
+        for url in changing_routes(version, descriptor, criterion):
             pages.get(url, status=403)
             assert pages.client.post(url, data={}).status_code == 403, url
     db_session.refresh(draft)
-    assert draft.is_draft and len(draft.descriptors) == 1
+    assert draft.is_draft and len(draft.descriptors) == 1 and len(draft.criteria) == 1
+    assert [c.wording for c in draft.criteria] == ["x"]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_everyone_signed_in_may_download_and_compare(pages, sign_in, plan_version, role):
+    sign_in(role)
+    for url in (
+        f"/outcomes-plans/versions/{plan_version.id}/export.yaml",
+        f"/outcomes-plans/versions/{plan_version.id}/export.json",
+    ):
+        assert pages.client.get(url).status_code == 200, url
+    pages.get(f"/outcomes-plans/{plan_version.plan_id}/compare")
 
 
 def test_every_outcomes_plan_route_declares_its_roles(app):
     from tfclaims.auth.permissions import ANY_SIGNED_IN
 
     routes = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("outcomes_plan.")]
-    assert len(routes) >= 12
+    assert len(routes) >= 20
     for rule in routes:
         allowed = app.view_functions[rule.endpoint].allowed_roles
         if rule.methods & {"POST"}:

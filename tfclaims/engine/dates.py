@@ -41,5 +41,5 @@ def quarter_label(values: pd.Series) -> pd.Series:
 
 
 def quarter_start(values: pd.Series) -> pd.Series:
-    """The first day of the calendar quarter of each date (financial quarters start in April, July, October, January)."""
+    """The first day of the quarter of each date (financial-year quarters start in April, July, October, January)."""
     return values.dt.to_period("Q").dt.start_time.astype("datetime64[s]")

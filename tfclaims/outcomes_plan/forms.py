@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from tfclaims.engine.criteria import KINDS, Kind
 from tfclaims.forms import GovDateField, choices, strip
 from tfclaims.outcomes_plan import rules
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
@@ -130,3 +148,163 @@ class PublishForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     submit = SubmitField("Yes, delete", widget=GovSubmitInput())
+
+
+# ---------------------------------------------------------------- success criteria
+
+
+class CriterionKindForm(FlaskForm):
+    """Step 1 of adding a success criterion: which kind. Each kind's description is its hint."""
+
+    kind = RadioField(
+        "What kind of success criterion?",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(kind.code, kind.name) for kind in KINDS.values()],
+        invalid_choice_message="Select a kind of success criterion",
+        validators=[InputRequired("Select a kind of success criterion")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    @staticmethod
+    def hints() -> list[dict]:
+        """Radio item params, in the order of the choices: each kind's description as its hint."""
+        return [{"hint": {"text": kind.description}} for kind in KINDS.values()]
+
+
+class CriterionForm(FlaskForm):
+    """Step 2: the settings of one kind, made by ``criterion_form_class``, and the wording."""
+
+    kind: Kind
+    parameter_names: tuple[str, ...] = ()
+
+    def parameters(self) -> dict:
+        return {name: self[name].data for name in self.parameter_names}
+
+    def parameter_fields(self) -> list:
+        return [self[name] for name in self.parameter_names]
+
+
+_RESERVED = set(dir(CriterionForm)) | {"wording", "submit", "csrf_token"}
+
+
+def _range_hint(parameter) -> str:
+    low, high = parameter.minimum, parameter.maximum
+    if low is None or high is None:
+        return ""
+    whole = "A whole number" if parameter.type == "int" else "A number"
+    return f"{whole} from {rules.number_text(low)} to {rules.number_text(high)}."
+
+
+def _parameter_field(parameter):
+    if parameter.type == "choice":
+        return SelectField(
+            parameter.label,
+            description=parameter.hint,
+            widget=GovSelect(),
+            choices=choices(parameter.options or {}, f"Select the {parameter.label.lower()}"),
+            validate_choice=False,
+        )
+    if parameter.type == "choices":
+        return SelectMultipleField(
+            parameter.label,
+            description=parameter.hint or "Select all that apply",
+            widget=GovCheckboxesInput(),
+            choices=[SelectChoice(code, label) for code, label in (parameter.options or {}).items()],
+            validate_choice=False,
+        )
+    hint = " ".join(
+        part for part in (parameter.hint.rstrip(".") + "." if parameter.hint else "", _range_hint(parameter)) if part
+    )
+    return StringField(
+        parameter.label,
+        description=hint,
+        widget=GovTextInput(),
+        filters=[strip],
+        render_kw={"inputmode": "numeric" if parameter.type == "int" else "decimal", "spellcheck": False},
+    )
+
+
+def criterion_form_class(kind: Kind) -> type[CriterionForm]:
+    """A form for one kind of criterion, its fields built from the kind's parameters (checked by the service)."""
+    attrs: dict = {"kind": kind, "parameter_names": tuple(p.name for p in kind.parameters)}
+    for parameter in kind.parameters:
+        if parameter.name in _RESERVED:
+            raise ValueError(f"A criterion parameter cannot be called {parameter.name!r}: the form uses the name")
+        attrs[parameter.name] = _parameter_field(parameter)
+    attrs["wording"] = TextAreaField(
+        "Wording (optional)",
+        description="What users read for this criterion. Leave it blank to use the standard wording made from "
+        "the settings.",
+        widget=GovTextArea(),
+        filters=[strip],
+        validators=[Optional(), Length(max=rules.TEXT_MAX, message="Wording must be 2,000 characters or fewer")],
+    )
+    attrs["submit"] = SubmitField("Save success criterion", widget=GovSubmitInput())
+    return type(f"CriterionForm_{kind.code}", (CriterionForm,), attrs)
+
+
+def criterion_form_data(kind: Kind, parameters: dict, wording: str) -> dict:
+    """What a criterion's form starts with when it is changed: its settings as typed, and its own wording."""
+    data: dict = {"wording": wording}
+    for parameter in kind.parameters:
+        value = (parameters or {}).get(parameter.name)
+        if parameter.type in ("int", "number") and value is not None:
+            value = rules.number_text(value)
+        data[parameter.name] = value
+    return data
+
+
+# ---------------------------------------------------------------- sharing and comparing
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Upload a plan file",
+        description="A YAML or JSON file exported from tfclaims (.yaml, .yml or .json), smaller than 1 MB",
+        widget=GovFileInput(),
+        validators=[FileRequired("Select a plan file to import")],
+    )
+    name = StringField(
+        "Name for the new plan (optional)",
+        description="Leave it blank to use the plan name in the file. Each plan needs its own name.",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[Optional(), Length(max=160, message="Plan name must be 160 characters or fewer")],
+    )
+    submit = SubmitField("Import plan", widget=GovSubmitInput())
+
+
+class CompareForm(FlaskForm):
+    """Which two versions of a plan to compare. Sent by GET: no CSRF token, nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    left = SelectField(
+        "Compare version",
+        widget=GovSelect(),
+        coerce=int,
+        choices=[],
+        invalid_choice_message="Select the first version to compare",
+        invalid_value_message="Select the first version to compare",
+    )
+    right = SelectField(
+        "with version",
+        widget=GovSelect(),
+        coerce=int,
+        choices=[],
+        invalid_choice_message="Select the second version to compare",
+        invalid_value_message="Select the second version to compare",
+    )
+    submit = SubmitField("Compare", widget=GovSubmitInput())
+
+    def set_versions(self, versions) -> None:
+        options = [
+            SelectChoice(v.id, f"Version {v.number} ({'published' if v.is_published else 'draft'})") for v in versions
+        ]
+        self.left.choices = options
+        self.right.choices = list(options)
+
+    def validate_right(self, field):
+        if self.left.data is not None and field.data == self.left.data:
+            raise ValidationError("Select two different versions to compare")

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 
 from tfclaims.extensions import db
-from tfclaims.outcomes_plan.models import PUBLISHED, Descriptor, Framework, HeadlineProblem, OutcomesPlan, PlanVersion
+from tfclaims.outcomes_plan.models import (
+    PUBLISHED,
+    Descriptor,
+    Framework,
+    HeadlineProblem,
+    OutcomesPlan,
+    PlanVersion,
+    SuccessCriterion,
+)
 
 
 def get_version_in_force(on: date) -> PlanVersion | None:
@@ -17,8 +26,9 @@ def get_version_in_force(on: date) -> PlanVersion | None:
     return db.session.scalar(
         select(PlanVersion)
         .where(PlanVersion.status == PUBLISHED, PlanVersion.effective_from <= on)
-        .order_by(PlanVersion.effective_from.desc(), PlanVersion.published_at.desc().nulls_last(),
-                  PlanVersion.id.desc())
+        .order_by(
+            PlanVersion.effective_from.desc(), PlanVersion.published_at.desc().nulls_last(), PlanVersion.id.desc()
+        )
         .limit(1)
     )
 
@@ -45,9 +55,7 @@ def get_framework_by_code(code: str) -> Framework | None:
 
 def list_descriptors(version_id: int) -> list[Descriptor]:
     return list(
-        db.session.scalars(
-            select(Descriptor).where(Descriptor.plan_version_id == version_id).order_by(Descriptor.code)
-        )
+        db.session.scalars(select(Descriptor).where(Descriptor.plan_version_id == version_id).order_by(Descriptor.code))
     )
 
 
@@ -94,3 +102,48 @@ def descriptors_by_problem(version: PlanVersion) -> list[tuple[HeadlineProblem, 
     for descriptor in version.descriptors:
         grouped.setdefault(descriptor.problem_id, []).append(descriptor)
     return [(problem, grouped.get(problem.id, [])) for problem in version.plan.framework.problems]
+
+
+def get_criterion(version_id: int, criterion_id: int) -> SuccessCriterion | None:
+    """A success criterion, only when it belongs to the given plan version."""
+    return db.session.scalar(
+        select(SuccessCriterion).where(
+            SuccessCriterion.id == criterion_id, SuccessCriterion.plan_version_id == version_id
+        )
+    )
+
+
+def get_problem(framework_id: int, problem_id: int) -> HeadlineProblem | None:
+    """A headline problem, only when it belongs to the given framework."""
+    return db.session.scalar(
+        select(HeadlineProblem).where(HeadlineProblem.id == problem_id, HeadlineProblem.framework_id == framework_id)
+    )
+
+
+def next_criterion_position(version_id: int, problem_id: int) -> int:
+    highest = db.session.scalar(
+        select(func.max(SuccessCriterion.position)).where(
+            SuccessCriterion.plan_version_id == version_id, SuccessCriterion.problem_id == problem_id
+        )
+    )
+    return (highest or 0) + 1
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """One headline problem of a version, with its descriptors and success criteria (either possibly none)."""
+
+    problem: HeadlineProblem
+    descriptors: list[Descriptor]
+    criteria: list[SuccessCriterion]
+
+
+def problem_groups(version: PlanVersion) -> list[ProblemGroup]:
+    """Every headline problem of the version's framework, in order, with its descriptors and criteria."""
+    criteria: dict[int, list[SuccessCriterion]] = {}
+    for criterion in sorted(version.criteria, key=lambda c: (c.position, c.id or 0)):
+        criteria.setdefault(criterion.problem_id, []).append(criterion)
+    return [
+        ProblemGroup(problem, descriptors, criteria.get(problem.id, []))
+        for problem, descriptors in descriptors_by_problem(version)
+    ]

@@ -6,15 +6,17 @@ the rule holds whichever page (or command) calls the service.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
 from tfclaims.audit.services import record
 from tfclaims.db import utcnow
+from tfclaims.engine.criteria import KINDS, default_wording
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db
-from tfclaims.outcomes_plan import queries, rules
+from tfclaims.outcomes_plan import exports, queries, rules
 from tfclaims.outcomes_plan.models import (
     DRAFT,
     EVIDENCE_SOURCES,
@@ -24,11 +26,36 @@ from tfclaims.outcomes_plan.models import (
     HeadlineProblem,
     OutcomesPlan,
     PlanVersion,
+    SuccessCriterion,
 )
 from tfclaims.text import long_date
 
 PLAN_NAME_TAKEN = "An outcomes plan with this name already exists"
 CODE_TAKEN = "This version already has a descriptor with this code"
+
+
+class InvalidParameters(DomainError):
+    """A criterion's settings broke the rules of its kind: ``errors`` holds one message per setting."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
+class ImportRefused(DomainError):
+    """A plan file that cannot be imported. ``problems`` holds every problem as (form field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        in_file = [message for field, message in problems if field == "file"]
+        if len(in_file) == 1:
+            message, field = in_file[0], "file"
+        elif in_file:
+            message, field = f"The selected file has {len(in_file)} problems: fix them and upload it again", "file"
+        else:
+            field, message = problems[0]
+        super().__init__(message, field=field)
+        self.problems = problems
 
 
 def _flush_unique(message: str, field: str) -> None:
@@ -82,7 +109,8 @@ def create_plan(framework: Framework, name: str, effective_from: date, notes: st
 
 
 def copy_version(version: PlanVersion, effective_from: date, notes: str = "") -> PlanVersion:
-    """A new draft of the same plan holding a copy of every descriptor of a published version."""
+    """A new draft of the same plan holding a copy of every descriptor and success criterion of a published
+    version."""
     if not version.is_published:
         raise NotAllowedError(
             f"Version {version.number} is still a draft: change it instead of copying it", field="effective_from"
@@ -98,6 +126,16 @@ def copy_version(version: PlanVersion, effective_from: date, notes: str = "") ->
         )
         for descriptor in version.descriptors
     ]
+    criteria = [
+        SuccessCriterion(
+            problem_id=criterion.problem_id,
+            position=criterion.position,
+            kind=criterion.kind,
+            parameters=dict(criterion.parameters or {}),
+            wording=criterion.wording,
+        )
+        for criterion in version.criteria
+    ]
     copy = PlanVersion(
         plan=plan,
         number=rules.next_version_number(queries.version_numbers(plan.id)),
@@ -106,6 +144,7 @@ def copy_version(version: PlanVersion, effective_from: date, notes: str = "") ->
         notes=notes or "",
         copied_from_id=version.id,
         descriptors=descriptors,
+        criteria=criteria,
     )
     db.session.add(copy)
     db.session.flush()
@@ -115,7 +154,7 @@ def copy_version(version: PlanVersion, effective_from: date, notes: str = "") ->
         "plan_version",
         copy.id,
         f"{plan.name} version {version.number} copied to draft version {copy.number}, "
-        f"{len(copy.descriptors)} descriptors",
+        f"{len(copy.descriptors)} descriptors, {len(copy.criteria)} success criteria",
     )
     db.session.flush()
     return copy
@@ -137,12 +176,14 @@ def publish_refusals(version: PlanVersion) -> list[str]:
     return rules.publish_refusals(
         [(p.id, problem_label(p)) for p in framework.problems],
         [(d.problem_id, d.code) for d in version.descriptors],
+        [(c.problem_id, c.kind, c.parameters) for c in sorted(version.criteria, key=lambda c: (c.position, c.id or 0))],
         framework.problem_noun,
     )
 
 
 def publish(version: PlanVersion, user) -> PlanVersion:
-    """Make a draft the published, read-only version. Refused while any headline problem has no descriptor."""
+    """Make a draft the published, read-only version. Refused while any headline problem has no descriptor or no
+    success criterion, or a criterion's settings break the rules of its kind."""
     _draft_only(version)
     _check_effective_from(version.plan.framework, version.effective_from)
     refusals = publish_refusals(version)
@@ -179,8 +220,14 @@ def delete_version(version: PlanVersion) -> OutcomesPlan | None:
 # ---------------------------------------------------------------- descriptors
 
 
-def _descriptor_values(version: PlanVersion, problem_id: int | None, code: str, text: str, evidence_source: str,
-                       excluding_id: int | None = None) -> dict:
+def _descriptor_values(
+    version: PlanVersion,
+    problem_id: int | None,
+    code: str,
+    text: str,
+    evidence_source: str,
+    excluding_id: int | None = None,
+) -> dict:
     problems = {p.id: p for p in version.plan.framework.problems}
     if problem_id not in problems:
         raise DomainError(f"Select the {version.plan.framework.problem_noun}", field="problem_id")
@@ -199,8 +246,9 @@ def _descriptor_values(version: PlanVersion, problem_id: int | None, code: str, 
     return {"problem": problems[problem_id], "code": code, "text": text, "evidence_source": evidence_source}
 
 
-def add_descriptor(version: PlanVersion, problem_id: int | None, code: str, text: str,
-                   evidence_source: str) -> Descriptor:
+def add_descriptor(
+    version: PlanVersion, problem_id: int | None, code: str, text: str, evidence_source: str
+) -> Descriptor:
     _draft_only(version, field="code")
     descriptor = Descriptor(**_descriptor_values(version, problem_id, code, text, evidence_source))
     version.descriptors.append(descriptor)
@@ -208,8 +256,9 @@ def add_descriptor(version: PlanVersion, problem_id: int | None, code: str, text
     return descriptor
 
 
-def update_descriptor(descriptor: Descriptor, problem_id: int | None, code: str, text: str,
-                      evidence_source: str) -> Descriptor:
+def update_descriptor(
+    descriptor: Descriptor, problem_id: int | None, code: str, text: str, evidence_source: str
+) -> Descriptor:
     version = descriptor.plan_version
     _draft_only(version, field="code")
     values = _descriptor_values(version, problem_id, code, text, evidence_source, excluding_id=descriptor.id)
@@ -224,3 +273,137 @@ def delete_descriptor(descriptor: Descriptor) -> None:
     _draft_only(version)
     version.descriptors.remove(descriptor)
     db.session.flush()
+
+
+# ---------------------------------------------------------------- success criteria
+
+
+def _criterion_values(
+    version: PlanVersion, problem_id: int | None, kind: str, parameters: dict, wording: str | None
+) -> dict:
+    problems = {p.id: p for p in version.plan.framework.problems}
+    if problem_id not in problems:
+        raise DomainError(f"Select the {version.plan.framework.problem_noun}", field="problem_id")
+    if kind not in KINDS:
+        raise DomainError("Select a kind of success criterion", field="kind")
+    clean, errors = rules.screen_parameters(kind, parameters)
+    if errors:
+        raise InvalidParameters(errors)
+    wording = (wording or "").strip()
+    if len(wording) > rules.TEXT_MAX:
+        raise DomainError("Wording must be 2,000 characters or fewer", field="wording")
+    return {
+        "problem": problems[problem_id],
+        "kind": kind,
+        "parameters": clean,
+        "wording": wording or default_wording(kind, clean),
+    }
+
+
+def add_criterion(
+    version: PlanVersion, problem_id: int | None, kind: str, parameters: dict, wording: str | None = ""
+) -> SuccessCriterion:
+    """A new success criterion after the problem's others. Blank wording is made from the settings."""
+    _draft_only(version)
+    values = _criterion_values(version, problem_id, kind, parameters, wording)
+    criterion = SuccessCriterion(position=queries.next_criterion_position(version.id, problem_id), **values)
+    version.criteria.append(criterion)
+    db.session.flush()
+    return criterion
+
+
+def update_criterion(criterion: SuccessCriterion, parameters: dict, wording: str | None = "") -> SuccessCriterion:
+    """Change a criterion's settings and wording; its kind and problem stay. Blank wording is made afresh."""
+    version = criterion.plan_version
+    _draft_only(version)
+    values = _criterion_values(version, criterion.problem_id, criterion.kind, parameters, wording)
+    criterion.parameters = values["parameters"]
+    criterion.wording = values["wording"]
+    db.session.flush()
+    return criterion
+
+
+def delete_criterion(criterion: SuccessCriterion) -> None:
+    version = criterion.plan_version
+    _draft_only(version)
+    version.criteria.remove(criterion)
+    db.session.flush()
+
+
+def wording_is_standard(criterion: SuccessCriterion) -> bool:
+    """Whether the wording is the one made from the settings (so a change of settings may remake it)."""
+    try:
+        return criterion.wording == default_wording(criterion.kind, criterion.parameters)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- sharing plans as files
+
+
+def framework_facts() -> dict[str, rules.FrameworkFacts]:
+    return {
+        f.code: rules.FrameworkFacts(
+            f.code, f.name, f.starts_on, f.ends_on, tuple(p.code for p in f.problems), f.problem_noun
+        )
+        for f in queries.list_frameworks()
+    }
+
+
+def import_plan(filename: str | None, data: bytes, plan_name: str | None = None) -> PlanVersion:
+    """A new outcomes plan, draft version 1, from a shared YAML or JSON file. All or nothing: every problem in the
+    file is reported at once (``ImportRefused``) and nothing is written unless the whole file is good.
+
+    ``plan_name``, when given, names the new plan instead of the name in the file (plan names are unique).
+    """
+    name = " ".join((plan_name or "").split()) or None
+    document, errors = exports.read_upload(filename, data)
+    clean = None
+    if not errors:
+        clean, errors = rules.check_plan_document(document, framework_facts(), list(EVIDENCE_SOURCES), name)
+    problems = [("file", message) for message in errors]
+    if name and queries.plan_name_exists(name):
+        problems.append(("name", PLAN_NAME_TAKEN))
+    elif clean and not name and queries.plan_name_exists(clean["plan"]):
+        problems.append(
+            ("name", f"An outcomes plan named {clean['plan']} already exists: give the new plan another name")
+        )
+    if problems:
+        raise ImportRefused(problems)
+
+    framework = queries.get_framework_by_code(clean["framework"])
+    version = create_plan(framework, clean["plan"], clean["effective_from"], clean["notes"])
+    problems_by_code = {p.code: p for p in framework.problems}
+    for d in clean["descriptors"]:
+        version.descriptors.append(
+            Descriptor(
+                problem=problems_by_code[d["problem"]],
+                code=d["code"],
+                text=d["text"],
+                evidence_source=d["evidence_source"],
+            )
+        )
+    positions: Counter = Counter()
+    for c in clean["criteria"]:
+        positions[c["problem"]] += 1
+        version.criteria.append(
+            SuccessCriterion(
+                problem=problems_by_code[c["problem"]],
+                position=positions[c["problem"]],
+                kind=c["kind"],
+                parameters=c["parameters"],
+                wording=c["wording"],
+            )
+        )
+    db.session.flush()
+    source = f"version {clean['version']} of a shared plan" if clean["version"] else "a shared plan"
+    record(
+        db.session,
+        "plan_imported",
+        "plan_version",
+        version.id,
+        f"{version.plan.name} draft version 1 imported from {source} ({filename}): "
+        f"{len(version.descriptors)} descriptors, {len(version.criteria)} success criteria",
+    )
+    db.session.flush()
+    return version

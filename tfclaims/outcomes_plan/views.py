@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from tfclaims.auth.permissions import roles_required, signed_in
 from tfclaims.auth.roles import Role
+from tfclaims.engine.criteria import KINDS
 from tfclaims.errors import DomainError
 from tfclaims.forms import show_error
-from tfclaims.outcomes_plan import forms, queries, rules, services
+from tfclaims.outcomes_plan import exports, forms, queries, rules, services
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
+from tfclaims.progress.models import PRIOR_BENEFITS
 
 bp = Blueprint("outcomes_plan", __name__)
 
@@ -22,7 +25,12 @@ CHANGERS = (Role.MANAGER,)
 
 @bp.context_processor
 def _labels():
-    return {"evidence_sources": EVIDENCE_SOURCES, "route_labels": rules.route_labels}
+    return {
+        "evidence_sources": EVIDENCE_SOURCES,
+        "route_labels": rules.route_labels,
+        "criterion_kinds": KINDS,
+        "parameter_lines": rules.parameter_lines,
+    }
 
 
 def _plan_or_404(plan_id: int):
@@ -52,6 +60,15 @@ def _refuse_on_submit(form, error: DomainError) -> None:
     form.submit.errors = [*form.submit.errors, error.message]
 
 
+def _show_errors(form, error: DomainError) -> None:
+    """Show a service's refusal; a criterion's settings may have several, one per field."""
+    if isinstance(error, services.InvalidParameters):
+        for field, message in error.errors.items():
+            show_error(form, DomainError(message, field=field))
+    else:
+        show_error(form, error)
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -75,9 +92,7 @@ def frameworks():
 @signed_in
 def plan_page(plan_id: int):
     plan = _plan_or_404(plan_id)
-    return render_template(
-        "outcomes_plan/plan.html", plan=plan, in_force=queries.get_version_in_force(date.today())
-    )
+    return render_template("outcomes_plan/plan.html", plan=plan, in_force=queries.get_version_in_force(date.today()))
 
 
 @bp.get("/versions/<int:version_id>")
@@ -88,10 +103,11 @@ def version_page(version_id: int):
         "outcomes_plan/version.html",
         version=version,
         plan=version.plan,
-        groups=queries.descriptors_by_problem(version),
+        groups=queries.problem_groups(version),
         copied_from=queries.get_plan_version(version.copied_from_id) if version.copied_from_id else None,
         copies=queries.versions_copied_from(version.id),
         refusals=services.publish_refusals(version) if version.is_draft else [],
+        employment=rules.employment_settings(version.plan.framework.employment_rules, PRIOR_BENEFITS),
     )
 
 
@@ -103,9 +119,7 @@ def version_page(version_id: int):
 def new_plan():
     form = forms.PlanForm()
     frameworks = {str(f.id): f for f in queries.list_frameworks()}
-    form.framework.choices = [
-        SelectChoice(key, f.name) for key, f in frameworks.items()
-    ]
+    form.framework.choices = [SelectChoice(key, f.name) for key, f in frameworks.items()]
     if form.validate_on_submit():
         try:
             version = services.create_plan(
@@ -283,4 +297,216 @@ def delete_descriptor(version_id: int, descriptor_id: int):
             return _problem_section(version, number)
     return render_template(
         "outcomes_plan/descriptor_delete.html", form=form, version=version, plan=version.plan, descriptor=descriptor
+    )
+
+
+# ---------------------------------------------------------------- success criteria
+
+
+def _kind_code(kind_slug: str) -> str:
+    """Kinds are in the address in kebab case: /criteria/new/held-over-periods."""
+    return kind_slug.replace("-", "_")
+
+
+def _kind_slug(kind: str) -> str:
+    return kind.replace("_", "-")
+
+
+def _problem_or_404(version, problem_id: int):
+    return queries.get_problem(version.plan.framework_id, problem_id) or abort(404)
+
+
+@bp.route("/versions/<int:version_id>/problems/<int:problem_id>/criteria/new", methods=["GET", "POST"])
+@roles_required(*CHANGERS)
+def choose_criterion_kind(version_id: int, problem_id: int):
+    version = _version_or_404(version_id)
+    problem = _problem_or_404(version, problem_id)
+    if not version.is_draft:
+        return _published_refusal(version)
+    form = forms.CriterionKindForm()
+    if request.method == "GET" and request.args.get("kind") in KINDS:
+        form.kind.data = request.args["kind"]
+    if form.validate_on_submit():
+        return redirect(
+            url_for(
+                "outcomes_plan.add_criterion",
+                version_id=version.id,
+                problem_id=problem.id,
+                kind_slug=_kind_slug(form.kind.data),
+            )
+        )
+    return render_template(
+        "outcomes_plan/criterion_kind.html",
+        form=form,
+        version=version,
+        plan=version.plan,
+        problem=problem,
+        hints=forms.CriterionKindForm.hints(),
+    )
+
+
+@bp.route("/versions/<int:version_id>/problems/<int:problem_id>/criteria/new/<kind_slug>", methods=["GET", "POST"])
+@roles_required(*CHANGERS)
+def add_criterion(version_id: int, problem_id: int, kind_slug: str):
+    version = _version_or_404(version_id)
+    problem = _problem_or_404(version, problem_id)
+    kind = KINDS.get(_kind_code(kind_slug)) or abort(404)
+    if not version.is_draft:
+        return _published_refusal(version)
+    form = forms.criterion_form_class(kind)()
+    if form.validate_on_submit():
+        try:
+            services.add_criterion(version, problem.id, kind.code, form.parameters(), form.wording.data)
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            flash(f"Success criterion added to {services.problem_label(problem)}", "success")
+            return _problem_section(version, problem.number)
+    return render_template(
+        "outcomes_plan/criterion_form.html",
+        form=form,
+        version=version,
+        plan=version.plan,
+        problem=problem,
+        kind=kind,
+        criterion=None,
+        standard_wording=None,
+    )
+
+
+@bp.route("/versions/<int:version_id>/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
+@roles_required(*CHANGERS)
+def edit_criterion(version_id: int, criterion_id: int):
+    version = _version_or_404(version_id)
+    criterion = queries.get_criterion(version.id, criterion_id) or abort(404)
+    if not version.is_draft:
+        return _published_refusal(version)
+    kind = KINDS.get(criterion.kind) or abort(404)
+    standard = services.wording_is_standard(criterion)
+    form = forms.criterion_form_class(kind)(
+        data=forms.criterion_form_data(kind, criterion.parameters, "" if standard else criterion.wording)
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_criterion(criterion, form.parameters(), form.wording.data)
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            flash(f"Success criterion of {services.problem_label(criterion.problem)} saved", "success")
+            return _problem_section(version, criterion.problem.number)
+    return render_template(
+        "outcomes_plan/criterion_form.html",
+        form=form,
+        version=version,
+        plan=version.plan,
+        problem=criterion.problem,
+        kind=kind,
+        criterion=criterion,
+        standard_wording=criterion.wording if standard else None,
+    )
+
+
+@bp.route("/versions/<int:version_id>/criteria/<int:criterion_id>/delete", methods=["GET", "POST"])
+@roles_required(*CHANGERS)
+def delete_criterion(version_id: int, criterion_id: int):
+    version = _version_or_404(version_id)
+    criterion = queries.get_criterion(version.id, criterion_id) or abort(404)
+    if not version.is_draft:
+        return _published_refusal(version)
+    form = forms.DeleteForm()
+    if form.validate_on_submit():
+        problem = criterion.problem
+        try:
+            services.delete_criterion(criterion)
+        except DomainError as error:
+            _refuse_on_submit(form, error)
+        else:
+            flash(f"Success criterion of {services.problem_label(problem)} deleted", "success")
+            return _problem_section(version, problem.number)
+    return render_template(
+        "outcomes_plan/criterion_delete.html", form=form, version=version, plan=version.plan, criterion=criterion
+    )
+
+
+# ---------------------------------------------------------------- sharing plans as files
+
+
+def _download(version_id: int, file_format: str) -> Response:
+    version = _version_or_404(version_id)
+    document = exports.version_document(version)
+    body = exports.to_yaml(document) if file_format == "yaml" else exports.to_json(document)
+    return Response(
+        body,
+        content_type=f"{exports.MEDIA_TYPES[file_format]}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{exports.file_name(version, file_format)}"'},
+    )
+
+
+@bp.get("/versions/<int:version_id>/export.yaml")
+@signed_in
+def export_yaml(version_id: int):
+    return _download(version_id, "yaml")
+
+
+@bp.get("/versions/<int:version_id>/export.json")
+@signed_in
+def export_json(version_id: int):
+    return _download(version_id, "json")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*CHANGERS)
+def import_plan():
+    form = forms.ImportForm()
+    problems: list[tuple[str, str]] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            version = services.import_plan(upload.filename, upload.read(exports.MAX_BYTES + 1), form.name.data)
+        except services.ImportRefused as refused:
+            problems = refused.problems
+            if any(field == "file" for field, _ in problems):
+                form.file.errors = [refused.message]
+            form.name.errors = [*form.name.errors, *(message for field, message in problems if field == "name")]
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(
+                f"Outcomes plan {version.plan.name} imported as draft version 1. Check it, then publish it.", "success"
+            )
+            return _version_page(version)
+    return render_template("outcomes_plan/import.html", form=form, problems=problems)
+
+
+# ---------------------------------------------------------------- comparing versions
+
+
+@bp.get("/<int:plan_id>/compare")
+@signed_in
+def compare_versions(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    versions = plan.versions
+    form, left, right, documents, differences = None, None, None, None, []
+    if len(versions) >= 2:
+        args = request.args
+        if "left" not in args and "right" not in args:
+            args = MultiDict({"left": str(versions[-2].id), "right": str(versions[-1].id)})
+        form = forms.CompareForm(formdata=args)
+        form.set_versions(versions)
+        if form.validate():
+            by_id = {v.id: v for v in versions}
+            left, right = by_id[form.left.data], by_id[form.right.data]
+            documents = (exports.version_document(left), exports.version_document(right))
+            differences = rules.compare_plan_documents(
+                *documents, [(p.code, services.problem_label(p)) for p in plan.framework.problems]
+            )
+    return render_template(
+        "outcomes_plan/compare.html",
+        plan=plan,
+        form=form,
+        left=left,
+        right=right,
+        documents=documents,
+        differences=differences,
+        counts=rules.change_counts(differences),
     )
