@@ -29,7 +29,7 @@ EXAMPLES = {
         {"event_kinds": ["offence", "asb"], "percent": 33, "months": 6},
         "Offences and anti-social behaviour incidents across the family down at least 33% over 6 months against "
         "the 6 months before attachment",
-        ["Events: Offence, Anti-social behaviour incident", "Reduction of at least (%): 33", "Months: 6"],
+        ["Events: Offence, Anti-social behaviour incident", "Reduction (%): 33", "Months: 6"],
     ),
     "no_events": (
         {"event_kinds": ["domestic_abuse"], "months": "6"},
@@ -161,12 +161,12 @@ def test_settings_errors_show_against_each_field_and_keep_what_was_typed(pages, 
     page, errors = pages.post_with_errors(url, {"percent": "lots", "months": "", "wording": "Kept words"})
     assert errors == [
         "Select at least one of the events",
-        "Enter the reduction of at least (%) as a number",
+        "Enter the reduction (%) as a number",
         "Enter the months as a number",
     ]
     assert [a["href"] for a in page.select(".govuk-error-summary a")] == ["#event_kinds", "#percent", "#months"]
     assert page.select_one("#event_kinds")["name"] == "event_kinds", "the first checkbox carries the field's id"
-    assert text(page.select_one("#percent-error")) == "Error: Enter the reduction of at least (%) as a number"
+    assert text(page.select_one("#percent-error")) == "Error: Enter the reduction (%) as a number"
     assert page.select_one("#percent")["value"] == "lots"
     assert page.select_one("#wording").get_text() == "Kept words"
     assert page.title.get_text(strip=True).startswith("Error:")

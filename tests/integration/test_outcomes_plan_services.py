@@ -202,7 +202,7 @@ def test_criterion_settings_are_checked_with_every_message(draft):
         services.add_criterion(draft, school.id, "reduction", {"event_kinds": [], "percent": "0", "months": "x"})
     assert refused.value.errors == {
         "event_kinds": "Select at least one of the events",
-        "percent": "Reduction of at least (%) must be between 1 and 100",
+        "percent": "Reduction (%) must be between 1 and 100",
         "months": "Enter the months as a number",
     }
     assert (refused.value.field, refused.value.message) == ("event_kinds", "Select at least one of the events")

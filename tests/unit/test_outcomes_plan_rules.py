@@ -230,7 +230,7 @@ def test_number_text(value, expected):
             {"event_kinds": ["offence", "asb"], "percent": 60, "months": 6},
             [
                 ("Events", "Offence, Anti-social behaviour incident"),
-                ("Reduction of at least (%)", "60"),
+                ("Reduction (%)", "60"),
                 ("Months", "6"),
             ],
         ),

@@ -287,7 +287,7 @@ def with_criterion(**fields) -> dict:
             [
                 "Criteria item 4 (problem school): events must be chosen from: offence, asb, domestic_abuse, exclusion "
                 "(parameter event_kinds)",
-                "Criteria item 4 (problem school): reduction of at least (%) must be between 1 and 100 "
+                "Criteria item 4 (problem school): reduction (%) must be between 1 and 100 "
                 "(parameter percent)",
             ],
         ),

@@ -53,7 +53,14 @@ KINDS: dict[str, Kind] = {
             "percentage against the same period before attachment. With a baseline of none, none are allowed.",
             (
                 Parameter("event_kinds", "Events", "choices", options=EVENT_KINDS),
-                Parameter("percent", "Reduction of at least (%)", "int", minimum=1, maximum=100),
+                Parameter(
+                    "percent",
+                    "Reduction (%)",
+                    "int",
+                    minimum=1,
+                    maximum=100,
+                    hint="At least this percentage, for example 60",
+                ),
                 MONTHS,
             ),
         ),
