@@ -8,7 +8,7 @@ GOVUK := node_modules/govuk-frontend/dist/govuk
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install assets migrate seed lint bench clean
+.PHONY: run test test-sqlite test-postgres install assets migrate seed lint bench bench-pg clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,12 @@ test-postgres:
 lint: install
 	$(BIN)/ruff check .
 
+# Scale and speed figures on a synthetic cohort (bench/): SQLite by default, or DATABASE_URL when set.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-pg: install
+	pg_virtualenv -v 15 env DATABASE_URL=postgresql+psycopg:// $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(ASSETS) .pytest_cache
