@@ -51,6 +51,20 @@ def seed_demo_command(families: int) -> None:
     click.echo(result.describe())
 
 
+@group.command("refresh-verdicts")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to judge on (default today).")
+def refresh_verdicts_command(as_of) -> None:
+    """Judge every family and store the verdicts the family pages read (run it nightly)."""
+    from datetime import date
+
+    from tfclaims.engine.queries import refresh_verdicts
+
+    when = as_of.date() if as_of else date.today()
+    count = refresh_verdicts(when)
+    db.session.commit()
+    click.echo(f"Stored the verdicts of {count} families as of {when.isoformat()}.")
+
+
 @group.command("seed-if-empty")
 @click.pass_context
 def seed_if_empty_command(ctx: click.Context) -> None:

@@ -135,3 +135,48 @@ def test_loaded_data_gives_the_same_verdicts_for_one_family_and_the_cohort(versi
     [row] = alone.families.to_dict("records")
     assert (row["claimable"], row["route"], str(row["claimable_on"].date())) == (True, "CE", "2016-08-06")
     assert b.id not in set(whole.families[whole.families["claimable"]]["family_id"])
+
+
+def test_the_family_page_stores_its_verdict_and_judges_again_after_a_change(pages, sign_in, family, monkeypatch):
+    from tfclaims.engine import queries
+    from tfclaims.engine.models import FamilyVerdict
+
+    sign_in(Role.COORDINATOR)
+    pages.get(f"/families/{family.id}")
+    stored = db.session.get(FamilyVerdict, family.id)
+    assert stored.as_of == date.today() and stored.payload["family"]["problems"] == 2
+
+    def judged_again(*args):
+        raise AssertionError("the stored verdict should have been used")
+
+    monkeypatch.setattr(queries, "evaluate_family", judged_again)
+    _, card = problem_card(pages, family, 2)
+    assert "Not met" in card
+    monkeypatch.undo()
+
+    casey = family.members[2]
+    label, start, end = TERMS[0]
+    data = {
+        "member_id": str(casey.id),
+        "period_label": label,
+        "period_start": start,
+        "period_end": end,
+        "value": "94",
+        "source": "school_census",
+    }
+    pages.post(f"/families/{family.id}/progress/attendance/new", data, redirects_to=f"/families/{family.id}")
+    _, card = problem_card(pages, family, 2)
+    assert "Achieved on 20 December 2019" in card  # the change was seen: judged again
+
+
+def test_refresh_verdicts_stores_every_family(app, family, version):
+    from tfclaims.engine.models import FamilyVerdict
+
+    other = factories.make_family(members=3)
+    attach(other, version, attached_on=date(2018, 1, 8), problem_numbers=(2, 6))
+    result = app.test_cli_runner().invoke(args=["tfclaims", "refresh-verdicts", "--as-of", "2020-12-31"])
+    assert result.exit_code == 0, result.output
+    assert "Stored the verdicts of 2 families as of 2020-12-31" in result.output
+    stored = db.session.get(FamilyVerdict, other.id)
+    assert stored.as_of == date(2020, 12, 31)
+    assert [p["problem_number"] for p in stored.payload["problems"]] == [2, 6]

@@ -24,7 +24,8 @@ _cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.Context
     "tfclaims_actor", default=(None, "system")
 )
 
-NOT_AUDITED = {"audit_event"}
+# The trail itself, and the engine's stored verdicts (derived data, recomputed from audited records).
+NOT_AUDITED = {"audit_event", "family_verdict"}
 
 
 def set_system_actor(label: str, user_id: int | None = None) -> None:

@@ -9,7 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from tfclaims.audit.models import AuditEvent
+from tfclaims.db import utcnow
+from tfclaims.engine.models import FamilyVerdict
 from tfclaims.engine.rules import Frames, Verdicts, evaluate
 from tfclaims.extensions import db
 
@@ -244,12 +249,79 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def family_panel(family_id: int, as_of: date) -> dict:
-    """The verdicts shown on a family's page: the family's and one per problem, as plain values."""
-    verdicts = evaluate_family(family_id, as_of)
-    family = records(verdicts.families)
+def _json_ready(record: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in record.items()}
+
+
+def _from_json(record: dict) -> dict:
+    return {k: date.fromisoformat(v) if k.endswith("_on") and isinstance(v, str) else v for k, v in record.items()}
+
+
+def _payloads(verdicts: Verdicts) -> dict[int, dict]:
+    """Per family: its verdict and its problems' verdicts, as JSON-ready values."""
+    problems: dict[int, list[dict]] = {}
+    for record in records(verdicts.problems.sort_values(["family_id", "problem_number"])):
+        problems.setdefault(record["family_id"], []).append(_json_ready(record))
     return {
-        "verdict": family[0] if family else None,
-        "problem_verdicts": records(verdicts.problems.sort_values("problem_number")),
+        record["family_id"]: {"family": _json_ready(record), "problems": problems.get(record["family_id"], [])}
+        for record in records(verdicts.families)
+    }
+
+
+def _data_version(family_id: int) -> int | None:
+    """The family's latest audit event: every change to its records writes one."""
+    return db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.family_id == family_id))
+
+
+def family_panel(family_id: int, as_of: date) -> dict:
+    """The verdicts shown on a family's page: the family's and one per problem, as plain values.
+
+    Read from the stored verdict when it is for the same date and the family has not changed since; otherwise
+    judged now (the same computation on a one-family slice) and stored for next time."""
+    version = _data_version(family_id)
+    stored = db.session.get(FamilyVerdict, family_id)
+    if stored is not None and stored.as_of == as_of and stored.version == version:
+        payload = stored.payload
+    else:
+        payload = _payloads(evaluate_family(family_id, as_of)).get(family_id, {"family": None, "problems": []})
+        _store(family_id, as_of, version, payload, stored)
+    return {
+        "verdict": _from_json(payload["family"]) if payload["family"] else None,
+        "problem_verdicts": [_from_json(p) for p in payload["problems"]],
         "verdict_as_of": as_of,
     }
+
+
+def _store(family_id: int, as_of: date, version: int | None, payload: dict, stored: FamilyVerdict | None) -> None:
+    try:
+        with db.session.begin_nested():
+            if stored is None:
+                stored = FamilyVerdict(family_id=family_id)
+                db.session.add(stored)
+            stored.as_of, stored.version, stored.payload = as_of, version, payload
+            stored.computed_at = utcnow()
+    except IntegrityError:
+        pass  # stored at the same moment by another request: theirs is as good
+
+
+def refresh_verdicts(as_of: date) -> int:
+    """Judge the whole cohort as of a date and store every family's verdict (the nightly job). Returns how many."""
+    verdicts = evaluate_cohort(as_of)
+    payloads = _payloads(verdicts)
+    versions = dict(
+        db.session.execute(
+            select(AuditEvent.family_id, func.max(AuditEvent.id))
+            .where(AuditEvent.family_id.is_not(None))
+            .group_by(AuditEvent.family_id)
+        ).all()
+    )
+    now = utcnow()
+    table = FamilyVerdict.__table__
+    db.session.execute(table.delete())
+    rows = [
+        {"family_id": fid, "as_of": as_of, "version": versions.get(fid), "computed_at": now, "payload": payload}
+        for fid, payload in payloads.items()
+    ]
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(table.insert(), rows[start : start + 10_000])
+    return len(rows)

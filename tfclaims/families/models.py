@@ -90,7 +90,11 @@ class Family(Timestamps, Base):
 
 class Member(Timestamps, Base):
     __tablename__ = "member"
-    __table_args__ = (Index("ix_member_surname_dob", "surname", "date_of_birth"),)
+    __table_args__ = (
+        Index("ix_member_surname_dob", "surname", "date_of_birth"),
+        # The duplicate check matches names case-insensitively: it finds candidates by date of birth.
+        Index("ix_member_date_of_birth", "date_of_birth"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
