@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.auth.views import admin_bp
     from tfclaims.auth.views import bp as auth_bp
     from tfclaims.core.views import bp as core_bp
+    from tfclaims.engine.views import bp as engine_bp
     from tfclaims.families.views import bp as families_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
     from tfclaims.progress.views import bp as progress_bp
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp, url_prefix="/outcomes-plans")
     app.register_blueprint(families_bp, url_prefix="/families")
     app.register_blueprint(progress_bp, url_prefix="/families")
+    app.register_blueprint(engine_bp, url_prefix="/cohort")
 
 
 def _quiet_logging(app: Flask) -> None:

@@ -209,6 +209,7 @@ def test_plans_ended_and_not_reopened(episodes, as_of, status, on):
         ([("declined", "2016-03-01", "2016-05-01")], "not_met"),
         ([("declined", "2016-03-01", "2016-05-01"), ("accepted", "2016-06-01", "2016-06-10")], "sustained"),
         ([("accepted", "2016-03-01", "2017-05-01")], "progressing"),  # decided after the as-of date
+        ([("awaiting", "2017-03-01", None)], "not_met"),  # progress from after the as-of date
         ([], "not_met"),
     ],
 )
@@ -398,6 +399,13 @@ def test_every_verdict_says_which_plan_version_and_criterion():
     p = verdicts.problems[verdicts.problems["family_id"] == f.id]
     assert set(p["plan_label"]) == {"TF plan, version 1"}
     assert p["criterion_id"].notna().all() and (p["reason"] != "").all()
+
+
+def test_a_family_is_judged_on_its_attachment_made_by_the_as_of_date():
+    c = Cohort()
+    f = c.family("2017-06-01", ["health", "school"])
+    assert f.id not in set(evaluate(c.frames(), "2017-05-31").families["family_id"])
+    assert f.id in set(evaluate(c.frames(), "2017-06-01").families["family_id"])
 
 
 def test_a_problem_without_criteria_is_not_met_with_a_reason():

@@ -54,5 +54,5 @@ def csv_bytes(rows: pd.DataFrame, columns: dict[str, str]) -> bytes:
 
 
 def file_name(list_name: str, as_of: date) -> str:
-    """"ready-to-claim-2026-11-22.csv"."""
+    """ "ready-to-claim-2026-11-22.csv"."""
     return f"{list_name}-{as_of.isoformat()}.csv"

@@ -540,6 +540,7 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
         return out
     r = rows.set_index("row")
     ev = rows[["row", "attachment_id", "problem_id", "as_of"]].merge(evidence, on=["attachment_id", "problem_id"])
+    ev = ev[ev["progress_from"] <= ev["as_of"]]  # evidence of progress not yet made does not count
     decided = ev["decided_on"].notna() & (ev["decided_on"] <= ev["as_of"])
     accepted = ev[decided & (ev["status"] == "accepted")].sort_values("decided_on").drop_duplicates("row")
     accepted = accepted.set_index("row")

@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from tfclaims.engine.dates import quarter_label
-from tfclaims.engine.rules import Frames, Verdicts
+from tfclaims.engine.rules import NOT_ELIGIBLE, Frames, Verdicts
 
 ROUTES = {
     "SSP": "significant and sustained progress",
@@ -27,8 +26,6 @@ ROUTES = {
 }
 # "Nearly there" looks this far ahead of the as-of date for families due to become claimable.
 NEARLY_THERE_MONTHS = 3
-# The engine's words for an attachment closed as not eligible (Verdicts carry no closure reason).
-CLOSED_NOT_ELIGIBLE = "The attachment was closed as not eligible."
 NO_DATE = "no-date"
 NO_DATE_LABEL = "No date yet"
 
@@ -43,10 +40,6 @@ class ListFilter:
     practitioner: str = ""
     problem_id: int | None = None  # families with this headline problem identified
     status: str = ""  # families with a problem (the chosen one, if any) in this status
-
-    @property
-    def active(self) -> bool:
-        return bool(self.team or self.practitioner or self.problem_id or self.status)
 
 
 @dataclass(frozen=True)
@@ -112,7 +105,7 @@ def cohort(verdicts: Verdicts, as_of: date, filters: ListFilter | None = None) -
 
 
 def _never_claimable(families: pd.DataFrame) -> pd.Series:
-    return families["blockers"] == CLOSED_NOT_ELIGIBLE
+    return families["closure_reason"] == NOT_ELIGIBLE
 
 
 def _sorted(rows: pd.DataFrame) -> pd.DataFrame:
@@ -165,17 +158,15 @@ def nearly_there(verdicts: Verdicts, as_of: date, filters: ListFilter | None = N
     horizon = pd.Timestamp(as_of) + pd.DateOffset(months=NEARLY_THERE_MONTHS)
     one_left = (families["problems"] > 0) & (left <= 1)
     soon = families["claimable_on"].notna() & (families["claimable_on"] <= horizon)
-    rows = families[one_left | soon].assign(problems_left=left)
-    one_left, soon = one_left[rows.index], soon[rows.index]
+    keep = one_left | soon
+    # Columns computed on the rows kept: assigning a longer Series to an empty frame would take its index.
+    rows = families[keep].assign(problems_left=left[keep])
+    one_left, soon = one_left[keep], soon[keep]
     left_text = pd.Series("All but one problem sustained", index=rows.index).where(
         rows["problems_left"] == 1, "Every problem sustained"
     )
     within = f"expected within {NEARLY_THERE_MONTHS} months"
-    why = np.select(
-        [one_left & soon, one_left],
-        [left_text + "; " + within, left_text],
-        within.capitalize(),
-    )
+    why = (left_text + "; " + within).where(soon, left_text).where(one_left, within.capitalize())
     rows = rows.assign(why=why)
     return _sorted(rows[NEARLY_THERE_COLUMNS])
 
@@ -184,7 +175,7 @@ def nearly_there(verdicts: Verdicts, as_of: date, filters: ListFilter | None = N
 
 
 def quarter_slug(label: str) -> str:
-    """"2017-18 Q2" as it appears in a web address: "2017-18-q2"."""
+    """ "2017-18 Q2" as it appears in a web address: "2017-18-q2"."""
     return label.lower().replace(" ", "-")
 
 
@@ -253,4 +244,3 @@ def calendar(verdicts: Verdicts, as_of: date, filters: ListFilter | None = None)
     table.insert(1, "slug", [quarter_slug(q) if q else NO_DATE for q in table["quarter"]])
     table["quarter"] = table["quarter"].where(table["quarter"] != "", NO_DATE_LABEL)
     return table
-

@@ -85,9 +85,6 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         ["attached_on", "closed_on"],
         column="a.family_id",
     )
-    attachments = attachments.sort_values(["family_id", "attached_on", "attachment_id"])
-    attachments = attachments.drop_duplicates("family_id", keep="last").reset_index(drop=True)
-    latest = set(attachments["attachment_id"])
 
     versions = _read(
         """
@@ -136,7 +133,6 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         ["attachment_id", "family_id", "problem_id", "member_id", "identified_after_attachment"],
         [],
     )
-    problems = problems[problems["attachment_id"].isin(latest)]
     problems["identified_after_attachment"] = problems["identified_after_attachment"].astype(bool)
     # One row per family, kind and period: the lowest value of any member, and how many members were measured
     # (one measure per member and period: the progress pages refuse a second). Grouped here, not in SQL, which

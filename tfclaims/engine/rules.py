@@ -58,7 +58,7 @@ class Frames:
     """The cohort's data, one DataFrame per table (columns as loaded by ``queries.load_frames``)."""
 
     attachments: pd.DataFrame  # family_id, reference, team, lead_practitioner, attachment_id, attached_on,
-    #                            closed_on, closure_reason, plan_version_id  (the latest attachment per family)
+    #                            closed_on, closure_reason, plan_version_id  (every attachment of each family)
     versions: pd.DataFrame  # plan_version_id, plan_label, framework_id
     frameworks: pd.DataFrame  # framework_id, framework, routes, outcome_months, employment_rules
     problems: pd.DataFrame  # attachment_id, family_id, problem_id, member_id, identified_after_attachment
@@ -117,7 +117,10 @@ def _criteria_columns(criteria: pd.DataFrame) -> pd.DataFrame:
 
 
 def _family_base(frames: Frames, as_of: pd.Timestamp) -> pd.DataFrame:
-    fam = frames.attachments.merge(frames.versions, on="plan_version_id").merge(frames.frameworks, on="framework_id")
+    # Each family is judged on its latest attachment made on or before the as-of date.
+    latest = frames.attachments[frames.attachments["attached_on"] <= as_of]
+    latest = latest.sort_values(["family_id", "attached_on", "attachment_id"]).drop_duplicates("family_id", keep="last")
+    fam = latest.merge(frames.versions, on="plan_version_id").merge(frames.frameworks, on="framework_id")
     fam["banking"] = ~fam["routes"].str.contains("SFO")
     judged_on = add_months(fam["closed_on"], fam["outcome_months"].fillna(0).astype(int))
     fam["judged_on"] = judged_on.where(~fam["banking"])
@@ -306,6 +309,7 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFram
         "attachment_id",
         "attached_on",
         "closed_on",
+        "closure_reason",
         "framework",
         "plan_version_id",
         "plan_label",
