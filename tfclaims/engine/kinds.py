@@ -381,7 +381,9 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
     status = status.where(~((status == NOT_MET) & improving), PROGRESSING)
     out["status"] = _status(status)
     out["sustained_on"] = judged["sustained_on"]
-    out["expected_on"] = open_["sustain_at_forecast"].reindex(r.index).where(judged["sustained_on"].isna())
+    expected = open_["sustain_at_forecast"].reindex(r.index)
+    # A forecast already past means the figures for the terms since have not been recorded: no date to give.
+    out["expected_on"] = expected.where(judged["sustained_on"].isna() & (expected > r["as_of"]))
     out["status_on"] = judged["status_on"]
     out.loc[status == PROGRESSING, "status_on"] = latest["period_end"].reindex(r.index)
 
@@ -414,9 +416,9 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
                 threshold,
                 " since ",
                 words(judged["start"]),
-                "; sustained if it holds until about ",
-                words(out["expected_on"]),
-                ".",
+                "; sustained when ",
+                _count(r["periods"] - open_["k"].reindex(r.index).fillna(0), "more period is", "more periods are"),
+                " at or above it too.",
             ),
             _text(
                 "Latest period ",
