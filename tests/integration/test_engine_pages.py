@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from tests import factories
@@ -180,3 +181,11 @@ def test_refresh_verdicts_stores_every_family(app, family, version):
     stored = db.session.get(FamilyVerdict, other.id)
     assert stored.as_of == date(2020, 12, 31)
     assert [p["problem_number"] for p in stored.payload["problems"]] == [2, 6]
+
+
+def test_loading_keeps_empty_text_empty_and_missing_values_missing(version):
+    family = factories.make_family(members=3, lead_practitioner="", team="")
+    attach(family, version, attached_on=date(2017, 5, 1), problem_numbers=(2, 6))
+    [row] = evaluate_family(family.id, date(2018, 1, 1)).families.to_dict("records")
+    assert (row["lead_practitioner"], row["team"]) == ("", "")
+    assert pd.isna(row["closed_on"]) and pd.isna(row["closure_reason"])

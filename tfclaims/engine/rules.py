@@ -157,10 +157,9 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
         "episodes": frames.episodes,
         "evidence": frames.evidence,
     }
-    for kind, source in KIND_DATA.items():
-        subset = rows[rows["kind"] == kind].copy()
-        if subset.empty:
-            continue
+    for kind, subset in rows.groupby("kind", sort=False):
+        source = KIND_DATA[kind]
+        subset = subset.copy()
         for parameter in KINDS[kind].parameters:
             if parameter.type == "int":
                 subset[parameter.name] = subset[parameter.name].astype("int64")
@@ -186,8 +185,11 @@ def _best_criterion(rows: pd.DataFrame) -> pd.DataFrame:
         rank=rows["status"].map(STATUS_RANK),
         sort_date=rows["sustained_on"].fillna(rows["expected_on"]),
     )
-    rows = rows.sort_values(["family_id", "problem_number", "rank", "sort_date", "position"], na_position="last")
-    best = rows.drop_duplicates(["family_id", "problem_id"]).copy()
+    # Only problems with several criteria need choosing between them.
+    several = rows.duplicated(["family_id", "problem_id"], keep=False)
+    chosen = rows[several].sort_values(["rank", "sort_date", "position"], na_position="last")
+    chosen = chosen.drop_duplicates(["family_id", "problem_id"])
+    best = pd.concat([rows[~several], chosen]).sort_values(["family_id", "problem_number"])
     best["status_label"] = best["status"].map(kinds.STATUSES)
     columns = [
         "family_id",
