@@ -274,6 +274,15 @@ def _time_pages(app, family_ids: list[int], args: argparse.Namespace, how: str, 
     from bench.cohort import COORDINATOR_EMAIL, PASSWORD
 
     chosen = random.Random(args.seed + sample).sample(family_ids, min(len(family_ids), args.page_samples + 1))
+    if judged:
+        # No stored verdicts (a --reuse run may have kept last run's): every page judges its family.
+        from tfclaims.engine.models import FamilyVerdict
+        from tfclaims.extensions import db
+
+        with app.app_context():
+            db.session.execute(FamilyVerdict.__table__.delete())
+            db.session.commit()
+            db.session.remove()
     client = app.test_client()
     response = client.post("/sign-in", data={"email": COORDINATOR_EMAIL, "password": PASSWORD})
     if response.status_code != 302:

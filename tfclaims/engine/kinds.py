@@ -597,12 +597,24 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ continuous employment
 
 
+NO_EMPLOYMENT = "No adult who was on an out-of-work benefit has a spell in work recorded since attachment."
+
+
 def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """An adult (18 or over when the spell began) who was on an out-of-work benefit, in work for ``weeks`` whole
     weeks within a window of ``window_weeks``, as the framework sets per prior benefit (spells under the
     benefit's minimum hours do not count). Weeks are counted from the attachment date, whole weeks only.
 
     ``rules``: framework_id, prior_benefit, weeks, window_weeks, min_hours. Rows need ``framework_id``."""
+    with_spells = rows["family_id"].isin(spells["family_id"])
+    if not with_spells.all():
+        # Most families have no spell in work: their verdict is the same sentence, without the work below.
+        none = _empty(rows[~with_spells])
+        none["reason"] = NO_EMPLOYMENT
+        none["evidence"] = "0 spells in work of adults who were on an out-of-work benefit."
+        if not with_spells.any():
+            return none
+        return pd.concat([continuous_employment(rows[with_spells], spells, rules), none]).loc[rows["row"]]
     out = _empty(rows)
     if rows.empty:
         return out
@@ -723,7 +735,7 @@ def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.Da
             ),
             _text("Reopened on ", words(ended), ": the spell in work ended before ", need_txt, " were reached."),
         ],
-        "No adult who was on an out-of-work benefit has a spell in work recorded since attachment.",
+        NO_EMPLOYMENT,
     )
     counts = _count(sp.groupby("row").size().reindex(r.index), "spell", "spells")
     out["evidence"] = _text(counts, " in work of adults who were on an out-of-work benefit.")

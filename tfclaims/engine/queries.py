@@ -29,12 +29,25 @@ def _day(column: str, dialect: str) -> str:
     return f"({column} - DATE '1970-01-01')"
 
 
-def _read(sql: str, columns: list[str], dates: list[str], params: list | None = None) -> pd.DataFrame:
+def _read(
+    sql: str, columns: list[str], dates: list[str], params: list | None = None, concatenate: bool = False
+) -> pd.DataFrame:
     """Rows straight from the driver, on the session's connection and transaction: on PostgreSQL by COPY into
-    pandas' CSV reader; on SQLite as plain tuples (SQLAlchemy's Row objects are slow for pandas)."""
+    pandas' CSV reader; on SQLite as plain tuples (SQLAlchemy's Row objects are slow for pandas).
+
+    ``concatenate`` (SQLite, for long tables of numbers and codes whose columns are aliased c0, c1, ... and never
+    NULL): SQLite joins the rows into one CSV text, read by pandas' CSV reader, instead of a Python object per
+    value, which takes a third less time for the million rows of measures."""
     cursor = db.session.connection().connection.dbapi_connection.cursor()
     try:
-        if db.session.get_bind().dialect.name == "postgresql":
+        if concatenate and db.session.get_bind().dialect.name == "sqlite":
+            joined = " || ',' || ".join(f"c{i}" for i in range(len(columns)))
+            cursor.execute(f"SELECT group_concat({joined}, char(10)) FROM ({sql})", params or ())
+            text = cursor.fetchone()[0] or ""
+            frame = (
+                pd.read_csv(io.StringIO(text), names=columns, header=None) if text else pd.DataFrame(columns=columns)
+            )
+        elif db.session.get_bind().dialect.name == "postgresql":
             buffer = io.BytesIO()
             # NULL as \N, so that an empty text stays empty text and only a missing value is missing.
             with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, NULL '\\N')", params or None) as copy:
@@ -56,7 +69,10 @@ def _read(sql: str, columns: list[str], dates: list[str], params: list | None = 
     finally:
         cursor.close()
     for column in dates:
-        frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="D").astype("datetime64[s]")
+        if frame[column].dtype.kind in "iuf" or frame.empty:
+            frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="D").astype("datetime64[s]")
+        else:  # ISO text, as SQLite stores dates
+            frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d").astype("datetime64[s]")
     return frame
 
 
@@ -78,9 +94,13 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
     def day(column: str) -> str:
         return _day(column, d)
 
-    def read(template, columns, dates, column="family_id"):
+    def day_or_text(column: str) -> str:
+        """For the long tables SQLite joins into CSV: its dates as they are stored (ISO text), parsed by pandas."""
+        return column if d == "sqlite" else _day(column, d)
+
+    def read(template, columns, dates, column="family_id", concatenate=False):
         sql, params = _sql(template, family_ids, column, marker)
-        return _read(sql, columns, dates, params)
+        return _read(sql, columns, dates, params, concatenate)
 
     attachments = read(
         f"""
@@ -156,17 +176,20 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
     # (one measure per member and period: the progress pages refuse a second). Grouped here, not in SQL, which
     # is twice as fast on SQLite.
     measures = read(
-        f"SELECT family_id, kind, {day('period_end')}, value FROM measure WHERE {{where}}",
+        f"SELECT family_id AS c0, kind AS c1, {day_or_text('period_end')} AS c2, value AS c3 FROM measure "
+        "WHERE {where}",
         ["family_id", "kind", "period_end", "value"],
         ["period_end"],
+        concatenate=True,
     )
     measures = measures.groupby(["family_id", "kind", "period_end"], as_index=False, sort=False).agg(
         low=("value", "min"), members=("value", "size")
     )
     events = read(
-        f"SELECT family_id, kind, {day('occurred_on')} FROM event WHERE {{where}}",
+        f"SELECT family_id AS c0, kind AS c1, {day_or_text('occurred_on')} AS c2 FROM event WHERE {{where}}",
         ["family_id", "kind", "occurred_on"],
         ["occurred_on"],
+        concatenate=True,
     )
     spells = read(
         f"""SELECT s.family_id, s.member_id, {day("m.date_of_birth")}, {day("s.started_on")}, {day("s.ended_on")},
