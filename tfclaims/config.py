@@ -69,6 +69,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOCKOUT_THRESHOLD": 5,
         "LOCKOUT_MINUTES": 15,
         "PAGE_SIZE": 25,
+        # The largest request body accepted (uploads): larger ones are refused before they are read.
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
     if overrides:
         config.update(overrides)

@@ -48,6 +48,11 @@ def init_app(app: Flask) -> None:
     def _not_allowed(error):
         return render_template("errors/404.html"), 405
 
+    @app.errorhandler(413)
+    def _too_large(error):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_template("errors/413.html", limit=limit), 413
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_template("errors/csrf.html"), 400

@@ -362,3 +362,13 @@ def test_a_plan_with_one_version_has_nothing_to_compare(pages, sign_in, plan_ver
     assert "This plan has only one version, so there is nothing to compare yet." in text(page)
     assert not page.select("form")
     pages.get("/outcomes-plans/99999/compare", status=404)
+
+
+def test_an_upload_over_the_app_limit_is_refused_before_it_is_read(app, pages, manager, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    before = counts()
+    response = upload(pages, b"notes: " + b"x" * (3 * 1024 * 1024), "plan.yaml")
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "The file is too large" in page and "up to 2 MB" in page
+    assert counts() == before

@@ -638,3 +638,11 @@ def test_a_member_with_progress_cannot_be_removed(family):
     db.session.commit()
     with pytest.raises(NotAllowedError, match="progress recorded"):
         services.remove_member(member)
+
+
+def test_progress_appears_on_the_family_timeline(pages, coordinator, family):
+    pages.post(f"{base(family)}/events/new", event_data(family.members[1]), redirects_to=f"/families/{family.id}")
+    pages.post(f"{base(family)}/attendance/new", attendance(family.members[2]), redirects_to=f"/families/{family.id}")
+    timeline = text(pages.get(f"/families/{family.id}").select_one(".app-timeline"))
+    assert "Anti-social behaviour incident recorded" in timeline
+    assert "School attendance recorded" in timeline and "Autumn term 2019" in timeline

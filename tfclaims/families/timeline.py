@@ -7,6 +7,15 @@ from datetime import datetime
 
 from tfclaims.audit.models import AuditEvent
 from tfclaims.families.models import CLOSURE_REASONS, CONSENT_STATUSES, Family
+from tfclaims.progress.models import EVENT_KINDS, STATUS_KINDS
+
+# Progress records: what each is called on the timeline.
+PROGRESS_RECORDS = {
+    "measure": "School attendance",
+    "employment_spell": "Employment",
+    "manual_evidence": "Evidence of progress",
+}
+VERBS = {"create": "recorded", "update": "changed", "delete": "deleted"}
 
 FIELD_LABELS = {
     "reference": "reference",
@@ -81,7 +90,35 @@ def describe(family: Family, event: AuditEvent) -> TimelineEntry | None:
             detail = CLOSURE_REASONS.get(attachment.closure_reason, attachment.closure_reason)
     elif key == ("identified_problem", "create") and (changes.get("identified_after_attachment") or [None, False])[1]:
         title = "Problem identified after attachment"
+    elif event.action == "evidence_signed_off":
+        title, detail = "Evidence of progress signed off", event.summary
+    elif event.action == "evidence_not_accepted":
+        title, detail = "Evidence of progress not accepted", event.summary
+    elif event.action in VERBS and event.entity in {*PROGRESS_RECORDS, "event", "status_episode"}:
+        title, detail = _progress(event)
     return TimelineEntry(event.at, event.actor_label, title, detail) if title else None
+
+
+def _progress(event: AuditEvent) -> tuple[str, str]:
+    """'Offence recorded', 'Child protection plan changed: ended on', 'School attendance recorded: Autumn term 2016'."""
+    changes = event.changes or {}
+
+    def value(field: str):
+        old, new = (changes.get(field) or [None, None])[:2]
+        return new if new is not None else old
+
+    if event.entity == "event":
+        noun = EVENT_KINDS.get(value("kind"), "Event")
+    elif event.entity == "status_episode":
+        noun = STATUS_KINDS.get(value("kind"), "Plan")
+    else:
+        noun = PROGRESS_RECORDS[event.entity]
+    if event.action == "update":
+        return f"{noun} changed", _fields(event).capitalize()
+    detail = ""
+    if event.action == "create" and event.entity == "measure":
+        detail = str(value("period_label") or "")
+    return f"{noun} {VERBS[event.action]}", detail
 
 
 def describe_events(family: Family, events: list[AuditEvent]) -> list[TimelineEntry]:
