@@ -189,3 +189,28 @@ def test_loading_keeps_empty_text_empty_and_missing_values_missing(version):
     [row] = evaluate_family(family.id, date(2018, 1, 1)).families.to_dict("records")
     assert (row["lead_practitioner"], row["team"]) == ("", "")
     assert pd.isna(row["closed_on"]) and pd.isna(row["closure_reason"])
+
+
+def test_the_cohort_is_kept_between_requests_until_the_data_changes(app, family, monkeypatch):
+    from tfclaims.engine import queries
+
+    monkeypatch.setitem(app.config, "ENGINE_CACHE", True)
+    monkeypatch.setattr(queries, "_cohort_cache", {"key": None, "frames": None, "verdicts": {}})
+    frames = queries.cohort_frames()
+    assert queries.cohort_frames() is frames
+    first = queries.cohort_verdicts(frames, date(2020, 12, 31))
+    assert queries.cohort_verdicts(frames, date(2020, 12, 31)) is first
+    assert queries.cohort_verdicts(frames, date(2021, 1, 1)) is not first
+
+    db.session.add(
+        Event(
+            family_id=family.id,
+            member_id=family.members[0].id,
+            kind="asb",
+            occurred_on=date(2020, 1, 1),
+            source="police",
+        )
+    )
+    db.session.commit()  # audited: the cohort's data has changed
+    changed = queries.cohort_frames()
+    assert changed is not frames and len(changed.events) == len(frames.events) + 1

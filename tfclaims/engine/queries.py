@@ -7,9 +7,11 @@ pandas turns into dates in one step, instead of a Python date object per value.
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -362,3 +364,38 @@ def refresh_verdicts(as_of: date) -> int:
     for start in range(0, len(rows), 10_000):
         db.session.execute(table.insert(), rows[start : start + 10_000])
     return len(rows)
+
+
+# ---------------------------------------------------------------- the cohort, kept between requests
+
+_cohort_lock = threading.Lock()
+_cohort_cache: dict = {"key": None, "frames": None, "verdicts": {}}
+
+
+def _cohort_key():
+    """The database and its latest audit event: every change to the data writes one, so a new id means new data."""
+    return str(db.engine.url), db.session.scalar(select(func.max(AuditEvent.id)))
+
+
+def cohort_frames() -> Frames:
+    """The whole cohort's data, loaded once and kept while no data has changed (config ENGINE_CACHE)."""
+    if not current_app.config.get("ENGINE_CACHE", True):
+        return load_frames()
+    key = _cohort_key()
+    with _cohort_lock:
+        if _cohort_cache["key"] != key:
+            _cohort_cache.update(key=key, frames=load_frames(), verdicts={})
+        return _cohort_cache["frames"]
+
+
+def cohort_verdicts(frames: Frames, as_of: date) -> Verdicts:
+    """The verdicts of ``cohort_frames()`` as of a date, kept for the two latest dates asked for."""
+    if not current_app.config.get("ENGINE_CACHE", True) or frames is not _cohort_cache["frames"]:
+        return evaluate(frames, as_of)
+    with _cohort_lock:
+        kept = _cohort_cache["verdicts"]
+        if as_of not in kept:
+            while len(kept) >= 2:
+                kept.pop(next(iter(kept)))
+            kept[as_of] = evaluate(frames, as_of)
+        return kept[as_of]

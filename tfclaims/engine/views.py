@@ -17,7 +17,7 @@ from tfclaims.auth.roles import Role
 from tfclaims.engine import exports, lists
 from tfclaims.engine import queries as engine_queries
 from tfclaims.engine.forms import CohortFilterForm
-from tfclaims.engine.rules import Verdicts, evaluate
+from tfclaims.engine.rules import Verdicts
 from tfclaims.pagination import Page, page_number
 
 bp = Blueprint("engine", __name__)
@@ -49,9 +49,9 @@ class Cohort:
 
 def _cohort() -> Cohort:
     form = CohortFilterForm(formdata=request.args or None)
-    frames = engine_queries.load_frames()
+    frames = engine_queries.cohort_frames()
     form.set_choices(lists.filter_choices(frames))
-    verdicts = evaluate(frames, form.as_of_date) if form.validate() else None
+    verdicts = engine_queries.cohort_verdicts(frames, form.as_of_date) if form.validate() else None
     form.show_as_of()
     return Cohort(form, verdicts)
 
