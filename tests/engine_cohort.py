@@ -7,15 +7,10 @@ from datetime import date
 
 import pandas as pd
 
+from tfclaims.engine.criteria import DEFAULT_EMPLOYMENT_RULES as EMPLOYMENT_RULES
 from tfclaims.engine.criteria import EXAMPLE_CRITERIA, default_wording
 from tfclaims.engine.rules import Frames
 
-EMPLOYMENT_RULES = {
-    "JSA": {"weeks": 26, "window_weeks": 30, "min_hours": 0},
-    "ESA": {"weeks": 13, "window_weeks": 15, "min_hours": 0},
-    "IS": {"weeks": 13, "window_weeks": 15, "min_hours": 0},
-    "UC": {"weeks": 26, "window_weeks": 30, "min_hours": 16},
-}
 TF2015 = ["crime_asb", "school", "children_need_help", "worklessness", "domestic_abuse", "health"]
 SF2022 = [
     "education",

@@ -214,3 +214,10 @@ def test_the_cohort_is_kept_between_requests_until_the_data_changes(app, family,
     db.session.commit()  # audited: the cohort's data has changed
     changed = queries.cohort_frames()
     assert changed is not frames and len(changed.events) == len(frames.events) + 1
+
+
+def test_the_frameworks_hold_the_default_employment_settings(db_session):
+    from tfclaims.engine.criteria import DEFAULT_EMPLOYMENT_RULES
+
+    assert factories.framework("TF2015").employment_rules == DEFAULT_EMPLOYMENT_RULES
+    assert factories.framework("SF2022").employment_rules == DEFAULT_EMPLOYMENT_RULES

@@ -174,6 +174,15 @@ def default_wording(kind: str, parameters: dict) -> str:
     raise KeyError(kind)
 
 
+# The framework's continuous-employment settings as migration 0003 loads them (weeks in work within a window of
+# weeks, per prior benefit); tests and hand-built frames use the same.
+DEFAULT_EMPLOYMENT_RULES = {
+    "JSA": {"weeks": 26, "window_weeks": 30, "min_hours": 0},
+    "ESA": {"weeks": 13, "window_weeks": 15, "min_hours": 0},
+    "IS": {"weeks": 13, "window_weeks": 15, "min_hours": 0},
+    "UC": {"weeks": 26, "window_weeks": 30, "min_hours": 16},
+}
+
 # Criteria typical of published plans (domain.md section 3), per framework and headline problem code, as
 # (kind, parameters). The demo council, the test factories and the benchmark cohort use them.
 EXAMPLE_CRITERIA: dict[str, dict[str, list[tuple[str, dict]]]] = {

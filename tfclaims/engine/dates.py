@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 DAY = pd.Timedelta(days=1)
-WEEK = pd.Timedelta(days=7)
 
 
 def add_months(values: pd.Series, months: pd.Series | int) -> pd.Series:
@@ -38,8 +37,3 @@ def quarter_label(values: pd.Series) -> pd.Series:
     quarter = (shifted.dt.month.astype("Int64") - 1) // 3 + 1
     label = year.astype(str) + "-" + ((year + 1) % 100).astype(str).str.zfill(2) + " Q" + quarter.astype(str)
     return label.where(values.notna(), "")
-
-
-def quarter_start(values: pd.Series) -> pd.Series:
-    """The first day of the quarter of each date (financial-year quarters start in April, July, October, January)."""
-    return values.dt.to_period("Q").dt.start_time.astype("datetime64[s]")

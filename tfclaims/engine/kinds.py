@@ -39,6 +39,7 @@ STATUSES = {
     REOPENED: "Reopened",
 }
 
+# Best first: when a problem has several criteria, the one shown is the first in this order.
 STATUS_ORDER = [SUSTAINED, ACHIEVED, PROGRESSING, REOPENED, NOT_MET]
 
 
@@ -47,13 +48,13 @@ def _status(values) -> pd.Categorical:
     return pd.Categorical(np.asarray(values, dtype=object), categories=STATUS_ORDER)
 
 
-OUTPUT = ["status", "status_on", "sustained_on", "expected_on", "reason", "evidence"]
 NAT = pd.NaT
 # Expected length of a school term when forecasting the terms still to come.
 MONTHS_PER_PERIOD = 4
 
 
-def _empty(rows: pd.DataFrame) -> pd.DataFrame:
+def no_verdicts(rows: pd.DataFrame) -> pd.DataFrame:
+    """One "not met" verdict per row, with no reason yet: the starting point of every kind."""
     out = pd.DataFrame(index=pd.Index(rows["row"], name="row"))
     out["status"] = _status([NOT_MET] * len(out))
     out["status_on"] = pd.Series(NAT, index=out.index, dtype="datetime64[s]")
@@ -156,7 +157,7 @@ def no_events(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """No event of the kinds in any member for ``months``, counted from attachment or from the day after the
     last event. An event on the attachment day belongs to the baseline; an event on the last day of the sustain
     period breaks it."""
-    out = _empty(rows)
+    out = no_verdicts(rows)
     if rows.empty:
         return out
     hits = _explode_kinds(rows, "event_kinds").merge(events[["family_id", "kind", "occurred_on"]])
@@ -220,7 +221,7 @@ def reduction(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     Allowed in the window: floor(baseline x (100 - percent) / 100); with a baseline of none, none. The first
     window starts on the attachment day; if it fails, later windows start the day after each event (the
     earliest possible good windows). Sustained on the last day of the first good window."""
-    out = _empty(rows)
+    out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")
@@ -339,7 +340,7 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
     """Every member measured in a period at or above ``threshold``, for ``periods`` consecutive periods ending
     after attachment. Periods are matched across members by their end date. A period below the threshold in any
     member breaks the run (the problem is reopened); the run is sustained at the end of its last period."""
-    out = _empty(rows)
+    out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")
@@ -456,7 +457,7 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
 def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     """Every plan of the kinds that was open at or after attachment has ended, and none has started again for
     ``months`` (sustained on the end date plus the months). A plan starting again in any member reopens it."""
-    out = _empty(rows)
+    out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")
@@ -537,7 +538,7 @@ def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
 def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
     """Sustained when a manager has signed off the practitioner's evidence for this problem (on the day of the
     decision); awaiting sign-off is progress; evidence not accepted leaves the problem not met."""
-    out = _empty(rows)
+    out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")
@@ -609,13 +610,13 @@ def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.Da
     with_spells = rows["family_id"].isin(spells["family_id"])
     if not with_spells.all():
         # Most families have no spell in work: their verdict is the same sentence, without the work below.
-        none = _empty(rows[~with_spells])
+        none = no_verdicts(rows[~with_spells])
         none["reason"] = NO_EMPLOYMENT
         none["evidence"] = "0 spells in work of adults who were on an out-of-work benefit."
         if not with_spells.any():
             return none
         return pd.concat([continuous_employment(rows[with_spells], spells, rules), none]).loc[rows["row"]]
-    out = _empty(rows)
+    out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")

@@ -25,7 +25,7 @@ import pandas as pd
 from tfclaims.engine import kinds
 from tfclaims.engine.criteria import KINDS
 from tfclaims.engine.dates import DAY, add_months, words
-from tfclaims.engine.kinds import ACHIEVED, NOT_MET, PROGRESSING, REOPENED, SUSTAINED
+from tfclaims.engine.kinds import SUSTAINED
 
 NOT_ELIGIBLE = "not_eligible"
 
@@ -38,9 +38,6 @@ KIND_DATA = {
     "manual": "evidence",
     "continuous_employment": "spells",
 }
-
-# When a problem has several criteria, the one shown is the best: sustained first, then by this order.
-STATUS_RANK = {SUSTAINED: 0, ACHIEVED: 1, PROGRESSING: 2, REOPENED: 3, NOT_MET: 4}
 
 
 DATE_COLUMNS = {
@@ -169,10 +166,10 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
             judged.append(getattr(kinds, kind)(subset, data[source]))
     missing = rows[rows["kind"].isna()]
     if not missing.empty:
-        none = kinds._empty(missing)
+        none = kinds.no_verdicts(missing)
         none["reason"] = "The plan version has no success criterion for this problem."
         judged.append(none)
-    verdict = pd.concat(judged) if judged else kinds._empty(rows)
+    verdict = pd.concat(judged) if judged else kinds.no_verdicts(rows)
     rows = rows.join(verdict, on="row")
     problems = _best_criterion(rows)
     families = _families(fam, problems, employment)
@@ -182,7 +179,7 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
 def _best_criterion(rows: pd.DataFrame) -> pd.DataFrame:
     """Meeting any one criterion is enough: keep, per problem, the earliest sustained, else the most advanced."""
     rows = rows.assign(
-        rank=rows["status"].map(STATUS_RANK),
+        rank=pd.Categorical(rows["status"], categories=kinds.STATUS_ORDER).codes,
         sort_date=rows["sustained_on"].fillna(rows["expected_on"]),
     )
     # Only problems with several criteria need choosing between them.
