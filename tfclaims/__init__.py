@@ -70,11 +70,13 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.audit.views import bp as audit_bp
     from tfclaims.auth.views import admin_bp
     from tfclaims.auth.views import bp as auth_bp
+    from tfclaims.claims.views import bp as claims_bp
     from tfclaims.core.views import bp as core_bp
     from tfclaims.engine.views import bp as engine_bp
     from tfclaims.families.views import bp as families_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
     from tfclaims.progress.views import bp as progress_bp
+    from tfclaims.returns.views import bp as returns_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -84,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(families_bp, url_prefix="/families")
     app.register_blueprint(progress_bp, url_prefix="/families")
     app.register_blueprint(engine_bp, url_prefix="/cohort")
+    app.register_blueprint(returns_bp, url_prefix="/returns")
+    app.register_blueprint(claims_bp, url_prefix="/claims")
 
 
 def _quiet_logging(app: Flask) -> None:

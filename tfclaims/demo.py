@@ -218,6 +218,7 @@ class SeedResult:
     attachments: int = 0
     problems: int = 0
     progress_records: int = 0
+    claim_windows: int = 0
     already_loaded: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -241,9 +242,37 @@ def seed(families: int = 300) -> SeedResult:
     versions = _seed_plan(users[Role.MANAGER], result)
     if versions is not None and not _demo_families_exist():
         _seed_families(rng, families, versions, result, users[Role.MANAGER])
-    if not (result.users or result.plan_versions or result.families):
+    _seed_claim_calendar(result)
+    if not (result.users or result.plan_versions or result.families or result.claim_windows):
         result.already_loaded = True
     return result
+
+
+# ---------------------------------------------------------------- claims
+
+
+def _seed_claim_calendar(result: SeedResult) -> None:
+    """This financial year's quarterly claim windows and the programme's allocation, so a claim can be built today."""
+    from tfclaims.claims import queries as claim_queries
+    from tfclaims.claims import rules as claim_rules
+    from tfclaims.claims import services as claim_services
+    from tfclaims.errors import DomainError
+
+    year = claim_rules.financial_year(date.today())
+    try:
+        added = claim_services.add_quarter_windows(year)
+    except DomainError:
+        return  # already there
+    result.claim_windows = len(added)
+    if not claim_queries.list_allocations():
+        claim_services.save_allocation(
+            None, label="Brackenshire programme allocation", starts_on=FIRST_ATTACHMENT,
+            ends_on=date(year + 1, 3, 31), results=400,
+        )
+    result.notes.append(
+        f"Claims: {len(added)} quarterly claim windows for {claim_rules.financial_year_label(year)} and an "
+        "allocation of 400 results."
+    )
 
 
 # ---------------------------------------------------------------- users

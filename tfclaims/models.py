@@ -2,6 +2,7 @@
 
 from tfclaims.audit.models import AuditEvent  # noqa: F401
 from tfclaims.auth.models import User, UserRole  # noqa: F401
+from tfclaims.claims.models import Allocation, Claim, ClaimLine, ClaimSettings, ClaimWindow  # noqa: F401
 from tfclaims.engine.models import FamilyVerdict  # noqa: F401
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member  # noqa: F401
 from tfclaims.outcomes_plan.models import (  # noqa: F401

@@ -606,17 +606,20 @@ def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.Da
     weeks within a window of ``window_weeks``, as the framework sets per prior benefit (spells under the
     benefit's minimum hours do not count). Weeks are counted from the attachment date, whole weeks only.
 
-    ``rules``: framework_id, prior_benefit, weeks, window_weeks, min_hours. Rows need ``framework_id``."""
+    ``rules``: framework_id, prior_benefit, weeks, window_weeks, min_hours. Rows need ``framework_id``.
+    Besides the verdict columns, ``adult_member_id`` names the adult who reached the weeks (missing otherwise)."""
     with_spells = rows["family_id"].isin(spells["family_id"])
     if not with_spells.all():
         # Most families have no spell in work: their verdict is the same sentence, without the work below.
         none = no_verdicts(rows[~with_spells])
+        none["adult_member_id"] = np.nan
         none["reason"] = NO_EMPLOYMENT
         none["evidence"] = "0 spells in work of adults who were on an out-of-work benefit."
         if not with_spells.any():
             return none
         return pd.concat([continuous_employment(rows[with_spells], spells, rules), none]).loc[rows["row"]]
     out = no_verdicts(rows)
+    out["adult_member_id"] = np.nan
     if rows.empty:
         return out
     r = rows.set_index("row")
@@ -695,6 +698,7 @@ def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.Da
     out["status"] = _status(status)
     out["sustained_on"] = reached.where(reached_by)
     out["expected_on"] = reached.where(forecast)
+    out["adult_member_id"] = done["member_id"].reindex(r.index).where(reached_by).astype("float64")
     out["status_on"] = out["sustained_on"].where(status == SUSTAINED, since.where(status == ACHIEVED, ended))
     out.loc[status == NOT_MET, "status_on"] = NAT
     ben = done["benefit"].reindex(r.index).map(PRIOR_BENEFITS).fillna("an out-of-work benefit")

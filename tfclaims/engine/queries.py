@@ -275,7 +275,7 @@ def evaluate_family(family_id: int, as_of: date) -> Verdicts:
 
 def _plain(value):
     """Pandas values as template values: dates as dates, missing as None."""
-    if value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+    if value is pd.NaT or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date()

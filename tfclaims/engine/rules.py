@@ -146,6 +146,7 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
     family_rows = family_rows.assign(row=np.arange(len(family_rows)), problem_id=0)
     employment = kinds.continuous_employment(family_rows, frames.spells, rules)
     employment = employment.set_axis(family_rows["family_id"].to_numpy())
+    adults = employment.pop("adult_member_id")
 
     judged = []
     data = {
@@ -172,7 +173,7 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
     verdict = pd.concat(judged) if judged else kinds.no_verdicts(rows)
     rows = rows.join(verdict, on="row")
     problems = _best_criterion(rows)
-    families = _families(fam, problems, employment)
+    families = _families(fam, problems, employment, adults)
     return Verdicts(problems=problems, families=families)
 
 
@@ -222,7 +223,7 @@ def _dates_in_seconds(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFrame) -> pd.DataFrame:
+def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFrame, adults: pd.Series) -> pd.DataFrame:
     p = problems.assign(
         is_sustained=problems["status"] == SUSTAINED,
         forecast=problems["sustained_on"].fillna(problems["expected_on"]),
@@ -264,6 +265,8 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFram
     route = np.select([sfo_now.notna(), use_ce, ssp_now.notna()], ["SFO", "CE", "SSP"], "")
     f["route"] = route
     f["claimable"] = f["route"] != ""
+    # The adult whose continuous employment is the result, on the CE route.
+    f["ce_member_id"] = adults.reindex(f["family_id"]).set_axis(f.index).where(f["route"] == "CE").astype("Int64")
     claimable_on = sfo_now.where(f["route"] == "SFO", ce_now.where(f["route"] == "CE", ssp_now))
     next_day = as_of + DAY
     forecast = pd.concat([ssp_expected.where(f["banking"]), ce_expected.where(ce_route), sfo_expected], axis=1).min(
@@ -315,6 +318,7 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFram
         "claimable",
         "route",
         "claimable_on",
+        "ce_member_id",
         "expected_route",
         "problems",
         "problems_sustained",

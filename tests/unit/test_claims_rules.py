@@ -1,0 +1,153 @@
+"""The claim rules: the state machine by role, the audit sample, the hashes, the cap and the default windows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from tfclaims.auth.roles import Role
+from tfclaims.claims import rules
+from tfclaims.claims.models import DRAFT, IN_AUDIT, RECONCILED, SIGNED_OFF, SUBMITTED
+
+STATUSES = (DRAFT, IN_AUDIT, SIGNED_OFF, SUBMITTED, RECONCILED)
+ALLOWED = {
+    ("send_to_audit", DRAFT, Role.CLAIMS_OFFICER),
+    ("sign_off", IN_AUDIT, Role.MANAGER),
+    ("submit", SIGNED_OFF, Role.CLAIMS_OFFICER),
+    ("reconcile", SUBMITTED, Role.CLAIMS_OFFICER),
+}
+
+
+@pytest.mark.parametrize("action", list(rules.TRANSITIONS))
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("role", list(Role))
+def test_every_transition_by_every_role_from_every_status(action, status, role):
+    problem = rules.transition_problem(action, status, {role})
+    if (action, status, role) in ALLOWED:
+        assert problem is None
+    else:
+        assert problem, (action, status, role)
+
+
+def test_the_refusal_says_why():
+    assert "only a claim that is in audit" in rules.transition_problem("sign_off", DRAFT, {Role.MANAGER})
+    assert rules.transition_problem("sign_off", IN_AUDIT, {Role.CLAIMS_OFFICER}) == "Only a manager can do that."
+    assert rules.transition_problem("fly", DRAFT, {Role.MANAGER}) == "That is not a step a claim can take."
+
+
+@pytest.mark.parametrize(
+    "verdicts, allowed, words",
+    [
+        (["pass", "pass"], True, None),
+        (["pass", "fail"], False, "1 failed"),
+        (["query", "pass"], False, "1 in query"),
+        ([None, "pass"], False, "1 not checked yet"),
+        ([], False, "no sampled lines"),
+    ],
+)
+def test_sign_off_needs_every_sampled_line_passed(verdicts, allowed, words):
+    problem = rules.sign_off_problem(verdicts)
+    assert (problem is None) is allowed
+    if words:
+        assert words in problem
+
+
+@pytest.mark.parametrize(
+    "count, percent, expected",
+    [(0, 10, 0), (1, 10, 1), (9, 10, 1), (10, 10, 1), (11, 10, 2), (25, 10, 3), (5, 100, 5), (3, 50, 2)],
+)
+def test_sample_size_rounds_up_with_at_least_one(count, percent, expected):
+    assert rules.sample_size(count, percent) == expected
+
+
+def _lines(ssp: int, ce: int) -> list[tuple[str, str]]:
+    return [(f"S{i:04d}", "SSP") for i in range(ssp)] + [(f"C{i:04d}", "CE") for i in range(ce)]
+
+
+def test_same_seed_same_sample_whatever_the_order():
+    lines = _lines(120, 30)
+    first = rules.draw_sample(lines, 10, seed=20191001)
+    assert first == rules.draw_sample(list(reversed(lines)), 10, seed=20191001)
+    assert first != rules.draw_sample(lines, 10, seed=20191002)
+
+
+def test_the_sample_is_stratified_by_route():
+    sample = rules.draw_sample(_lines(120, 30), 10, seed=7)
+    by_route = Counter(ref[0] for ref in sample)
+    assert by_route == {"S": 12, "C": 3}
+
+
+def test_a_small_route_gets_at_least_one():
+    sample = rules.draw_sample(_lines(40, 1), 10, seed=3)
+    assert "C0000" in sample
+    assert len(sample) == 5
+
+
+def test_line_hash_is_the_sha256_of_one_spelling():
+    a = {"family": {"reference": "BRK-1", "route": "SSP"}, "problems": [1, 2]}
+    b = {"problems": [1, 2], "family": {"route": "SSP", "reference": "BRK-1"}}
+    assert rules.line_hash(a) == rules.line_hash(b)
+    assert len(rules.line_hash(a)) == 64
+    assert rules.line_hash(a) != rules.line_hash(a | {"problems": [1]})
+
+
+def test_content_hash_depends_on_every_line_not_their_order():
+    lines = [("BRK-2", "b" * 64), ("BRK-1", "a" * 64)]
+    assert rules.content_hash(lines) == rules.content_hash(list(reversed(lines)))
+    assert rules.content_hash(lines) != rules.content_hash(lines[:1])
+    assert rules.content_hash(lines) != rules.content_hash([("BRK-2", "c" * 64), ("BRK-1", "a" * 64)])
+
+
+@pytest.mark.parametrize(
+    "allocation, claimed, adding, allowed",
+    [(100, 90, 10, True), (100, 90, 11, False), (100, 100, 1, False), (0, 0, 0, True), (5, 7, 1, False)],
+)
+def test_the_allocation_cap(allocation, claimed, adding, allowed):
+    problem = rules.allocation_problem(allocation, claimed, adding, "TF 2015-21")
+    assert (problem is None) is allowed
+
+
+def test_the_cap_message_says_how_many_can_still_be_claimed():
+    problem = rules.allocation_problem(1200, 1150, 80, "Troubled Families 2015 to 2021")
+    assert problem == (
+        "The allocation for Troubled Families 2015 to 2021 is 1,200 results and 1,150 are already claimed, so 50 "
+        "more can be claimed: you selected 80. Select 50 or fewer families."
+    )
+
+
+def test_quarter_windows_of_a_financial_year():
+    windows = rules.quarter_windows(2026)
+    assert [(w["label"], w["starts_on"], w["ends_on"], w["submission_deadline"]) for w in windows] == [
+        ("2026-27 Q1", date(2026, 4, 1), date(2026, 6, 30), date(2026, 7, 31)),
+        ("2026-27 Q2", date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 31)),
+        ("2026-27 Q3", date(2026, 10, 1), date(2026, 12, 31), date(2027, 1, 31)),
+        ("2026-27 Q4", date(2027, 1, 1), date(2027, 3, 31), date(2027, 4, 30)),
+    ]
+
+
+@pytest.mark.parametrize("on, year", [(date(2026, 4, 1), 2026), (date(2026, 3, 31), 2025), (date(2027, 1, 15), 2026)])
+def test_financial_year(on, year):
+    assert rules.financial_year(on) == year
+
+
+def test_claims_are_judged_as_of_the_window_end_or_today():
+    assert rules.claim_as_of(date(2019, 9, 30), date(2026, 1, 1)) == date(2019, 9, 30)
+    assert rules.claim_as_of(date(2026, 12, 31), date(2026, 12, 2)) == date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(
+    "kind, events, source",
+    [
+        ("held_over_periods", None, "school"),
+        ("reduction", ["offence", "asb"], "police"),
+        ("no_events", ["exclusion"], "school"),
+        ("status_ended", None, "social_care"),
+        ("continuous_employment", None, "dwp"),
+        ("manual", None, "practitioner"),
+        (None, None, "practitioner"),
+    ],
+)
+def test_outcome_source(kind, events, source):
+    assert rules.outcome_source(kind, events) == source
