@@ -31,6 +31,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from bench import REPO_ROOT, make_app, normalise_url
+from bench.claims import time_claim
 from bench.cohort import DOMAIN as BENCH_DOMAIN
 from bench.cohort import REFERENCE_PREFIX, cohort_size, generate
 
@@ -54,6 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--page-samples", type=int, default=50, help="family pages to time (default 50)")
     parser.add_argument("--runs", type=int, default=3, help="in-process runs of the evaluation (default 3)")
     parser.add_argument("--seed", type=int, default=2015, help="seed of the cohort and of the families sampled")
+    parser.add_argument("--claim-families", type=int, default=5000, help="families in the timed claim (default 5000)")
+    parser.add_argument("--only-claim", action="store_true", help="time the claim only (with --reuse)")
     args = parser.parse_args(argv)
     if args.families < 1 or args.page_samples < 1 or args.runs < 1:
         parser.error("--families, --page-samples and --runs must be at least 1")
@@ -137,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         db.session.remove()
 
+    if args.only_claim:
+        time_claim(app, args.as_of, args.claim_families)
+        return 0
     if find_spec("tfclaims.engine.queries") and find_spec("tfclaims.engine.rules"):
         _time_evaluation(app, args)
         _peak_memory(url, args)
@@ -145,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     _time_pages(app, family_ids, args, "judged on the page (no stored verdict)", sample=0, judged=True)
     _refresh_verdicts(app)
     _time_pages(app, family_ids, args, "reading the stored verdict (after the nightly refresh)", sample=1, judged=False)
+    time_claim(app, args.as_of, args.claim_families)
     return 0
 
 

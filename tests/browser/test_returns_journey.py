@@ -25,7 +25,7 @@ def families(live_app):
     with live_app.app_context():
         plan = db.session.scalar(select(OutcomesPlan).where(OutcomesPlan.name == "Brackenshire outcomes plan"))
         for reference, attached_on, closed_on in (
-            ("BRK-880001", date(2016, 4, 1), None),
+            ("BRK-880101", date(2016, 4, 1), None),
             ("BRK-880002", date(2016, 6, 30), date(2016, 6, 30)),
         ):
             family = factories.make_family(reference=reference)

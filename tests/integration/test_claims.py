@@ -316,6 +316,8 @@ def test_the_whole_cycle_through_the_pages(cohort, users, sign_in, pages, client
     claim = db.session.scalars(select(Claim)).one()
     assert response.headers["Location"].endswith(f"/claims/{claim.id}")
     page = pages.get(f"/claims/{claim.id}")
+    # The success message is a banner heading, not markup shown as text.
+    assert "built with 2 families" in text(page.select_one("p.govuk-notification-banner__heading"))
     assert text(page.select_one("#claim-families")) == "2 families (CE 1, SSP 1)"
     assert text(page.select_one("#claim-value")) == "£1,600"
     assert client.post(f"/claims/{claim.id}/send-to-audit").status_code == 302
