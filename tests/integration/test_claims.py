@@ -60,6 +60,13 @@ def _build(cohort, users, *references) -> Claim:
     return claim
 
 
+def _incident(family) -> None:
+    """A domestic abuse incident recorded after the claim was built."""
+    db.session.add(Event(family_id=family.id, member_id=family.members[0].id, kind="domestic_abuse",
+                         occurred_on=date(2019, 8, 1), source="police"))
+    db.session.commit()
+
+
 def _events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
@@ -102,17 +109,7 @@ def test_editing_a_family_afterwards_does_not_change_the_claim_but_shows_as_drif
     line = next(line for line in claim.lines if line.family_reference == "BRK-S1")
     frozen, content = dict(line.snapshot), claim.content_hash
     assert queries.drifted(claim) == []
-    family = cohort["families"][0]
-    db.session.add(
-        Event(
-            family_id=family.id,
-            member_id=family.members[0].id,
-            kind="domestic_abuse",
-            occurred_on=date(2019, 8, 1),
-            source="police",
-        )
-    )
-    db.session.commit()
+    _incident(cohort["families"][0])
     db.session.refresh(line)
     assert line.snapshot == frozen and claim.content_hash == content and queries.hash_intact(claim)
     [drift] = queries.drifted(claim)
@@ -122,17 +119,7 @@ def test_editing_a_family_afterwards_does_not_change_the_claim_but_shows_as_drif
 
 def test_the_line_page_shows_what_changed_and_the_verdict_now(cohort, users, sign_in, pages):
     claim = _build(cohort, users)
-    family = cohort["families"][0]
-    db.session.add(
-        Event(
-            family_id=family.id,
-            member_id=family.members[0].id,
-            kind="domestic_abuse",
-            occurred_on=date(2019, 8, 1),
-            source="police",
-        )
-    )
-    db.session.commit()
+    _incident(cohort["families"][0])
     line = next(line for line in claim.lines if line.family_reference == "BRK-S1")
     sign_in(Role.MANAGER)
     page = pages.get(f"/claims/{claim.id}")

@@ -52,18 +52,26 @@ def get_window(window_id: int) -> ClaimWindow | None:
     return db.session.get(ClaimWindow, window_id)
 
 
-def window_label_taken(label: str, except_id: int | None) -> bool:
-    query = select(ClaimWindow.id).where(func.lower(ClaimWindow.label) == label.lower())
+def _label_taken(model, label: str, except_id: int | None) -> bool:
+    query = select(model.id).where(func.lower(model.label) == label.lower())
     if except_id is not None:
-        query = query.where(ClaimWindow.id != except_id)
+        query = query.where(model.id != except_id)
     return db.session.scalar(query) is not None
 
 
-def overlapping_window(starts_on: date, ends_on: date, except_id: int | None) -> ClaimWindow | None:
-    query = select(ClaimWindow).where(ClaimWindow.starts_on <= ends_on, ClaimWindow.ends_on >= starts_on)
+def _overlapping(model, starts_on: date, ends_on: date, except_id: int | None):
+    query = select(model).where(model.starts_on <= ends_on, model.ends_on >= starts_on)
     if except_id is not None:
-        query = query.where(ClaimWindow.id != except_id)
+        query = query.where(model.id != except_id)
     return db.session.scalars(query.limit(1)).first()
+
+
+def window_label_taken(label: str, except_id: int | None) -> bool:
+    return _label_taken(ClaimWindow, label, except_id)
+
+
+def overlapping_window(starts_on: date, ends_on: date, except_id: int | None) -> ClaimWindow | None:
+    return _overlapping(ClaimWindow, starts_on, ends_on, except_id)
 
 
 def list_allocations() -> list[Allocation]:
@@ -75,17 +83,11 @@ def get_allocation(allocation_id: int) -> Allocation | None:
 
 
 def allocation_label_taken(label: str, except_id: int | None) -> bool:
-    query = select(Allocation.id).where(func.lower(Allocation.label) == label.lower())
-    if except_id is not None:
-        query = query.where(Allocation.id != except_id)
-    return db.session.scalar(query) is not None
+    return _label_taken(Allocation, label, except_id)
 
 
 def overlapping_allocation(starts_on: date, ends_on: date, except_id: int | None) -> Allocation | None:
-    query = select(Allocation).where(Allocation.starts_on <= ends_on, Allocation.ends_on >= starts_on)
-    if except_id is not None:
-        query = query.where(Allocation.id != except_id)
-    return db.session.scalars(query.limit(1)).first()
+    return _overlapping(Allocation, starts_on, ends_on, except_id)
 
 
 def allocation_for(on: date) -> Allocation | None:

@@ -147,11 +147,17 @@ def save_allocation(allocation: Allocation | None, *, label: str, starts_on: dat
 
 def candidates(window: ClaimWindow, today: date) -> tuple[date, pd.DataFrame]:
     """The families the engine finds claimable as of the window's end (or today) and no claim holds yet."""
+    as_of, _, ready = _judged(window, today)
+    return as_of, ready
+
+
+def _judged(window: ClaimWindow, today: date) -> tuple[date, Verdicts, pd.DataFrame]:
+    """The claim's as-of date, the engine's verdicts on the cohort that day, and the families on offer."""
     as_of = rules.claim_as_of(window.ends_on, today)
     verdicts = engine_queries.cohort_verdicts(engine_queries.cohort_frames(), as_of)
     ready = lists.ready_to_claim(verdicts, as_of)
     held = queries.held_family_ids()
-    return as_of, ready[~ready["family_id"].isin(held)].reset_index(drop=True)
+    return as_of, verdicts, ready[~ready["family_id"].isin(held)].reset_index(drop=True)
 
 
 def _open_for_building(window: ClaimWindow, today: date) -> None:
@@ -276,7 +282,7 @@ def build_claim(window: ClaimWindow, family_ids: list[int], user: User, today: d
     _open_for_building(window, today)
     if not family_ids:
         raise DomainError("Select at least one family to claim for", field="families")
-    as_of, ready = candidates(window, today)
+    as_of, verdicts, ready = _judged(window, today)
     offered = ready.set_index("family_id")
     missing = [fid for fid in family_ids if fid not in offered.index]
     if missing:
@@ -293,7 +299,6 @@ def build_claim(window: ClaimWindow, family_ids: list[int], user: User, today: d
         if problem:
             raise DomainError(problem, field="families")
 
-    verdicts = engine_queries.cohort_verdicts(engine_queries.cohort_frames(), as_of)
     snapshots = _snapshots(verdicts, family_ids, as_of)
     versions = queries.data_versions(family_ids)
     payments = queries.result_payments({s["family"]["framework"] for s in snapshots.values()})
