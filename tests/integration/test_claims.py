@@ -130,6 +130,8 @@ def test_the_line_page_shows_what_changed_and_the_verdict_now(cohort, users, sig
         page.select_one("#drift-verdict")
     )
     assert "Domestic abuse incident recorded" in text(page)
+    # Frozen dates are written in words: the eligibility evidence dated the attachment day, the outcome dates.
+    assert "10 January 2019" in text(page) and "Sustained on 9 July 2019" in text(page)
 
 
 def test_a_family_is_never_in_two_claims(cohort, users):
@@ -424,3 +426,29 @@ def test_earned_autonomy_switches_the_claim_pages_off(db_session, users, sign_in
 def test_roles_without_claims_work_cannot_see_claims(db_session, users, sign_in, client, role):
     sign_in(role)
     assert client.get("/claims/").status_code == 403
+
+
+def test_a_draft_built_by_mistake_is_deleted_and_its_families_return(cohort, users, sign_in, pages, client):
+    claim = _build(cohort, users, "BRK-S1", "BRK-S2")
+    sign_in(Role.CLAIMS_OFFICER)
+    page = pages.get(f"/claims/{claim.id}/delete")
+    assert "2 families (SSP 2), £1,600" in text(page.select_one(".govuk-caption-l"))
+    response = client.post(f"/claims/{claim.id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/claims/")
+    assert db.session.scalars(select(Claim)).first() is None
+    assert db.session.scalars(select(ClaimLine)).first() is None
+    assert queries.held_family_ids() == set()
+    [event] = _events("claim_discarded")
+    assert "2 families" in event.summary
+
+
+def test_only_a_draft_can_be_deleted(cohort, users, sign_in, pages, client):
+    claim = _in_audit(cohort, users)
+    with pytest.raises(NotAllowedError, match="only a draft can be deleted"):
+        services.discard_draft(claim, users[Role.CLAIMS_OFFICER])
+    sign_in(Role.CLAIMS_OFFICER)
+    page = pages.get(f"/claims/{claim.id}/delete")
+    assert "Only a draft claim can be deleted" in text(page.select_one(".govuk-error-summary"))
+    assert client.post(f"/claims/{claim.id}/delete").status_code == 200
+    db.session.refresh(claim)
+    assert claim.status == IN_AUDIT and len(claim.lines) == 4

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tfclaims.audit.services import record
 from tfclaims.auth.models import User
+from tfclaims.auth.roles import Role
 from tfclaims.claims import queries, rules
 from tfclaims.claims.models import (
     ACCEPTED,
@@ -369,6 +370,23 @@ def _frozen(family_id: int, snapshot: dict, version: int | None, now) -> dict:
         data_version=version,
         frozen_at=now,
     )
+
+
+def discard_draft(claim: Claim, user: User) -> None:
+    """Delete a draft claim built by mistake: its families go back to the pipeline. Only drafts can go."""
+    if claim.status != DRAFT:
+        raise NotAllowedError(
+            f"The claim is {claim.status_label.lower()}: only a draft can be deleted. Remove families from it instead."
+        )
+    if not user.has_role(Role.CLAIMS_OFFICER):
+        raise NotAllowedError("Only a claims officer can do that.")
+    record(
+        db.session, "claim_discarded", "claim", claim.id,
+        f"Draft claim {claim.reference} deleted with {sum(line.is_included for line in claim.lines):,} families",
+        {"content_hash": claim.content_hash},
+    )
+    db.session.delete(claim)
+    db.session.flush()
 
 
 def _rehash(claim: Claim) -> None:

@@ -32,6 +32,7 @@ from tfclaims.claims.models import (
     CLAIM_STATUSES,
     CLAWED_BACK,
     DISPOSITIONS,
+    DRAFT,
     IN_AUDIT,
     LINE_STATES,
     RECONCILED,
@@ -45,6 +46,7 @@ from tfclaims.families.queries import get_family
 from tfclaims.families.timeline import describe_events
 from tfclaims.forms import show_error
 from tfclaims.pagination import Page, page_number
+from tfclaims.text import long_date
 
 bp = Blueprint("claims", __name__)
 
@@ -62,6 +64,12 @@ def _claims_switched_off():
 def _switch():
     """The navigation shows Claims only while claims are switched on."""
     return {"claims_switched_off": queries.claims_switched_off}
+
+
+@bp.app_template_filter("iso_date")
+def _iso_date(value: str | None) -> str:
+    """A date frozen in a snapshot as ISO text, written as council users write dates: "8 September 2020"."""
+    return long_date(date.fromisoformat(value)) if value else ""
 
 
 @bp.context_processor
@@ -364,6 +372,25 @@ def _step(claim_id: int, action: str):
         counts=queries.line_counts([claim.id]).get(claim.id, {"families": 0, "value": 0, "routes": {}}),
         settings=queries.settings(), page_errors=refused,
     )
+
+
+@bp.route("/<int:claim_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.CLAIMS_OFFICER)
+def discard(claim_id: int):
+    claim = _claim_or_404(claim_id)
+    form = ConfirmForm()
+    refused = None if claim.status == DRAFT else _refused("Only a draft claim can be deleted.")
+    if form.validate_on_submit():
+        reference = claim.reference
+        try:
+            services.discard_draft(claim, current_user)
+        except DomainError as error:
+            refused = _refused(error.message)
+        else:
+            flash(f"Draft claim {reference} deleted: its families are back in the pipeline", "success")
+            return redirect(url_for("claims.overview"))
+    counts = queries.line_counts([claim.id]).get(claim.id, {"families": 0, "value": 0, "routes": {}})
+    return render_template("claims/discard.html", form=form, claim=claim, counts=counts, page_errors=refused)
 
 
 @bp.route("/<int:claim_id>/submit", methods=["GET", "POST"])
