@@ -207,6 +207,3 @@ def outcome_source(kind: str | None, event_kinds: list[str] | None = None) -> st
         return "school"
     return OUTCOME_SOURCES.get(kind or "", "practitioner")
 
-
-def is_final(status: str) -> bool:
-    return status in (SIGNED_OFF, SUBMITTED, RECONCILED)
