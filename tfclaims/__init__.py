@@ -74,9 +74,11 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.core.views import bp as core_bp
     from tfclaims.engine.views import bp as engine_bp
     from tfclaims.families.views import bp as families_bp
+    from tfclaims.forecasts.views import bp as forecasts_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
     from tfclaims.progress.views import bp as progress_bp
     from tfclaims.returns.views import bp as returns_bp
+    from tfclaims.scorecard.views import bp as scorecard_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -88,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(engine_bp, url_prefix="/cohort")
     app.register_blueprint(returns_bp, url_prefix="/returns")
     app.register_blueprint(claims_bp, url_prefix="/claims")
+    app.register_blueprint(scorecard_bp, url_prefix="/scorecard")
+    app.register_blueprint(forecasts_bp, url_prefix="/forecasts")
 
 
 def _quiet_logging(app: Flask) -> None:

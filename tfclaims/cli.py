@@ -65,6 +65,72 @@ def refresh_verdicts_command(as_of) -> None:
     click.echo(f"Stored the verdicts of {count} families as of {when.isoformat()}.")
 
 
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@group.command("forecast")
+@click.option("--as-of", "as_of", type=DATE, help="Date of the forecast (default today).")
+@click.option("--target", "results_target", type=click.IntRange(min=0), help="Target results (default: the target).")
+@click.option("--rate", type=float, help="Conversion rate in percent (default: the assumed rate, else the observed).")
+@click.option("--tracked", type=click.IntRange(min=0), help="Families tracked (default: counted from the data).")
+@click.option("--claimed", type=click.IntRange(min=0), help="Results claimed in the target period (default: counted).")
+@click.option("--attachment-deadline", type=DATE, help="Attachment deadline (default: the target's).")
+@click.option("--claim-deadline", type=DATE, help="Claim deadline (default: the target's).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def forecast_command(as_of, results_target, rate, tracked, claimed, attachment_deadline, claim_deadline,
+                     as_json) -> None:
+    """How many more families must be attached, per month and per week, to hit the target; and the paragraph for
+    the monthly report."""
+    import json
+    from datetime import date
+
+    from tfclaims.forecasts import rules
+    from tfclaims.forecasts.services import forecast_page
+
+    when = as_of.date() if as_of else date.today()
+    page = forecast_page(
+        when, results_target=results_target, rate_percent=rate, tracked=tracked, claimed=claimed,
+        attachment_deadline=attachment_deadline.date() if attachment_deadline else None,
+        claim_deadline=claim_deadline.date() if claim_deadline else None,
+    )
+    f = page.forecast
+    if as_json:
+        body = {
+            "as_of": when.isoformat(),
+            "target_label": page.target.label if page.target else None,
+            "observed_rate_percent": page.observed_rate,
+            "assumed_rate_percent": page.assumed_rate,
+            "forecast": f.as_dict() if f else None,
+            "problem": page.problem or None,
+        }
+        if f and page.curve_view:
+            body["curve_view"] = page.curve_view.__dict__
+        click.echo(json.dumps(body, indent=2))
+    elif f is None:
+        click.echo(page.problem)
+    else:
+        lines = [
+            f"Forecast as of {rules.long_date(when)}" + (f" (target {page.target.label})" if page.target else ""),
+            f"  target                         {f.target:,} results",
+            f"  results claimed                {f.claimed:,}",
+            f"  results still needed           {f.still_needed:,}",
+            f"  conversion rate                {rules.percent(f.rate_percent)} ({rules.RATE_SOURCES[f.rate_source]})",
+            f"  required cohort                {f.required_cohort:,}",
+            f"  families tracked               {f.tracked:,}",
+            f"  further attachments needed     {f.further:,}",
+            f"  days left                      {max(f.days_left, 0):,} (to {rules.long_date(f.attachment_deadline)})",
+            f"  per month                      {'deadline passed' if f.per_month is None else f'{f.per_month:,}'}",
+            f"  per week                       {'deadline passed' if f.per_week is None else f'{f.per_week:,}'}",
+            f"  progress against target        {f.progress}%",
+            f"  observed rate                  {rules.percent(page.observed_rate)}",
+            "",
+            f.paragraph,
+        ]
+        click.echo("\n".join(lines))
+    if f is None:
+        raise SystemExit(1)
+
+
 @group.command("seed-if-empty")
 @click.pass_context
 def seed_if_empty_command(ctx: click.Context) -> None:

@@ -2,15 +2,20 @@
 
 ``seed()`` creates one user per role, a published outcomes plan under the Troubled Families 2015-21 framework (two
 versions, so attachments either side of 1 April 2018 are judged under different versions) and a register of
-families in varied states. Everything is invented: names are common British names put together at random,
-postcodes are in a made-up "BR" area, NHS numbers are in the 999 range that NHS England keeps for testing.
+families in varied states. With the families comes a claims history: a claim in every quarter from 2016-17 Q1 to
+2020-21 Q4, audited, signed off, submitted and reconciled, so forecasts have conversion to observe. It also adds
+this financial year's claim windows, allocation and target, and early-help indicators for the monthly scorecard
+(24 months to the last complete month). Everything is invented: names are common British names put together at
+random, postcodes are in a made-up "BR" area, NHS numbers are in the 999 range that NHS England keeps for testing.
 
-The data is the same on every run (``random.Random(2015)``), and a second run adds nothing. ``seed`` only adds and
+The data is the same on every run (``random.Random(2015)``; what depends on today's date, the current year's
+windows, target and indicator months, moves with it), and a second run adds nothing. ``seed`` only adds and
 flushes; the command that calls it commits (``flask tfclaims seed-demo``, refused in production).
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -219,6 +224,14 @@ class SeedResult:
     problems: int = 0
     progress_records: int = 0
     claim_windows: int = 0
+    # The claims history: past quarterly claims, taken through audit, submission and the department's verdict.
+    history_windows: int = 0
+    claims: int = 0
+    lines_claimed: int = 0
+    results_accepted: int = 0
+    rejections: int = 0
+    targets: int = 0
+    indicators: int = 0
     already_loaded: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -231,6 +244,13 @@ class SeedResult:
                 f"versions, {self.families} families with {self.members} members, {self.attachments} attachments "
                 f"and {self.problems} identified problems, and {self.progress_records} records of their progress."
             )
+            if self.history_windows:
+                head += (
+                    f"\nClaims history: {self.claims} quarterly claims in {self.history_windows} past claim windows "
+                    f"({HISTORY_FIRST_LABEL} to {HISTORY_LAST_LABEL}), {self.lines_claimed} families claimed, "
+                    f"{self.results_accepted} results accepted and {self.rejections} rejected by the department "
+                    "(returned to the pipeline)."
+                )
         return "\n".join([head, *self.notes, "", SIGN_IN_HELP])
 
 
@@ -242,8 +262,13 @@ def seed(families: int = 300) -> SeedResult:
     versions = _seed_plan(users[Role.MANAGER], result)
     if versions is not None and not _demo_families_exist():
         _seed_families(rng, families, versions, result, users[Role.MANAGER])
+        if result.attachments:
+            _seed_claims_history(users, result)
     _seed_claim_calendar(result)
-    if not (result.users or result.plan_versions or result.families or result.claim_windows):
+    _seed_target(result)
+    _seed_indicators(result)
+    if not (result.users or result.plan_versions or result.families or result.claim_windows or result.targets
+            or result.indicators):
         result.already_loaded = True
     return result
 
@@ -272,6 +297,263 @@ def _seed_claim_calendar(result: SeedResult) -> None:
     result.notes.append(
         f"Claims: {len(added)} quarterly claim windows for {claim_rules.financial_year_label(year)} and an "
         "allocation of 400 results."
+    )
+
+
+# The claims history: a claim in every quarter of the financial years 2016-17 to 2020-21, taken through internal
+# audit, sign-off, submission and the department's verdict, so that forecasts have conversion to observe.
+HISTORY_YEARS = range(2016, 2021)
+HISTORY_FIRST_LABEL, HISTORY_LAST_LABEL = "2016-17 Q1", "2020-21 Q4"
+# Days after the window's end each step was taken (built, sent to audit, checked, signed off, submitted, reconciled).
+BUILT, SENT, CHECKED, SIGNED, SUBMITTED, RECONCILED = 10, 11, 14, 17, 20, 62
+REJECTION_CHANCE = 1 / 40  # per family claimed: the department's spot checks reject a few
+REJECTION_REASONS = [
+    "Spot check: the school attendance evidence covered two terms, not three.",
+    "Spot check: the family plan was not signed by the lead practitioner before the outcome date.",
+    "Spot check: the police data did not cover the full six months after attachment.",
+    "Spot check: the employment was not continuous for 26 weeks; a gap of three weeks was found.",
+]
+
+
+def _at(day: date, days_after: int, hour: int) -> datetime:
+    when = day + timedelta(days=days_after)
+    return datetime(when.year, when.month, when.day, hour, 0, tzinfo=UTC)
+
+
+def _seed_claims_history(users: dict[Role, User], result: SeedResult) -> None:
+    """Every quarter's claim window from 2016-17 Q1 to 2020-21 Q4, each with a claim of all the families the
+    engine found claimable as of the window's end and no claim held: audited (every sampled family passes), signed
+    off, submitted 20 days after the quarter and reconciled, about 1 family in 40 rejected and returned to the
+    pipeline. The steps' dates are those of the quarter, not today's. One engine evaluation per quarter."""
+    from tfclaims.claims import rules as claim_rules
+    from tfclaims.claims import services as claim_services
+    from tfclaims.claims.models import ClaimWindow
+    from tfclaims.errors import DomainError
+
+    rng = random.Random(2015)
+    labels = []
+    for year in HISTORY_YEARS:
+        with contextlib.suppress(DomainError):  # raised when every quarter of the year already has a window
+            claim_services.add_quarter_windows(year)
+        labels += [spec["label"] for spec in claim_rules.quarter_windows(year)]
+    windows = list(db.session.scalars(
+        select(ClaimWindow).where(ClaimWindow.label.in_(labels)).order_by(ClaimWindow.starts_on)
+    ))
+    result.history_windows = len(windows)
+    with _engine_cache_on():
+        for window in windows:
+            _seed_historic_claim(rng, window, users, result)
+
+
+@contextlib.contextmanager
+def _engine_cache_on():
+    """Keep the engine's cohort cache on while the history is seeded: ``build_claim`` judges the cohort again just
+    after ``candidates`` has, with no change between, so the cache (keyed on the latest audit event) spares the
+    second evaluation. Where the cache is off (the tests, whose rolled-back transactions reuse audit event ids) it
+    is switched on for the seeding only and emptied afterwards, so nothing seeded in a rolled-back transaction
+    can be served later."""
+    from flask import current_app
+
+    from tfclaims.engine import queries as engine_queries
+
+    was_on = current_app.config.get("ENGINE_CACHE", True)
+    current_app.config["ENGINE_CACHE"] = True
+    try:
+        yield
+    finally:
+        current_app.config["ENGINE_CACHE"] = was_on
+        if not was_on:
+            engine_queries.forget_cohort()
+
+
+def _seed_historic_claim(rng: random.Random, window, users: dict[Role, User], result: SeedResult) -> None:
+    from tfclaims.claims import services as claim_services
+    from tfclaims.claims.models import ACCEPTED, PASS, PIPELINE, REJECTED
+
+    officer, auditor, manager = users[Role.CLAIMS_OFFICER], users[Role.AUDITOR], users[Role.MANAGER]
+    end = window.ends_on
+    built_on = end + timedelta(days=BUILT)
+    _as_of, ready = claim_services.candidates(window, built_on)
+    family_ids = [int(f) for f in ready["family_id"]]
+    if not family_ids:
+        return
+    claim = claim_services.build_claim(window, family_ids, officer, today=built_on)
+    claim_services.send_to_audit(claim, officer, seed=rng.randrange(2**31))
+    lines = sorted(claim.lines, key=lambda line: line.family_reference)
+    for line in lines:
+        if line.sampled:
+            claim_services.record_check(line, auditor, eligible=True, whole_family=True, evidenced=True,
+                                        verdict=PASS, note="")
+    claim_services.sign_off(claim, manager)
+    # The steps were taken in the quarter after the window, not today (and submission cannot precede sign-off).
+    claim.built_at, claim.sent_to_audit_at = _at(end, BUILT, 10), _at(end, SENT, 9)
+    claim.signed_off_at = _at(end, SIGNED, 16)
+    for line in lines:
+        line.frozen_at = claim.built_at
+        if line.sampled:
+            line.audited_at = _at(end, CHECKED, 11)
+    submitted_on = end + timedelta(days=SUBMITTED)
+    claim_services.submit(claim, officer, submitted_on=submitted_on,
+                          department_reference=f"TF-PBR-{window.label.replace(' ', '-')}-BRK", today=submitted_on)
+    for line in lines:
+        if rng.random() < REJECTION_CHANCE:
+            claim_services.record_outcome(line, outcome=REJECTED, reason=rng.choice(REJECTION_REASONS),
+                                          disposition=PIPELINE)
+            result.rejections += 1
+    claim_services.reconcile(claim, officer)
+    claim.reconciled_at = _at(end, RECONCILED, 15)
+    db.session.flush()
+    result.claims += 1
+    result.lines_claimed += len(lines)
+    result.results_accepted += sum(line.state == ACCEPTED for line in lines)
+
+
+# ---------------------------------------------------------------- targets and the scorecard
+
+TARGET_RESULTS, TARGET_ATTACHMENTS, TARGET_RATE = 120, 300, 40
+
+
+def _seed_target(result: SeedResult) -> None:
+    """This financial year's target. Its attachment deadline is 31 December, three months before the claim
+    deadline: the latest an attachment could still turn into a claim in time, so the forecast still has months
+    left to spread the attachments over for most of the year."""
+    from tfclaims.claims.rules import financial_year, financial_year_label
+    from tfclaims.forecasts.models import Target
+
+    year = financial_year(date.today())
+    label = financial_year_label(year)
+    if db.session.scalar(select(Target.id).where(Target.label == label)) is not None:
+        return
+    db.session.add(Target(
+        label=label, starts_on=date(year, 4, 1), ends_on=date(year + 1, 3, 31), results_target=TARGET_RESULTS,
+        attachment_target=TARGET_ATTACHMENTS, attachment_deadline=date(year, 12, 31),
+        claim_deadline=date(year + 1, 3, 31), assumed_rate_percent=TARGET_RATE,
+    ))
+    db.session.flush()
+    result.targets = 1
+    result.notes.append(
+        f"Forecasts: a {label} target of {TARGET_RESULTS} results ({TARGET_ATTACHMENTS} attachments, assumed "
+        f"conversion {TARGET_RATE}%), attachments by {long_date(date(year, 12, 31))}, claims by "
+        f"{long_date(date(year + 1, 3, 31))}."
+    )
+
+
+# Owner and reporter of the programme's own indicators (made by the migration).
+PROGRAMME_INDICATOR_PEOPLE = {
+    "SF01": ("Dominic Farrow, Head of Early Help", "Priya Whitfield, Programme coordinator"),
+    "SF02": ("Dominic Farrow, Head of Early Help", "Priya Whitfield, Programme coordinator"),
+    "SF03": ("Dominic Farrow, Head of Early Help", "Gareth Moss, Claims officer"),
+    "SF04": ("Dominic Farrow, Head of Early Help", "Gareth Moss, Claims officer"),
+}
+
+# Early-help indicators with entered values: code, name, up is good, unit, owner, reporter, the monthly level at
+# the start and its drift a month, the noise (a share of the level, or points for a percentage), whether term
+# dates shape it, targets by year (for the monthly figure), benchmarks (statistical neighbours, England, region).
+EARLY_HELP_INDICATORS = [
+    ("EH01", "Early help assessments started", True, "number", "Dominic Farrow, Head of Early Help",
+     "Amina Farah, Early help hub", 148.0, 0.9, 0.07, True, (150, 160, 170), (158, 171, 149)),
+    ("EH02", "Re-referrals to early help within 12 months", False, "percent", "Dominic Farrow, Head of Early Help",
+     "Amina Farah, Early help hub", 18.6, -0.09, 1.2, False, (18, 17, 16), (16.4, 17.9, 18.8)),
+    ("EH03", "Families stepped down from social care to early help", True, "number",
+     "Karen Lindqvist, Head of Children's Social Care", "Amina Farah, Early help hub", 23.0, 0.25, 0.15, True,
+     (24, 26, 28), (27, 25, 22)),
+]
+# Referrals follow the school year: fewer in August and over Christmas, more in the autumn term.
+SEASON = {1: 1.04, 2: 1.0, 3: 1.06, 4: 0.92, 5: 1.0, 6: 1.04, 7: 0.94, 8: 0.72, 9: 1.08, 10: 1.12, 11: 1.07,
+          12: 0.84}
+INDICATOR_MONTHS = 24
+
+
+def _month_add(month: date, n: int) -> date:
+    total = month.year * 12 + month.month - 1 + n
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def _year_label(month: date) -> str:
+    start = month.year if month.month >= 4 else month.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _seed_indicators(result: SeedResult) -> None:
+    """Owners and reporters for the programme's own indicators, and three early-help indicators with 24 months of
+    entered values to the last complete month, targets for the years they cover, benchmarks and a commentary on
+    the last month."""
+    from tfclaims.scorecard.models import (
+        ENTERED,
+        Indicator,
+        IndicatorBenchmark,
+        IndicatorComment,
+        IndicatorTarget,
+        IndicatorValue,
+    )
+
+    existing = {i.code: i for i in db.session.scalars(select(Indicator))}
+    for code, (owner, reporter) in PROGRAMME_INDICATOR_PEOPLE.items():
+        indicator = existing.get(code)
+        if indicator is not None and not indicator.owner and not indicator.reporter:
+            indicator.owner, indicator.reporter = owner, reporter
+    if any(row[0] in existing for row in EARLY_HELP_INDICATORS):
+        db.session.flush()
+        return
+    rng = random.Random(2015)
+    last = _month_add(date.today().replace(day=1), -1)
+    months = [_month_add(last, k) for k in range(1 - INDICATOR_MONTHS, 1)]
+    years = sorted({_year_label(m) for m in months})
+    position = max((i.position for i in existing.values()), default=0)
+    for (code, name, up_is_good, unit, owner, reporter, level, drift, noise, seasonal, targets,
+         benchmarks) in EARLY_HELP_INDICATORS:
+        position += 1
+        indicator = Indicator(code=code, name=name, owner=owner, reporter=reporter, up_is_good=up_is_good, unit=unit,
+                              source=ENTERED, period_months=1, position=position)
+        values = []
+        for k, month in enumerate(months):
+            base = level + drift * k
+            if unit == "percent":
+                value = round(min(max(base + rng.gauss(0, noise), 5.0), 40.0), 1)
+            else:
+                value = round(max(base * (SEASON[month.month] if seasonal else 1) * (1 + rng.gauss(0, noise)), 0))
+            values.append(value)
+            indicator.values.append(IndicatorValue(month=month, value=value))
+        for year, target in zip(years, targets[-len(years):], strict=True):
+            indicator.targets.append(IndicatorTarget(year_label=year, value=target))
+        benchmark_period = f"{_year_label(_month_add(last, -12))} monthly average"
+        for kind, value in zip(("neighbours", "england", "region"), benchmarks, strict=True):
+            indicator.benchmarks.append(IndicatorBenchmark(kind=kind, value=value, period=benchmark_period))
+        indicator.comments.append(IndicatorComment(month=last, text=_commentary(code, months, values)))
+        db.session.add(indicator)
+        result.indicators += 1
+    db.session.flush()
+    result.notes.append(
+        f"Scorecard: {result.indicators} early-help indicators with values from {months[0]:%B %Y} to {last:%B %Y}; "
+        "owners for the programme's own indicators."
+    )
+
+
+def _commentary(code: str, months: list[date], values: list[float]) -> str:
+    """The owner's paragraph on the last month, in step with the figures."""
+    now, before, year_ago = values[-1], values[-2], values[-13]
+    month, previous = f"{months[-1]:%B %Y}", f"{months[-2]:%B}"
+
+    def trend(a: float, b: float) -> str:
+        return "up" if a > b else "down" if a < b else "unchanged"
+
+    if code == "EH01":
+        return (
+            f"{now:.0f} early help assessments were started in {month}, {trend(now, before)} from {before:.0f} in "
+            f"{previous} and {trend(now, year_ago)} on {year_ago:.0f} a year ago. Referrals from schools rose "
+            "through the autumn term as usual; the early help hub has added a duty worker on Mondays to keep "
+            "assessments starting within ten working days."
+        )
+    if code == "EH02":
+        return (
+            f"{now:.1f}% of families referred in {month} had been referred to early help in the previous 12 months "
+            f"({before:.1f}% in {previous}, {year_ago:.1f}% a year ago). Lower is better: the step-down review at "
+            "three months after closure, introduced last year, is helping families keep their progress."
+        )
+    return (
+        f"{now:.0f} families were stepped down from children's social care to early help in {month} "
+        f"({before:.0f} in {previous}). Joint step-down meetings between social workers and lead practitioners are "
+        "now held for every family, so that no family waits for a lead practitioner after the transfer."
     )
 
 

@@ -5,6 +5,7 @@ from tfclaims.auth.models import User, UserRole  # noqa: F401
 from tfclaims.claims.models import Allocation, Claim, ClaimLine, ClaimSettings, ClaimWindow  # noqa: F401
 from tfclaims.engine.models import FamilyVerdict  # noqa: F401
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member  # noqa: F401
+from tfclaims.forecasts.models import ForecastSettings, Target  # noqa: F401
 from tfclaims.outcomes_plan.models import (  # noqa: F401
     Descriptor,
     Framework,
@@ -19,4 +20,11 @@ from tfclaims.progress.models import (  # noqa: F401
     ManualEvidence,
     Measure,
     StatusEpisode,
+)
+from tfclaims.scorecard.models import (  # noqa: F401
+    Indicator,
+    IndicatorBenchmark,
+    IndicatorComment,
+    IndicatorTarget,
+    IndicatorValue,
 )

@@ -123,6 +123,8 @@ def test_attach_family_pins_plan_version(pages, coordinator, plan_version, db_se
         redirects_to=f"/families/{family.id}/attach/problems",
     )
     page = pages.get(f"/families/{family.id}/attach/problems?date=2018-06-03")
+    # The inset names the date and the plan version in bold: markup, not text showing tags.
+    assert [s.get_text() for s in page.select(".govuk-inset-text strong")][0] == "3 June 2018"
     assert plan_version.label in text(page)
     data = _attach_data(
         family,

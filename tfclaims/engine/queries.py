@@ -377,6 +377,12 @@ def _cohort_key():
     return str(db.engine.url), db.session.scalar(select(func.max(AuditEvent.id)))
 
 
+def forget_cohort() -> None:
+    """Empty the cohort kept between requests (after work in a transaction that will be rolled back)."""
+    with _cohort_lock:
+        _cohort_cache.update(key=None, frames=None, verdicts={})
+
+
 def cohort_frames() -> Frames:
     """The whole cohort's data, loaded once and kept while no data has changed (config ENGINE_CACHE)."""
     if not current_app.config.get("ENGINE_CACHE", True):

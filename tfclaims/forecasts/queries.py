@@ -1,0 +1,90 @@
+"""Reads for targets and forecasts: targets, settings, attachments and results claimed as DataFrames, families
+tracked, and the monthly counts the scorecard and the charts use."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import select
+
+from tfclaims.claims.models import ACCEPTED, INCLUDED, RECONCILED, SUBMITTED, Claim, ClaimLine
+from tfclaims.extensions import db
+from tfclaims.families.models import Attachment
+from tfclaims.forecasts.models import ForecastSettings, Target
+
+# A result counts once its claim is submitted, unless the department rejected it or clawed it back.
+RESULT_STATES = (INCLUDED, ACCEPTED)
+
+
+def settings() -> ForecastSettings:
+    found = db.session.get(ForecastSettings, 1)
+    if found is None:  # a database made without the migration's row
+        found = ForecastSettings(id=1, maturity_months=24)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def list_targets() -> list[Target]:
+    return list(db.session.scalars(select(Target).order_by(Target.starts_on.desc())))
+
+
+def get_target(target_id: int) -> Target | None:
+    return db.session.get(Target, target_id)
+
+
+def target_for(on: date) -> Target | None:
+    """The target whose period covers a date, else the latest that started before it."""
+    covering = db.session.scalars(
+        select(Target).where(Target.starts_on <= on, Target.ends_on >= on).order_by(Target.starts_on.desc())
+    ).first()
+    if covering is not None:
+        return covering
+    return db.session.scalars(select(Target).where(Target.starts_on <= on).order_by(Target.starts_on.desc())).first()
+
+
+def label_taken(label: str, except_id: int | None) -> bool:
+    query = select(Target.id).where(Target.label == label)
+    if except_id is not None:
+        query = query.where(Target.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def attachments() -> pd.DataFrame:
+    """Every attachment: attachment_id, family_id, attached_on, closed_on, closure_reason (dates as datetime64)."""
+    rows = db.session.execute(
+        select(Attachment.id, Attachment.family_id, Attachment.attached_on, Attachment.closed_on,
+               Attachment.closure_reason)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["attachment_id", "family_id", "attached_on", "closed_on", "closure_reason"])
+    for column in ("attached_on", "closed_on"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def results() -> pd.DataFrame:
+    """Every result claimed: attachment_id, family_id, claimed_on (the claim's submission date)."""
+    rows = db.session.execute(
+        select(ClaimLine.attachment_id, ClaimLine.family_id, Claim.submitted_on)
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .where(Claim.status.in_((SUBMITTED, RECONCILED)), ClaimLine.state.in_(RESULT_STATES))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["attachment_id", "family_id", "claimed_on"])
+    frame["claimed_on"] = pd.to_datetime(frame["claimed_on"])
+    return frame
+
+
+def monthly_counts(first: date, last: date) -> pd.DataFrame:
+    """Families attached and results claimed in each calendar month from ``first`` to ``last`` (month starts).
+
+    Columns: month (a date, the 1st), attached, claimed. Months with none are 0."""
+    months = pd.date_range(pd.Timestamp(first).to_period("M").start_time,
+                           pd.Timestamp(last).to_period("M").start_time, freq="MS")
+    att = attachments()["attached_on"].dt.to_period("M").dt.start_time.value_counts()
+    res = results()["claimed_on"].dt.to_period("M").dt.start_time.value_counts()
+    frame = pd.DataFrame({"month": months})
+    frame["attached"] = frame["month"].map(att).fillna(0).astype(int)
+    frame["claimed"] = frame["month"].map(res).fillna(0).astype(int)
+    frame["month"] = frame["month"].dt.date
+    return frame

@@ -1,0 +1,151 @@
+"""Targets and forecasts: save a programme year's target (its history is its audit trail), set the assumed rate and
+the maturity age, and work out the forecast for a date from the database, each input overridable (the shell
+command takes them as options)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from tfclaims.engine import queries as engine_queries
+from tfclaims.errors import DomainError, DuplicateValueError
+from tfclaims.extensions import db
+from tfclaims.forecasts import queries, rules
+from tfclaims.forecasts.models import ForecastSettings, Target
+
+TARGET_FIELDS = ("label", "starts_on", "ends_on", "results_target", "attachment_target", "attachment_deadline",
+                 "claim_deadline", "assumed_rate_percent")
+
+
+def save_target(target: Target | None, **data) -> Target:
+    if data["ends_on"] < data["starts_on"]:
+        raise DomainError("The end of the target period must be on or after its start", field="ends_on")
+    if data["results_target"] < 1:
+        raise DomainError("The target must be 1 result or more", field="results_target")
+    if data["claim_deadline"] < data["attachment_deadline"]:
+        raise DomainError("The claim deadline must be on or after the attachment deadline", field="claim_deadline")
+    rate = data.get("assumed_rate_percent")
+    if rate is not None and not 0 < rate <= 100:
+        raise DomainError("The assumed rate must be more than 0% and no more than 100%", field="assumed_rate_percent")
+    if queries.label_taken(data["label"], target.id if target else None):
+        raise DuplicateValueError("There is already a target for this programme year", field="label")
+    if target is None:
+        target = Target()
+        db.session.add(target)
+    for name in TARGET_FIELDS:
+        setattr(target, name, data.get(name))
+    db.session.flush()
+    return target
+
+
+def set_assumed_rate(target: Target, rate_percent: float | None) -> None:
+    """A manager's assumed conversion rate (None: use the observed rate)."""
+    if rate_percent is not None and not 0 < rate_percent <= 100:
+        raise DomainError("The assumed rate must be more than 0% and no more than 100%", field="assumed_rate_percent")
+    target.assumed_rate_percent = rate_percent
+    db.session.flush()
+
+
+def set_maturity(settings: ForecastSettings, months: int) -> None:
+    if not 1 <= months <= 60:
+        raise DomainError("The maturity age must be between 1 and 60 months", field="maturity_months")
+    settings.maturity_months = months
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class ForecastPage:
+    """Everything the forecast page, the charts and the shell command show for one date."""
+
+    as_of: date
+    target: Target | None
+    forecast: rules.Forecast | None
+    problem: str  # why there is no forecast ("" when there is one)
+    conversion: rules.Conversion
+    curve_view: rules.CurveView | None
+    observed_rate: float | None
+    assumed_rate: float | None
+    maturity_months: int
+
+
+def tracked_families(as_of: date, starts_on: date) -> pd.DataFrame:
+    """Families attached in the target period by the as-of date, not yet claimed, and not closed without a result:
+    a closed family still counts while the engine finds it claimable or expects it to be. Columns: attachment_id,
+    family_id, attached_on."""
+    attachments = queries.attachments()
+    claimed = set(queries.results()["attachment_id"])
+    in_period = attachments[
+        (attachments["attached_on"] >= pd.Timestamp(starts_on)) & (attachments["attached_on"] <= pd.Timestamp(as_of))
+        & ~attachments["attachment_id"].isin(claimed)
+    ]
+    closed = in_period["closed_on"].notna() & (in_period["closed_on"] <= pd.Timestamp(as_of))
+    if closed.any():
+        verdicts = engine_queries.cohort_verdicts(engine_queries.cohort_frames(), as_of).families
+        hopeful = verdicts.loc[verdicts["claimable"] | verdicts["claimable_on"].notna(), "attachment_id"]
+        closed &= ~in_period["attachment_id"].isin(set(hopeful))
+    return in_period.loc[~closed, ["attachment_id", "family_id", "attached_on"]]
+
+
+def forecast_page(
+    as_of: date,
+    *,
+    target: Target | None = None,
+    results_target: int | None = None,
+    rate_percent: float | None = None,
+    tracked: int | None = None,
+    claimed: int | None = None,
+    attachment_deadline: date | None = None,
+    claim_deadline: date | None = None,
+) -> ForecastPage:
+    """The forecast as of a date from the database; any input given replaces the database's figure."""
+    target = target or queries.target_for(as_of)
+    settings = queries.settings()
+    attachments, results = queries.attachments(), queries.results()
+    conversion = rules.conversion(attachments, results, as_of, settings.maturity_months)
+    assumed = target.assumed_rate_percent if target else None
+    if rate_percent is not None:
+        rate, source = rate_percent, rules.GIVEN
+    elif assumed is not None:
+        rate, source = assumed, rules.ASSUMED
+    else:
+        rate, source = conversion.rate_percent, rules.OBSERVED
+
+    def page(forecast=None, problem="", curve=None):
+        return ForecastPage(as_of, target, forecast, problem, conversion, curve, conversion.rate_percent, assumed,
+                            settings.maturity_months)
+
+    if target is None and None in (results_target, attachment_deadline, claim_deadline):
+        return page(problem="There is no target for this date yet: a manager sets the programme year's target.")
+    starts_on = target.starts_on if target else date(as_of.year if as_of.month >= 4 else as_of.year - 1, 4, 1)
+    results_target = results_target if results_target is not None else target.results_target
+    attachment_deadline = attachment_deadline or target.attachment_deadline
+    claim_deadline = claim_deadline or target.claim_deadline
+    in_target = results[(results["claimed_on"] >= pd.Timestamp(starts_on))
+                        & (results["claimed_on"] <= pd.Timestamp(as_of))]
+    claimed = claimed if claimed is not None else len(in_target)
+    tracked_rows = tracked_families(as_of, starts_on)
+    tracked = tracked if tracked is not None else len(tracked_rows)
+    if source == rules.OBSERVED and not rate:
+        return page(problem=(
+            "There is no observed conversion rate to forecast with: no attachment cohort old enough has a result "
+            "claimed yet. Set an assumed rate." if rate is None else
+            "The observed conversion rate is 0%: no family of the matured cohorts has a result claimed. Set an "
+            "assumed rate."
+        ))
+    others = {rules.OBSERVED: conversion.rate_percent, rules.ASSUMED: assumed}
+    others.pop(source, None)
+    try:
+        forecast = rules.forecast(
+            as_of=as_of, target=results_target, claimed=claimed, rate_percent=rate, rate_source=source,
+            tracked=tracked, attachment_deadline=attachment_deadline, claim_deadline=claim_deadline,
+            other_rates=others,
+        )
+    except rules.ForecastError as error:
+        return page(problem=str(error))
+    ages = rules.months_between(tracked_rows["attached_on"],
+                                pd.Series(pd.Timestamp(as_of), index=tracked_rows.index)).tolist()
+    curve = rules.curve_view(conversion.curve, ages, forecast.still_needed, as_of, attachment_deadline,
+                             claim_deadline)
+    return page(forecast, curve=curve)
