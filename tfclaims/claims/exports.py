@@ -34,7 +34,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -49,6 +48,7 @@ from reportlab.platypus import (
 from tfclaims.claims.models import AUDIT_CHECKS, RECONCILED, SUBMITTED, ClaimLine
 from tfclaims.engine.exports import FORMULA_START, _defused
 from tfclaims.engine.lists import ROUTES
+from tfclaims.pdf import NumberedCanvas
 from tfclaims.text import long_date, money
 from tfclaims.web import format_datetime
 
@@ -571,30 +571,6 @@ def _audit_sample(claim, lines: list[ClaimLine]) -> list:
     return story
 
 
-class _NumberedCanvas(Canvas):
-    """Holds each page until the end, so every footer can say "Page n of m"."""
-
-    def __init__(self, *args, footer: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._footer = _one_line(footer, FONT, 8, FRAME_WIDTH - 80)
-        self._pages: list[dict] = []
-
-    def showPage(self):  # noqa: N802 - reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for number, page in enumerate(self._pages, start=1):
-            self.__dict__.update(page)
-            self.setFont(FONT, 8)
-            self.setFillColor(GREY)
-            self.drawString(MARGIN, MARGIN / 2, self._footer)
-            self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN / 2, f"Page {number} of {total}")
-            super().showPage()
-        super().save()
-
-
 def pack_pdf(claim, council_code: str, council_name: str, generated_at: datetime) -> bytes:
     """The claim pack (A4 PDF): the cover, one section per family still in the claim, the internal audit sample."""
     lines = _included(claim)
@@ -621,5 +597,6 @@ def pack_pdf(claim, council_code: str, council_name: str, generated_at: datetime
         lang="en-GB",
         pageCompression=1,
     )
-    doc.build(story, canvasmaker=partial(_NumberedCanvas, footer=f"{council_name}: claim {claim.reference}"))
+    footer = _one_line(f"{council_name}: claim {claim.reference}", FONT, 8, FRAME_WIDTH - 80)
+    doc.build(story, canvasmaker=partial(NumberedCanvas, margin=MARGIN, colour=GREY, size=8, font=FONT, footer=footer))
     return out.getvalue()

@@ -23,9 +23,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from tfclaims.pdf import NumberedCanvas
 from tfclaims.scorecard import rules
 from tfclaims.scorecard.models import BENCHMARK_KINDS, UNITS
 from tfclaims.scorecard.queries import Line, Scorecard
@@ -406,30 +406,6 @@ def _charts(charts: list[tuple[str, bytes]]) -> list:
     return [PageBreak(), _p("Programme charts", H2), table]
 
 
-class _NumberedCanvas(Canvas):
-    """Holds each page until the end, so every footer can say "Page n of m"."""
-
-    def __init__(self, *args, footer: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._footer = footer
-        self._pages: list[dict] = []
-
-    def showPage(self):  # noqa: N802 - reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for number, page in enumerate(self._pages, start=1):
-            self.__dict__.update(page)
-            self.setFont(FONT, 7.5)
-            self.setFillColor(GREY)
-            self.drawString(MARGIN, MARGIN / 2, self._footer)
-            self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN / 2, f"Page {number} of {total}")
-            super().showPage()
-        super().save()
-
-
 def scorecard_pdf(scorecard: Scorecard, council: str, made_on: date,
                   charts: list[tuple[str, bytes]] | None = None) -> bytes:
     """The scorecard as a landscape A4 PDF: the council and the month, the table, the key, each indicator's
@@ -462,5 +438,8 @@ def scorecard_pdf(scorecard: Scorecard, council: str, made_on: date,
         lang="en-GB",
         pageCompression=1,
     )
-    doc.build(story, canvasmaker=partial(_NumberedCanvas, footer=f"{council}: monthly scorecard, {label}"))
+    footer = f"{council}: monthly scorecard, {label}"
+    doc.build(
+        story, canvasmaker=partial(NumberedCanvas, margin=MARGIN, colour=GREY, size=7.5, font=FONT, footer=footer)
+    )
     return out.getvalue()
