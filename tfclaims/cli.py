@@ -86,6 +86,7 @@ def forecast_command(as_of, results_target, rate, tracked, claimed, attachment_d
 
     from tfclaims.forecasts import rules
     from tfclaims.forecasts.services import forecast_page
+    from tfclaims.text import long_date
 
     when = as_of.date() if as_of else date.today()
     page = forecast_page(
@@ -110,7 +111,7 @@ def forecast_command(as_of, results_target, rate, tracked, claimed, attachment_d
         click.echo(page.problem)
     else:
         lines = [
-            f"Forecast as of {rules.long_date(when)}" + (f" (target {page.target.label})" if page.target else ""),
+            f"Forecast as of {long_date(when)}" + (f" (target {page.target.label})" if page.target else ""),
             f"  target                         {f.target:,} results",
             f"  results claimed                {f.claimed:,}",
             f"  results still needed           {f.still_needed:,}",
@@ -118,7 +119,7 @@ def forecast_command(as_of, results_target, rate, tracked, claimed, attachment_d
             f"  required cohort                {f.required_cohort:,}",
             f"  families tracked               {f.tracked:,}",
             f"  further attachments needed     {f.further:,}",
-            f"  days left                      {max(f.days_left, 0):,} (to {rules.long_date(f.attachment_deadline)})",
+            f"  days left                      {max(f.days_left, 0):,} (to {long_date(f.attachment_deadline)})",
             f"  per month                      {'deadline passed' if f.per_month is None else f'{f.per_month:,}'}",
             f"  per week                       {'deadline passed' if f.per_week is None else f'{f.per_week:,}'}",
             f"  progress against target        {f.progress}%",

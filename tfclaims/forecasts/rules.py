@@ -24,6 +24,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from tfclaims.text import long_date
+
 DAYS_PER_MONTH = Fraction("30.4375")  # 365.25 / 12
 CURVE_MONTHS = 36
 OBSERVED, ASSUMED, GIVEN = "observed", "assumed", "given"
@@ -45,10 +47,6 @@ def percent(value: float | Fraction | None) -> str:
         return "not known"
     number = float(value)
     return f"{number:.0f}%" if abs(number - round(number)) < 1e-9 else f"{number:.1f}%"
-
-
-def long_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def days_left(as_of: date, deadline: date) -> int:
