@@ -3,9 +3,6 @@ counts), and the scorecard for a month, put together by ``rules.figures``."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import logging
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,9 +20,6 @@ from tfclaims.scorecard.models import (
     IndicatorComment,
     IndicatorValue,
 )
-
-log = logging.getLogger(__name__)
-CHARTS_MODULE = "tfclaims.forecasts.charts"
 
 # How far back the month chooser reaches at least, in months before this month.
 OFFERED_MONTHS = 36
@@ -199,12 +193,7 @@ def history(indicator: Indicator, last: date, months: int = 24) -> list[tuple[da
 
 
 def programme_charts(month: date) -> list[tuple[str, bytes]]:
-    """The programme's charts for the scorecard PDF, as (title, PNG) pairs, from
-    ``tfclaims.forecasts.charts.scorecard_charts_png(month)``; none while that module is not there."""
-    if importlib.util.find_spec(CHARTS_MODULE) is None:
-        return []
-    make = getattr(importlib.import_module(CHARTS_MODULE), "scorecard_charts_png", None)
-    if make is None:
-        log.warning("%s has no scorecard_charts_png: the scorecard PDF is made without charts", CHARTS_MODULE)
-        return []
-    return list(make(month))
+    """The programme's charts for the scorecard PDF, as (title, PNG) pairs."""
+    from tfclaims.forecasts.charts import scorecard_charts_png
+
+    return list(scorecard_charts_png(month))
