@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 from tests import factories
-from tests.progress_helpers import attach
+from tests.progress_helpers import attach, make_accepted_evidence
 from tfclaims.claims.models import ClaimWindow
 from tfclaims.extensions import db
-from tfclaims.progress.models import EVIDENCE_ACCEPTED, EmploymentSpell, ManualEvidence
+from tfclaims.progress.models import EmploymentSpell
 
 WINDOW_START, WINDOW_END = date(2019, 7, 1), date(2019, 9, 30)
 
@@ -44,20 +44,6 @@ def make_claimable(reference: str, version, manager, route: str = "SSP"):
         )
     else:
         attachment = attach(family, version, date(2019, 1, 10), (5, 6))
-        problem = next(p.problem for p in attachment.problems if p.problem.number == 6)
-        db.session.add(
-            ManualEvidence(
-                family_id=family.id,
-                attachment_id=attachment.id,
-                problem_id=problem.id,
-                statement="Engaged with treatment for six months.",
-                progress_from=date(2019, 3, 1),
-                recorded_by_id=manager.id,
-                status=EVIDENCE_ACCEPTED,
-                decided_by_id=manager.id,
-                decided_on=date(2019, 4, 1),
-                decision_reason="GP letter seen",
-            )
-        )
+        make_accepted_evidence(attachment, manager, 6, decided_on=date(2019, 4, 1))
     db.session.commit()
     return family

@@ -10,7 +10,7 @@ from datetime import date
 from tfclaims.extensions import db
 from tfclaims.families.models import Attachment, Family, IdentifiedProblem
 from tfclaims.outcomes_plan.models import PlanVersion
-from tfclaims.progress.models import EVIDENCE_AWAITING, ManualEvidence
+from tfclaims.progress.models import EVIDENCE_ACCEPTED, EVIDENCE_AWAITING, ManualEvidence
 
 
 def date_parts(d: date) -> list[str]:
@@ -72,5 +72,21 @@ def make_evidence(
         decision_reason="",
     )
     db.session.add(evidence)
+    db.session.commit()
+    return evidence
+
+
+def make_accepted_evidence(
+    attachment: Attachment,
+    manager,
+    problem_number: int,
+    decided_on: date,
+    progress_from: date = date(2019, 3, 1),
+) -> ManualEvidence:
+    """Practitioner evidence against a problem, already signed off by a manager (a "manual" criterion met)."""
+    statement = "Engaged with treatment for six months."
+    evidence = make_evidence(attachment, manager, problem_number, progress_from, statement)
+    evidence.status, evidence.decided_by_id, evidence.decided_on = EVIDENCE_ACCEPTED, manager.id, decided_on
+    evidence.decision_reason = "GP letter seen"
     db.session.commit()
     return evidence

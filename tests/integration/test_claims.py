@@ -420,6 +420,8 @@ def test_earned_autonomy_switches_the_claim_pages_off(db_session, users, sign_in
     sign_in(Role.CLAIMS_OFFICER)
     assert client.get("/claims/").status_code == 404
     assert "Claims" not in text(pages.get("/home").select_one(".govuk-service-navigation"))
+    # The quarterly progress return is made on every council, Earned Autonomy included.
+    assert "Quarterly progress return" in text(pages.get("/returns/progress"))
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMINISTRATOR])

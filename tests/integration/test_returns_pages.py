@@ -11,32 +11,14 @@ import pytest
 
 from tests import factories
 from tests.pages import text
-from tests.progress_helpers import attach
+from tests.progress_helpers import attach, make_accepted_evidence
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
-from tfclaims.progress.models import EVIDENCE_ACCEPTED, EmploymentSpell, ManualEvidence
+from tfclaims.progress.models import EmploymentSpell
 from tfclaims.returns.rules import TOTAL_LABEL, Quarter, default_quarter
 
 QUARTER = "2019-20-q2"  # 1 July to 30 September 2019
 READERS = (Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
-
-
-def _accepted(attachment, problem_number: int, decided_on: date, user) -> None:
-    problem = next(p.problem for p in attachment.problems if p.problem.number == problem_number)
-    db.session.add(
-        ManualEvidence(
-            family_id=attachment.family_id,
-            attachment_id=attachment.id,
-            problem_id=problem.id,
-            statement="Engaged with treatment for six months.",
-            progress_from=date(2019, 1, 1),
-            recorded_by_id=user.id,
-            status=EVIDENCE_ACCEPTED,
-            decided_by_id=user.id,
-            decided_on=decided_on,
-            decision_reason="GP letter seen",
-        )
-    )
 
 
 @pytest.fixture
@@ -54,10 +36,10 @@ def cohort(users):
     manager = users[Role.MANAGER]
 
     first = attach(factories.make_family("BRK-FIRST"), version, date(2019, 7, 1), (2, 6))
-    _accepted(first, 6, date(2019, 8, 15), manager)
+    make_accepted_evidence(first, manager, 6, date(2019, 8, 15), progress_from=date(2019, 1, 1))
     attach(factories.make_family("BRK-LAST"), version, date(2019, 9, 30), (1, 2))
     closed = attach(factories.make_family("BRK-CLOSED"), version, date(2019, 3, 1), (5, 6), date(2019, 6, 30))
-    _accepted(closed, 6, date(2019, 5, 1), manager)
+    make_accepted_evidence(closed, manager, 6, date(2019, 5, 1), progress_from=date(2019, 1, 1))
     work = factories.make_family("BRK-WORK")
     attach(work, version, date(2019, 1, 10), (2, 4))
     db.session.add(

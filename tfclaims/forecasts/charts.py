@@ -220,9 +220,9 @@ def scorecard_charts_png(month: date) -> list[tuple[str, bytes]]:
             f"{RESULTS_TITLE} {target.label}",
             results_chart(monthly, target.results_target, target.starts_on, target.claim_deadline, fmt="png"),
         ))
-    conversion = rules.conversion(queries.attachments(), queries.results(), as_of=last,
-                                  maturity_months=queries.settings().maturity_months)
-    charts.append((CURVE_TITLE, curve_chart(conversion.curve, fmt="png")))
+    from tfclaims.forecasts.services import observed
+
+    charts.append((CURVE_TITLE, curve_chart(observed(last).curve, fmt="png")))
     return charts
 
 

@@ -70,12 +70,12 @@ class ForecastPage:
     maturity_months: int
 
 
-def tracked_families(as_of: date, starts_on: date) -> pd.DataFrame:
+def tracked_families(as_of: date, starts_on: date, attachments: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     """Families attached in the target period by the as-of date, not yet claimed, and not closed without a result:
-    a closed family still counts while the engine finds it claimable or expects it to be. Columns: attachment_id,
-    family_id, attached_on."""
-    attachments = queries.attachments()
-    claimed = set(queries.results()["attachment_id"])
+    a closed family still counts while the engine finds it claimable or expects it to be. ``attachments`` and
+    ``results`` as ``queries.attachments()`` and ``queries.results()``. Columns: attachment_id, family_id,
+    attached_on."""
+    claimed = set(results["attachment_id"])
     in_period = attachments[
         (attachments["attached_on"] >= pd.Timestamp(starts_on)) & (attachments["attached_on"] <= pd.Timestamp(as_of))
         & ~attachments["attachment_id"].isin(claimed)
@@ -86,6 +86,13 @@ def tracked_families(as_of: date, starts_on: date) -> pd.DataFrame:
         hopeful = verdicts.loc[verdicts["claimable"] | verdicts["claimable_on"].notna(), "attachment_id"]
         closed &= ~in_period["attachment_id"].isin(set(hopeful))
     return in_period.loc[~closed, ["attachment_id", "family_id", "attached_on"]]
+
+
+def observed(as_of: date, attachments: pd.DataFrame | None = None, results: pd.DataFrame | None = None):
+    """The conversion observed as of a date, with the maturity age set by the managers."""
+    attachments = queries.attachments() if attachments is None else attachments
+    results = queries.results() if results is None else results
+    return rules.conversion(attachments, results, as_of, queries.settings().maturity_months)
 
 
 def forecast_page(
@@ -103,7 +110,7 @@ def forecast_page(
     target = target or queries.target_for(as_of)
     settings = queries.settings()
     attachments, results = queries.attachments(), queries.results()
-    conversion = rules.conversion(attachments, results, as_of, settings.maturity_months)
+    conversion = observed(as_of, attachments, results)
     assumed = target.assumed_rate_percent if target else None
     if rate_percent is not None:
         rate, source = rate_percent, rules.GIVEN
@@ -125,7 +132,7 @@ def forecast_page(
     in_target = results[(results["claimed_on"] >= pd.Timestamp(starts_on))
                         & (results["claimed_on"] <= pd.Timestamp(as_of))]
     claimed = claimed if claimed is not None else len(in_target)
-    tracked_rows = tracked_families(as_of, starts_on)
+    tracked_rows = tracked_families(as_of, starts_on, attachments, results)
     tracked = tracked if tracked is not None else len(tracked_rows)
     if source == rules.OBSERVED and not rate:
         return page(problem=(

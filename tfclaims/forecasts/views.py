@@ -128,9 +128,7 @@ def results_chart():
 @bp.get("/charts/curve.svg")
 @roles_required(*READERS)
 def curve_chart():
-    as_of = _as_of_form().as_of_date
-    page = services.forecast_page(as_of)
-    return _svg(charts.curve_chart(page.conversion.curve))
+    return _svg(charts.curve_chart(services.observed(_as_of_form().as_of_date).curve))
 
 
 def _months_before(day: date, months: int) -> date:
