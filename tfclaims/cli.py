@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from tfclaims import clock
 from tfclaims.audit.services import set_system_actor
 from tfclaims.auth.roles import Role
 from tfclaims.errors import DomainError
@@ -55,11 +56,10 @@ def seed_demo_command(families: int) -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to judge on (default today).")
 def refresh_verdicts_command(as_of) -> None:
     """Judge every family and store the verdicts the family pages read (run it nightly)."""
-    from datetime import date
 
     from tfclaims.engine.queries import refresh_verdicts
 
-    when = as_of.date() if as_of else date.today()
+    when = as_of.date() if as_of else clock.today()
     count = refresh_verdicts(when)
     db.session.commit()
     click.echo(f"Stored the verdicts of {count} families as of {when.isoformat()}.")
@@ -82,13 +82,12 @@ def forecast_command(as_of, results_target, rate, tracked, claimed, attachment_d
     """How many more families must be attached, per month and per week, to hit the target; and the paragraph for
     the monthly report."""
     import json
-    from datetime import date
 
     from tfclaims.forecasts import rules
     from tfclaims.forecasts.services import forecast_page
     from tfclaims.text import long_date
 
-    when = as_of.date() if as_of else date.today()
+    when = as_of.date() if as_of else clock.today()
     page = forecast_page(
         when, results_target=results_target, rate_percent=rate, tracked=tracked, claimed=claimed,
         attachment_deadline=attachment_deadline.date() if attachment_deadline else None,

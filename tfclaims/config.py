@@ -5,6 +5,8 @@
   ``instance/secret_key``.
 - ``TFCLAIMS_ENV``: ``development`` (default), ``production`` or ``testing``.
 - ``COUNCIL_NAME``: shown in the header and on exports.
+- ``TFCLAIMS_TODAY``: a fixed "today" (YYYY-MM-DD) for the demo and tests (``tfclaims.clock``); refused in
+  production.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+
+from tfclaims.clock import parse_today
 
 
 class ConfigurationError(RuntimeError):
@@ -49,6 +53,21 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'tfclaims.sqlite'}"
 
 
+def _fixed_today(value, env: str):
+    """The demo's and tests' fixed date, checked: never in production, always a real date."""
+    if value in (None, ""):
+        return None
+    if env == "production":
+        raise ConfigurationError(
+            "TFCLAIMS_TODAY is set, but a fixed date is for the demo and tests only: in production tfclaims uses "
+            "the real date. Unset TFCLAIMS_TODAY."
+        )
+    try:
+        return parse_today(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"TFCLAIMS_TODAY must be a date written YYYY-MM-DD, not {value!r}") from exc
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = (overrides or {}).get("TFCLAIMS_ENV") or os.environ.get("TFCLAIMS_ENV", "development")
     path = Path(instance_path)
@@ -72,8 +91,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The largest request body accepted (uploads): larger ones are refused before they are read.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
+    if os.environ.get("TFCLAIMS_TODAY"):
+        config["TFCLAIMS_TODAY"] = os.environ["TFCLAIMS_TODAY"]
     if overrides:
         config.update(overrides)
+    config["TFCLAIMS_TODAY"] = _fixed_today(config.get("TFCLAIMS_TODAY"), env)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(path, env)
     return config

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from tfclaims import clock, people
 from tfclaims.audit.services import record
 from tfclaims.auth.models import User, UserRole
 from tfclaims.auth.queries import get_user_by_email
@@ -283,7 +284,7 @@ def _seed_claim_calendar(result: SeedResult) -> None:
     from tfclaims.claims import services as claim_services
     from tfclaims.errors import DomainError
 
-    year = claim_rules.financial_year(date.today())
+    year = claim_rules.financial_year(clock.today())
     try:
         added = claim_services.add_quarter_windows(year)
     except DomainError:
@@ -420,7 +421,7 @@ def _seed_target(result: SeedResult) -> None:
     from tfclaims.claims.rules import financial_year, financial_year_label
     from tfclaims.forecasts.models import Target
 
-    year = financial_year(date.today())
+    year = financial_year(clock.today())
     label = financial_year_label(year)
     if db.session.scalar(select(Target.id).where(Target.label == label)) is not None:
         return
@@ -496,7 +497,7 @@ def _seed_indicators(result: SeedResult) -> None:
         db.session.flush()
         return
     rng = random.Random(2015)
-    last = _month_add(date.today().replace(day=1), -1)
+    last = _month_add(clock.today().replace(day=1), -1)
     months = [_month_add(last, k) for k in range(1 - INDICATOR_MONTHS, 1)]
     years = sorted({_year_label(m) for m in months})
     position = max((i.position for i in existing.values()), default=0)
@@ -749,7 +750,7 @@ def _make_members(rng: random.Random, size: int, on: date, serials: list[int]) -
 
 
 def _add_identifiers(rng: random.Random, member: Member, on: date, serials: list[int]) -> None:
-    age = rules.age_on(member.date_of_birth, on)
+    age = people.age_on(member.date_of_birth, on)
     if 4 <= age <= 17 and rng.random() < 0.85:
         serials[0] += 1
         member.upn = upn(rng, serials[0], min(member.date_of_birth.year + 5, on.year))
@@ -763,7 +764,7 @@ def _add_identifiers(rng: random.Random, member: Member, on: date, serials: list
 
 def _candidates(who: str, members: list[Member], on: date) -> list[Member]:
     def age(m: Member) -> int:
-        return rules.age_on(m.date_of_birth, on)
+        return people.age_on(m.date_of_birth, on)
 
     tests = {
         "child": lambda m: age(m) < 18,
@@ -829,7 +830,7 @@ def _seed_families(
 ) -> None:
     who = {code: w for rows in DESCRIPTORS.values() for code, _t, _s, w in rows}
     problem_codes = {p.id: p.code for p in get_framework_by_code(FRAMEWORK_CODE).problems}
-    today = date.today()
+    today = clock.today()
     serials = [0]
     number = 100
     for start in range(0, count, BATCH):
@@ -926,7 +927,7 @@ def _late_problem(
 def _add_consents(rng: random.Random, family: Family, on: date) -> None:
     basis = rng.choices(list(LAWFUL_BASES), weights=[3, 6, 2, 0])[0]
     for member in family.members:
-        if not rules.is_adult_on(member.date_of_birth, on):
+        if not people.is_adult_on(member.date_of_birth, on):
             continue
         if not member.resident and rng.random() < 0.6:
             continue  # non-resident parents are often not asked
@@ -939,7 +940,7 @@ def _add_consents(rng: random.Random, family: Family, on: date) -> None:
         db.session.add(Consent(member_id=member.id, family_id=family.id, status="given", recorded_on=asked_on,
                                lawful_basis=basis, note=""))
         withdrawn_on = asked_on + timedelta(days=rng.randrange(60, 400))
-        if roll > 0.96 and withdrawn_on <= date.today():
+        if roll > 0.96 and withdrawn_on <= clock.today():
             db.session.add(Consent(member_id=member.id, family_id=family.id, status="withdrawn",
                                    recorded_on=withdrawn_on, lawful_basis=basis,
                                    note="Withdrew consent by telephone to the lead practitioner."))

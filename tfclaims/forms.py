@@ -8,6 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField, SelectChoice
 from wtforms.validators import ValidationError
 
+from tfclaims import clock
+
 
 class SafeGovDateInput(GovDateInput):
     """GOV.UK date input that tolerates a POST missing some of the day, month and year boxes."""
@@ -56,7 +58,7 @@ class GovDateField(DateField):
     def pre_validate(self, form):
         if self.data is None:
             return
-        if not self.allow_future and self.data > date.today():
+        if not self.allow_future and self.data > clock.today():
             raise ValidationError(f"{self.what.capitalize()} must be today or in the past")
         if self.data < self.earliest:
             raise ValidationError(f"{self.what.capitalize()} must be after {self.earliest:%Y}")

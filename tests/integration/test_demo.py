@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from tests.conftest import make_test_app
-from tfclaims import demo
+from tfclaims import demo, people
 from tfclaims.auth.models import User
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
@@ -114,9 +114,9 @@ def test_members_are_consistent_and_identifiers_valid(seeded):
     by_family: dict[int, list[Member]] = {}
     for member in members:
         by_family.setdefault(member.family_id, []).append(member)
-    for people in by_family.values():
-        lead = next(m for m in people if m.relationship_to_lead == "lead_adult")
-        for child in (m for m in people if m.relationship_to_lead in ("child", "stepchild")):
+    for household in by_family.values():
+        lead = next(m for m in household if m.relationship_to_lead == "lead_adult")
+        for child in (m for m in household if m.relationship_to_lead in ("child", "stepchild")):
             assert (child.date_of_birth - lead.date_of_birth).days > 16 * 365
     assert sum(bool(m.nhs_number) for m in members) > len(members) / 2
 
@@ -127,7 +127,7 @@ def test_consent_is_recorded_for_adults_only(seeded):
     assert {c.status for c in consents} >= {"given"}
     for consent in consents:
         assert consent.lawful_basis in LAWFUL_BASES
-        assert rules.is_adult_on(consent.member.date_of_birth, consent.recorded_on)
+        assert people.is_adult_on(consent.member.date_of_birth, consent.recorded_on)
         assert consent.family_id == consent.member.family_id
 
 

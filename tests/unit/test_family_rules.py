@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from tfclaims import people
 from tfclaims.families import rules
 
 
@@ -99,7 +100,7 @@ def test_too_few_problems_message():
     ],
 )
 def test_adult_on_birthday(dob, on, adult):
-    assert rules.is_adult_on(dob, on) is adult
+    assert people.is_adult_on(dob, on) is adult
 
 
 def test_timestamps_shown_in_london_time():

@@ -46,9 +46,9 @@ from reportlab.platypus import (
 )
 
 from tfclaims.claims.models import AUDIT_CHECKS, RECONCILED, SUBMITTED, ClaimLine
-from tfclaims.engine.exports import FORMULA_START, _defused
 from tfclaims.engine.lists import ROUTES
 from tfclaims.pdf import NumberedCanvas
+from tfclaims.spreadsheet import defused_series, keep_as_text
 from tfclaims.text import long_date, money
 from tfclaims.web import format_datetime
 
@@ -151,7 +151,7 @@ def csv_bytes(claim, council_code: str, council_name: str) -> bytes:
     """The claim's lines as a plain UTF-8 CSV file (no byte order mark), safe to open in a spreadsheet."""
     rows = claim_rows(claim, council_code, council_name)
     for column in _text_columns(rows):
-        rows[column] = _defused(rows[column])
+        rows[column] = defused_series(rows[column])
     text = rows.to_csv(index=False, date_format="%Y-%m-%d", float_format="%.2f", lineterminator="\r\n")
     return text.encode("utf-8")
 
@@ -185,10 +185,7 @@ def xlsx_bytes(claim, council_code: str, council_name: str) -> bytes:
             if kind == "text":
                 value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
                 cell = sheet.cell(row=r, column=c, value=value or None)
-                if value.startswith(FORMULA_START):
-                    # Stored as text, shown as typed: a spreadsheet never runs it.
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
+                keep_as_text(cell)
                 widths[c - 1] = max(widths[c - 1], len(value))
             elif kind == "date":
                 cell = sheet.cell(row=r, column=c, value=value)

@@ -1,8 +1,9 @@
 """Claim settings, the allocation, claim windows, claims and their frozen lines (with the internal audit checks).
 
-A claim line holds its family out of every other claim while ``holds_family`` is true: a partial unique index on
-``claim_line(family_id) WHERE holds_family`` makes "a family is never claimed twice" a rule of the database, so
-two officers building claims at the same moment cannot both include a family. A line stops holding its family
+A claim line holds its family out of every other claim of the same programme phase (framework) while
+``holds_family`` is true: a partial unique index on ``claim_line(family_id, framework) WHERE holds_family`` makes
+"a family is claimed at most once per programme phase" a rule of the database, so two officers building claims at
+the same moment cannot both include a family. A line stops holding its family
 when it is removed from a claim before submission, or when the department rejects or claws it back and the
 officer returns the family to the pipeline.
 """
@@ -14,42 +15,29 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tfclaims.claims.vocabulary import (  # noqa: F401 (re-exported: the models' vocabulary)
+    ACCEPTED,
+    AUDIT_CHECKS,
+    AUDIT_VERDICTS,
+    CLAIM_STATUSES,
+    CLAWED_BACK,
+    DISPOSITIONS,
+    DRAFT,
+    FAIL,
+    IN_AUDIT,
+    INCLUDED,
+    INVALID,
+    LINE_STATES,
+    PASS,
+    PIPELINE,
+    QUERY,
+    RECONCILED,
+    REJECTED,
+    REMOVED,
+    SIGNED_OFF,
+    SUBMITTED,
+)
 from tfclaims.db import Base, Timestamps
-
-DRAFT, IN_AUDIT, SIGNED_OFF, SUBMITTED, RECONCILED = "draft", "in_audit", "signed_off", "submitted", "reconciled"
-CLAIM_STATUSES = {
-    DRAFT: "Draft",
-    IN_AUDIT: "In audit",
-    SIGNED_OFF: "Signed off",
-    SUBMITTED: "Submitted",
-    RECONCILED: "Reconciled",
-}
-
-# A line's state: in the claim, taken out before submission, or the department's verdict on it.
-INCLUDED, REMOVED, ACCEPTED, REJECTED, CLAWED_BACK = "included", "removed", "accepted", "rejected", "clawed_back"
-LINE_STATES = {
-    INCLUDED: "In the claim",
-    REMOVED: "Removed",
-    ACCEPTED: "Accepted",
-    REJECTED: "Rejected",
-    CLAWED_BACK: "Clawed back",
-}
-# What happens to a family the department rejected or clawed back.
-PIPELINE, INVALID = "pipeline", "invalid"
-DISPOSITIONS = {
-    PIPELINE: "Return the family to the pipeline: it can be claimed again when the engine finds it ready",
-    INVALID: "Mark the result invalid: the family cannot be claimed again",
-}
-
-PASS, FAIL, QUERY = "pass", "fail", "query"
-AUDIT_VERDICTS = {PASS: "Pass", FAIL: "Fail", QUERY: "Query"}
-
-# The three questions of the department's spot checks, asked of each sampled family.
-AUDIT_CHECKS = {
-    "check_eligible": "Eligible at attachment",
-    "check_whole_family": "Whole-family working: assessment, family plan and lead practitioner",
-    "check_evidenced": "Result evidenced",
-}
 
 
 class ClaimSettings(Timestamps, Base):
@@ -149,10 +137,11 @@ class ClaimLine(Timestamps, Base):
 
     __tablename__ = "claim_line"
     __table_args__ = (
-        # A family is in at most one claim that has not let it go: enforced by the database.
+        # A family is in at most one claim per programme phase that has not let it go: enforced by the database.
         Index(
-            "uq_claim_line_family_held",
+            "uq_claim_line_family_phase_held",
             "family_id",
+            "framework",
             unique=True,
             sqlite_where=text("holds_family"),
             postgresql_where=text("holds_family"),
@@ -186,6 +175,8 @@ class ClaimLine(Timestamps, Base):
 
     # Internal audit: drawn in the sample, the three checks, the verdict and its note.
     sampled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which draw put the line in the sample: 0 the first, 1, 2, ... a top-up after sampled lines left the claim.
+    sample_round: Mapped[int | None] = mapped_column(Integer)
     check_eligible: Mapped[bool | None] = mapped_column(Boolean)
     check_whole_family: Mapped[bool | None] = mapped_column(Boolean)
     check_evidenced: Mapped[bool | None] = mapped_column(Boolean)

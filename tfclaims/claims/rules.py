@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tfclaims.auth.roles import Role
-from tfclaims.claims.models import (
+from tfclaims.claims.vocabulary import (
     CLAIM_STATUSES,
     DRAFT,
     FAIL,

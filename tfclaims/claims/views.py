@@ -11,6 +11,7 @@ from datetime import date, datetime
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tfclaims import clock
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.claims import exports, queries, rules, services
@@ -85,7 +86,7 @@ def _labels():
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _refused(message: str) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tfclaims.progress.models import EVENT_KINDS, MEASURE_KINDS, STATUS_KINDS
+from tfclaims.progress.vocabulary import EVENT_KINDS, MEASURE_KINDS, STATUS_KINDS
 
 
 @dataclass(frozen=True)

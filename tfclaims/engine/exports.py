@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from tfclaims.engine.lists import NO_DATE_LABEL
+from tfclaims.spreadsheet import defused_series
 
 FAMILY = {"reference": "Family reference", "team": "Team", "lead_practitioner": "Lead practitioner"}
 PROBLEMS = {"plan_label": "Plan version", "problems": "Problems", "problems_sustained": "Problems sustained"}
@@ -30,14 +31,6 @@ CALENDAR = (
     | {"blockers": "What is left"}
 )
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defused(values: pd.Series) -> pd.Series:
-    text = values.astype(object).where(values.notna(), "").astype(str)
-    return text.where(~text.str.startswith(FORMULA_START), "'" + text)
-
-
 def csv_bytes(rows: pd.DataFrame, columns: dict[str, str]) -> bytes:
     """The rows' columns, renamed to their headings, as a UTF-8 CSV file."""
     out = rows[list(columns)].copy()
@@ -48,7 +41,7 @@ def csv_bytes(rows: pd.DataFrame, columns: dict[str, str]) -> bytes:
         elif column == "quarter":
             out[column] = values.where(values != "", NO_DATE_LABEL)
         elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_datetime64_any_dtype(values):
-            out[column] = _defused(values)
+            out[column] = defused_series(values)
     text = out.rename(columns=columns).to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n")
     return text.encode("utf-8")
 

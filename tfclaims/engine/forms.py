@@ -9,6 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import ValidationError
 
+from tfclaims import clock
 from tfclaims.engine.kinds import STATUSES
 from tfclaims.engine.lists import FilterChoices, ListFilter
 from tfclaims.forms import GovDateField
@@ -45,7 +46,7 @@ class CohortFilterForm(FlaskForm):
     @property
     def as_of_date(self) -> date:
         """The date chosen, or today when none is."""
-        return self.as_of.data or date.today()
+        return self.as_of.data or clock.today()
 
     @property
     def filters(self) -> ListFilter:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from tfclaims.engine.criteria import EVENT_PLURALS, STATUS_PLURALS, listed
 from tfclaims.engine.dates import DAY, add_months, words
-from tfclaims.progress.models import PRIOR_BENEFITS
+from tfclaims.progress.vocabulary import PRIOR_BENEFITS
 
 NOT_MET = "not_met"
 PROGRESSING = "progressing"

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tfclaims import clock, people
 from tfclaims.db import Base, Timestamps
 
 SEXES = {"F": "Female", "M": "Male", "X": "Other or not known"}
@@ -104,6 +105,8 @@ class Member(Timestamps, Base):
     sex: Mapped[str] = mapped_column(String(1))
     relationship_to_lead: Mapped[str] = mapped_column(String(30))
     resident: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An expectant parent: the family counts as having dependent children (Supporting Families 2022-25).
+    expectant: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     postcode: Mapped[str] = mapped_column(String(10), default="")
     upn: Mapped[str | None] = mapped_column(String(13), index=True)
     nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
@@ -129,14 +132,11 @@ class Member(Timestamps, Base):
         return f"{self.forenames} {self.surname}"
 
     def age_on(self, on: date) -> int:
-        years = on.year - self.date_of_birth.year
-        if (on.month, on.day) < (self.date_of_birth.month, self.date_of_birth.day):
-            years -= 1
-        return years
+        return people.age_on(self.date_of_birth, on)
 
     @property
     def is_adult(self) -> bool:
-        return self.age_on(date.today()) >= 18
+        return people.is_adult_on(self.date_of_birth, clock.today())
 
     @property
     def current_consent(self) -> Consent | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
 
 # ---------------------------------------------------------------- identifiers
 
@@ -68,20 +67,6 @@ def reference_is_valid(value: str) -> bool:
 
 
 # ---------------------------------------------------------------- people
-
-ADULT_AGE = 18
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    years = on.year - date_of_birth.year
-    if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
-        years -= 1
-    return years
-
-
-def is_adult_on(date_of_birth: date, on: date) -> bool:
-    return age_on(date_of_birth, on) >= ADULT_AGE
-
 
 # ---------------------------------------------------------------- attachment
 

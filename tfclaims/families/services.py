@@ -7,9 +7,10 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from tfclaims import clock, people
 from tfclaims.audit.services import record
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
-from tfclaims.extensions import db
+from tfclaims.extensions import db, flush_unique
 from tfclaims.families import queries, rules
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
 from tfclaims.outcomes_plan.models import PlanVersion
@@ -34,22 +35,13 @@ MEMBER_FIELDS = (
 )
 
 
-def _flush_unique(message: str, field: str) -> None:
-    """Flush, turning a unique-constraint failure into a message for the form, never a 500."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise DuplicateValueError(message, field=field) from exc
-
-
 def create_family(**data) -> Family:
     data["reference"] = rules.compact(data["reference"])
     if queries.family_reference_exists(data["reference"]):
         raise DuplicateValueError("A family with this reference already exists", field="reference")
     family = Family(**{k: data.get(k) or "" for k in FAMILY_FIELDS})
     db.session.add(family)
-    _flush_unique("A family with this reference already exists", "reference")
+    flush_unique("A family with this reference already exists", "reference")
     return family
 
 
@@ -59,7 +51,7 @@ def update_family(family: Family, **data) -> Family:
         raise DuplicateValueError("A family with this reference already exists", field="reference")
     for key in FAMILY_FIELDS:
         setattr(family, key, data.get(key) or "")
-    _flush_unique("A family with this reference already exists", "reference")
+    flush_unique("A family with this reference already exists", "reference")
     return family
 
 
@@ -69,7 +61,7 @@ def _member_values(data: dict) -> dict:
         values[key] = rules.compact(values[key]) or None
     values["case_reference"] = (values["case_reference"] or "").strip() or None
     values["postcode"] = rules.normalise_postcode(values["postcode"]) or ""
-    if values["date_of_birth"] and values["date_of_birth"] > date.today():
+    if values["date_of_birth"] and values["date_of_birth"] > clock.today():
         raise DomainError("Date of birth must be today or in the past", field="date_of_birth")
     return values
 
@@ -105,7 +97,7 @@ def remove_member(member: Member) -> None:
 
 
 def record_consent(member: Member, *, status: str, recorded_on: date, lawful_basis: str, note: str = "") -> Consent:
-    if not rules.is_adult_on(member.date_of_birth, recorded_on):
+    if not people.is_adult_on(member.date_of_birth, recorded_on):
         raise DomainError(
             "Consent is recorded for adults only: this member was under 18 on that date", field="recorded_on"
         )
@@ -163,7 +155,7 @@ def _identified_problems(
         member = members.get(p.member_id)
         if member is None:
             raise DomainError("Select a member of this family", field=f"{field}-member_id")
-        if p.evidence_date > date.today():
+        if p.evidence_date > clock.today():
             raise DomainError("The evidence date must be today or in the past", field=f"{field}-evidence_date")
         if not after_attachment and p.evidence_date > attached_on:
             raise DomainError(
@@ -193,7 +185,7 @@ def _identified_problems(
 
 def attach_family(family: Family, attached_on: date, problems: list[ProblemInput]) -> Attachment:
     """Attach a family under the plan version in force on the attachment date, with the problems identified."""
-    if attached_on > date.today():
+    if attached_on > clock.today():
         raise DomainError("The attachment date must be today or in the past", field="attached_on")
     if family.open_attachment is not None:
         raise NotAllowedError(
@@ -256,7 +248,7 @@ def close_attachment(attachment: Attachment, closed_on: date, reason: str, note:
         raise NotAllowedError("This attachment is already closed")
     if closed_on < attachment.attached_on:
         raise DomainError("The closure date must be on or after the attachment date", field="closed_on")
-    if closed_on > date.today():
+    if closed_on > clock.today():
         raise DomainError("The closure date must be today or in the past", field="closed_on")
     attachment.closed_on = closed_on
     attachment.closure_reason = reason

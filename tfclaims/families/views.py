@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from tfclaims import clock
 from tfclaims.audit.queries import family_timeline
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
@@ -98,9 +99,9 @@ def family_page(family_id: int):
         family=family,
         duplicates=queries.possible_duplicates(family.id),
         timeline=describe_events(family, family_timeline(family.id)),
-        today=date.today(),
+        today=clock.today(),
         **progress_queries.family_progress(family),
-        **engine_queries.family_panel(family.id, date.today()),
+        **engine_queries.family_panel(family.id, clock.today()),
     )
 
 

@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from tfclaims import clock
 from tfclaims.forms import GovDateField, strip
 
 LATEST_YEAR = 2099
@@ -26,7 +27,7 @@ class AsOfForm(FlaskForm):
 
     @property
     def as_of_date(self) -> date:
-        return self.as_of.data or date.today()
+        return self.as_of.data or clock.today()
 
     def show_as_of(self) -> None:
         if not self.as_of.errors:

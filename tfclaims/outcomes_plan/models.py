@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tfclaims.db import Base, Timestamps
@@ -31,6 +31,9 @@ class Framework(Base):
     # Months after case closure at which a successful family outcome is judged (2022-25); None when not used.
     outcome_months_after_closure: Mapped[int | None] = mapped_column(Integer)
     requires_dependent_children: Mapped[bool] = mapped_column(default=False)
+    # A problem that recurs after it was sustained (and before the claim) invalidates the result until it is
+    # sustained again (2015-21; on by default, the phase-1 precedent).
+    recurrence_reopens: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     description: Mapped[str] = mapped_column(Text, default="")
     # Continuous employment per prior out-of-work benefit: {"JSA": {"weeks": 26, "window_weeks": 30,
     # "min_hours": 0}, ...}. Parameters, not constants: the national figures were never confirmed.
@@ -138,6 +141,9 @@ class Descriptor(Base):
     code: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     evidence_source: Mapped[str] = mapped_column(String(40))
+    # Who the descriptor can be met by: anyone, an adult, a child, a school-age child, or (for the family) a family
+    # with dependent children or an expectant parent. See ``DESCRIPTOR_APPLIES_TO``.
+    applies_to: Mapped[str] = mapped_column(String(30), default="any", server_default="any")
 
     plan_version: Mapped[PlanVersion] = relationship(back_populates="descriptors")
     problem: Mapped[HeadlineProblem] = relationship(lazy="joined")
@@ -172,6 +178,15 @@ class SuccessCriterion(Base):
     def audit_summary(self) -> str:
         return f"Success criterion ({self.kind})"
 
+
+# Who an eligibility descriptor can be met by (``Descriptor.applies_to``).
+DESCRIPTOR_APPLIES_TO = {
+    "any": "Any member",
+    "adult": "An adult (18 or over)",
+    "child": "A child (under 18)",
+    "school_age": "A school-age child (5 to 16)",
+    "dependent_children": "A family with dependent children or an expectant parent",
+}
 
 EVIDENCE_SOURCES = {
     "school": "School census and attendance",

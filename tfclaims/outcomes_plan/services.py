@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
-
 from tfclaims.audit.services import record
 from tfclaims.db import utcnow
 from tfclaims.engine.criteria import KINDS, default_wording
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
-from tfclaims.extensions import db
+from tfclaims.extensions import db, flush_unique
 from tfclaims.outcomes_plan import exports, queries, rules
 from tfclaims.outcomes_plan.models import (
     DRAFT,
@@ -58,15 +56,6 @@ class ImportRefused(DomainError):
         self.problems = problems
 
 
-def _flush_unique(message: str, field: str) -> None:
-    """Flush, turning a unique-constraint failure into a message for the form, never a 500."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise DuplicateValueError(message, field=field) from exc
-
-
 def _draft_only(version: PlanVersion, field: str | None = None) -> None:
     if not version.is_draft:
         raise NotAllowedError(
@@ -104,7 +93,7 @@ def create_plan(framework: Framework, name: str, effective_from: date, notes: st
     plan = OutcomesPlan(framework=framework, name=name)
     version = PlanVersion(plan=plan, number=1, status=DRAFT, effective_from=effective_from, notes=notes or "")
     db.session.add(plan)
-    _flush_unique(PLAN_NAME_TAKEN, "name")
+    flush_unique(PLAN_NAME_TAKEN, "name")
     return version
 
 
@@ -252,7 +241,7 @@ def add_descriptor(
     _draft_only(version, field="code")
     descriptor = Descriptor(**_descriptor_values(version, problem_id, code, text, evidence_source))
     version.descriptors.append(descriptor)
-    _flush_unique(CODE_TAKEN, "code")
+    flush_unique(CODE_TAKEN, "code")
     return descriptor
 
 
@@ -264,7 +253,7 @@ def update_descriptor(
     values = _descriptor_values(version, problem_id, code, text, evidence_source, excluding_id=descriptor.id)
     for key, value in values.items():
         setattr(descriptor, key, value)
-    _flush_unique(CODE_TAKEN, "code")
+    flush_unique(CODE_TAKEN, "code")
     return descriptor
 
 

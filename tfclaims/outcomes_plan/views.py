@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
+from tfclaims import clock
 from tfclaims.auth.permissions import roles_required, signed_in
 from tfclaims.auth.roles import Role
 from tfclaims.engine.criteria import KINDS
@@ -78,7 +77,7 @@ def list_plans():
     return render_template(
         "outcomes_plan/list.html",
         plans=queries.list_plans(),
-        in_force=queries.get_version_in_force(date.today()),
+        in_force=queries.get_version_in_force(clock.today()),
     )
 
 
@@ -92,7 +91,7 @@ def frameworks():
 @signed_in
 def plan_page(plan_id: int):
     plan = _plan_or_404(plan_id)
-    return render_template("outcomes_plan/plan.html", plan=plan, in_force=queries.get_version_in_force(date.today()))
+    return render_template("outcomes_plan/plan.html", plan=plan, in_force=queries.get_version_in_force(clock.today()))
 
 
 @bp.get("/versions/<int:version_id>")

@@ -12,60 +12,20 @@ from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tfclaims.db import Base, Timestamps
-
-# Periodic measures: the value recorded for a member over a period (a school term).
-MEASURE_KINDS = {"attendance": "School attendance"}
-MEASURE_UNITS = {"attendance": "% of sessions"}
-
-# Dated events of a member.
-EVENT_KINDS = {
-    "offence": "Offence",
-    "asb": "Anti-social behaviour incident",
-    "domestic_abuse": "Domestic abuse incident",
-    "exclusion": "Exclusion from school",
-}
-
-# Status episodes of a member, opened and (later) closed.
-STATUS_KINDS = {"child_in_need": "Child in need plan", "child_protection": "Child protection plan"}
-
-EPISODE_END_REASONS = {
-    "stepped_down": "Stepped down",
-    "closed": "Closed, no further action",
-    "moved_away": "Moved out of the area",
-    "other": "Other",
-}
-
-# The out-of-work benefit an adult was on before a spell of employment.
-PRIOR_BENEFITS = {
-    "JSA": "Jobseeker's Allowance",
-    "ESA": "Employment and Support Allowance",
-    "IS": "Income Support",
-    "UC": "Universal Credit",
-    "none": "None (not on an out-of-work benefit)",
-}
-
-MEASURE_SOURCES = {
-    "school_census": "School census",
-    "school": "School's own records",
-    "education_welfare": "Education welfare service",
-}
-
-EVENT_SOURCES = {
-    "police": "Police",
-    "youth_justice": "Youth justice service",
-    "school": "School",
-    "housing": "Housing",
-    "social_care": "Children's social care",
-}
-
-EVIDENCE_AWAITING = "awaiting"
-EVIDENCE_ACCEPTED = "accepted"
-EVIDENCE_DECLINED = "declined"
-EVIDENCE_STATUSES = {
-    EVIDENCE_AWAITING: "Awaiting manager sign-off",
-    EVIDENCE_ACCEPTED: "Signed off",
-    EVIDENCE_DECLINED: "Not accepted",
-}
+from tfclaims.progress.vocabulary import (  # noqa: F401 (re-exported: the models' vocabulary)
+    EPISODE_END_REASONS,
+    EVENT_KINDS,
+    EVENT_SOURCES,
+    EVIDENCE_ACCEPTED,
+    EVIDENCE_AWAITING,
+    EVIDENCE_DECLINED,
+    EVIDENCE_STATUSES,
+    MEASURE_KINDS,
+    MEASURE_SOURCES,
+    MEASURE_UNITS,
+    PRIOR_BENEFITS,
+    STATUS_KINDS,
+)
 
 
 class _FamilyRecord:

@@ -11,11 +11,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
+from tfclaims.people import WORKING_AGE, age_on
+
 T = TypeVar("T")
 
 _PLAIN_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 
-WORKING_AGE = 16  # the youngest age at which a spell of employment is recorded
 MAX_HOURS_PER_WEEK = 100
 PERCENTAGE_PLACES = 1
 HOURS_PLACES = 2
@@ -65,13 +66,6 @@ def hours_problem(value) -> str | None:
 
 
 # ---------------------------------------------------------------- dates
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    years = on.year - date_of_birth.year
-    if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
-        years -= 1
-    return years
 
 
 def before_birth(date_of_birth: date, on: date) -> bool:

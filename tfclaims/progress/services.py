@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tfclaims import clock, people
 from tfclaims.audit.services import record
 from tfclaims.auth.roles import Role
 from tfclaims.db import utcnow
@@ -56,7 +57,7 @@ def _check_day(member: Member, on: date | None, field: str, what: str) -> date:
     """A day of a member's record: entered, not in the future, not before the member was born."""
     if on is None:
         raise DomainError(f"Enter {what}", field=field)
-    if on > date.today():
+    if on > clock.today():
         raise DomainError(f"{what.capitalize()} must be today or in the past", field=field)
     if rules.before_birth(member.date_of_birth, on):
         raise DomainError(
@@ -191,7 +192,7 @@ def _spell_values(family_id: int, data: dict, excluding_id: int | None = None) -
     if not rules.of_working_age(member.date_of_birth, start):
         raise DomainError(
             f"Employment is recorded for members aged {rules.WORKING_AGE} or over: this member was "
-            f"{rules.age_on(member.date_of_birth, start)} on the start date",
+            f"{people.age_on(member.date_of_birth, start)} on the start date",
             field="started_on",
         )
     end = data.get("ended_on")
@@ -316,7 +317,7 @@ def _evidence_values(attachment: Attachment, data: dict) -> dict:
     progress_from = data.get("progress_from")
     if progress_from is None:
         raise DomainError("Enter the date progress was made from", field="progress_from")
-    if progress_from > date.today():
+    if progress_from > clock.today():
         raise DomainError("The date progress was made from must be today or in the past", field="progress_from")
     if progress_from < attachment.attached_on:
         raise DomainError(

@@ -15,8 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from tfclaims.returns.rules import DEFINITIONS, MEASURES, ProgressReturn, long_table
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from tfclaims.spreadsheet import defused, keep_as_text
 
 CSV_COLUMNS = {
     "quarter": "Quarter",
@@ -35,17 +34,13 @@ ROUTE_HEADINGS = {"route": "Route", "route_name": "Route name", "claimable": "Fa
 MEDIA_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _defused(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def csv_bytes(progress: ProgressReturn) -> bytes:
     """Every figure on a line: quarter, section, framework, headline problem number, headline problem or route,
     count."""
     rows = long_table(progress)
     rows.insert(0, "quarter", progress.quarter.label)
     for column in ("section", "framework", "row"):
-        rows[column] = rows[column].astype(object).where(rows[column].notna(), "").astype(str).map(_defused)
+        rows[column] = rows[column].astype(object).where(rows[column].notna(), "").astype(str).map(defused)
     text = rows[list(CSV_COLUMNS)].rename(columns=CSV_COLUMNS).to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8")
 
@@ -76,8 +71,7 @@ def _as_text(sheet) -> None:
     """Text that looks like a formula stays text."""
     for row in sheet.iter_rows():
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                cell.data_type = "s"
+            keep_as_text(cell)
 
 
 def xlsx_bytes(progress: ProgressReturn, council: str, made_on: date) -> bytes:

@@ -7,10 +7,10 @@ quarter's last day; it never depends on claims, so Earned Autonomy councils make
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
+from tfclaims import clock
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.engine import queries as engine_queries
@@ -32,7 +32,7 @@ class Chosen:
 
 
 def _progress() -> Chosen:
-    today = date.today()
+    today = clock.today()
     frames = engine_queries.cohort_frames()
     offered = rules.quarters(rules.earliest_attachment(frames), today)
     form = QuarterForm(formdata=request.args or None, offered=offered, today=today)
@@ -99,6 +99,6 @@ def progress_xlsx():
     chosen = _progress()
     if chosen.progress is None:
         return _back_to_page()
-    content = exports.xlsx_bytes(chosen.progress, current_app.config["COUNCIL_NAME"], date.today())
+    content = exports.xlsx_bytes(chosen.progress, current_app.config["COUNCIL_NAME"], clock.today())
     name = exports.file_name(chosen.progress.quarter.slug, "xlsx")
     return _download(content, exports.MEDIA_XLSX, name)

@@ -29,9 +29,9 @@ from tfclaims.pdf import NumberedCanvas
 from tfclaims.scorecard import rules
 from tfclaims.scorecard.models import BENCHMARK_KINDS, UNITS
 from tfclaims.scorecard.queries import Line, Scorecard
+from tfclaims.spreadsheet import defused, keep_as_text
 from tfclaims.text import long_date
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The direction of travel in words (the page's visually hidden text), as an arrow, and whether it is good.
@@ -52,10 +52,6 @@ DEFINITIONS = [
     "Percentages are rounded towards zero to one decimal place, so +9.99% is shown as +9.9% (no change).",
     "12-month average and maximum: of the twelve months to the month, months without a value left out.",
 ]
-
-
-def _defused(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def travel_words(line: Line) -> str:
@@ -130,7 +126,7 @@ def _csv_cell(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, str):
-        return _defused(value)
+        return defused(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 3, not 3.0
     return str(value)
@@ -176,9 +172,7 @@ def xlsx_bytes(scorecard: Scorecard, council: str, made_on: date) -> bytes:
                 value = value.item()
             cell = sheet.cell(row=r, column=c + 1, value=value)
             if isinstance(value, str):
-                if value.startswith(FORMULA_START):
-                    cell.data_type = "s"  # stored as text, shown as typed: a spreadsheet never runs it
-                    cell.quotePrefix = True
+                keep_as_text(cell)
                 widths[c] = min(max(widths[c], len(value)), 60)
             elif c in change_columns:
                 cell.number_format = PERCENT_FORMAT

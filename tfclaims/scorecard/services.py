@@ -8,11 +8,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
-
 from tfclaims.audit.services import record
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
-from tfclaims.extensions import db
+from tfclaims.extensions import db, flush_unique
 from tfclaims.scorecard import queries, rules
 from tfclaims.scorecard.models import (
     BENCHMARK_KINDS,
@@ -29,15 +27,6 @@ from tfclaims.scorecard.models import (
 MAX_BYTES = 2 * 1024 * 1024
 CODE_TAKEN = "An indicator with this reference code already exists"
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
-
-
-def _flush_unique(message: str, field: str) -> None:
-    """Flush, turning a unique-constraint failure into a message for the form, never a 500."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise DuplicateValueError(message, field=field) from exc
 
 
 def _latest_month(today: date) -> date:
@@ -100,7 +89,7 @@ def save_indicator(
     indicator.up_is_good, indicator.unit, indicator.period_months = up_is_good, unit, period_months
     if position is not None:
         indicator.position = position
-    _flush_unique(CODE_TAKEN, "code")
+    flush_unique(CODE_TAKEN, "code")
     return indicator
 
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
+from tfclaims import clock
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.errors import DomainError
@@ -48,7 +49,7 @@ def _labels():
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _indicator_or_404(indicator_id: int):

@@ -1,0 +1,61 @@
+"""The pure rule modules import nothing of the database or the web: checked on their source, transitively."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PURE = [
+    "tfclaims.engine.rules",
+    "tfclaims.engine.kinds",
+    "tfclaims.engine.criteria",
+    "tfclaims.engine.lists",
+    "tfclaims.claims.rules",
+    "tfclaims.families.rules",
+    "tfclaims.progress.rules",
+    "tfclaims.outcomes_plan.rules",
+    "tfclaims.forecasts.rules",
+    "tfclaims.returns.rules",
+    "tfclaims.scorecard.rules",
+    "tfclaims.people",
+]
+FORBIDDEN = ("sqlalchemy", "flask", "flask_sqlalchemy", "wtforms")
+
+
+def _imports(module: str) -> set[str]:
+    path = ROOT / (module.replace(".", "/") + ".py")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            # "from tfclaims.engine import kinds" imports the module tfclaims.engine.kinds
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if not name.startswith("tfclaims") or _source(name).exists()}
+
+
+def _source(module: str) -> Path:
+    return ROOT / (module.replace(".", "/") + ".py")
+
+
+def _closure(module: str) -> set[str]:
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name.startswith("tfclaims"):
+            todo.extend(_imports(name))
+    return seen
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_rule_modules_import_nothing_of_the_database(module):
+    closure = _closure(module)
+    bad = sorted(n for n in closure if n.split(".")[0] in FORBIDDEN or n.endswith((".models", ".extensions")))
+    assert not bad, f"{module} imports {bad}"

@@ -1,0 +1,30 @@
+"""Today's date, as the whole application sees it.
+
+Every "today" in tfclaims reads ``today()``. In the demo and in tests ``TFCLAIMS_TODAY`` (YYYY-MM-DD, in the
+environment or the app's config) fixes it, so the demo council can live inside the programme's own time
+(Supporting Families 2022-25) whatever the real date is; ``config.load_config`` refuses it in production. Without
+it, today is the real date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, has_app_context
+
+
+def parse_today(value: str | date | None) -> date | None:
+    """The configured date, or None when none is set. Raises ValueError for text that is not YYYY-MM-DD."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
+
+
+def today() -> date:
+    if has_app_context():
+        fixed = current_app.config.get("TFCLAIMS_TODAY")
+        if fixed:
+            return fixed
+    return date.today()
