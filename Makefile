@@ -33,9 +33,14 @@ assets: $(ASSETS)/govuk-frontend.min.css
 migrate: install
 	$(BIN)/flask db upgrade
 
+# The demo council lives on this day (DEMO_TODAY in tfclaims/demo.py, inside Supporting Families 2022-25): `make run`
+# serves the app as of it. `make run TFCLAIMS_TODAY=` serves it on the real date.
+TFCLAIMS_TODAY ?= 2024-11-20
+
+run: export TFCLAIMS_TODAY := $(TFCLAIMS_TODAY)
 run: install assets migrate
 	$(BIN)/flask tfclaims seed-if-empty
-	@echo "tfclaims is starting on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	@echo "tfclaims is starting on http://$(HOST):$(PORT)/$(if $(TFCLAIMS_TODAY), as of $(TFCLAIMS_TODAY),) (Ctrl+C to stop)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install assets

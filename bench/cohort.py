@@ -9,8 +9,8 @@
   with consent, one attachment each (June 2015 to December 2019, about 30% closed), two to four problems identified
   at attachment (now and then one more after it), and the progress data the criteria read: termly attendance of
   each child, offences, anti-social behaviour, domestic abuse incidents and exclusions before and after
-  attachment, employment spells, child in need and child protection plans, and manual evidence. About 20 measures
-  and events a family on average.
+  attachment, employment spells, child in need and child protection plans (a few ending because the family moved
+  away), and manual evidence. About 20 measures and events a family on average.
 
 Rows are built column-wise with numpy, ten thousand families at a time, and inserted with SQLAlchemy Core
 executemany (``COPY`` on PostgreSQL), never the ORM: the audit listeners are bypassed on purpose. Identifiers are
@@ -463,6 +463,7 @@ def _block(rng: np.random.Generator, start: int, size: int, context: _Context) -
         "sex": sex.ravel().tolist(),
         "relationship_to_lead": ["lead_adult", "partner", "child", "child"] * n,
         "resident": [True] * (n * MEMBERS_PER_FAMILY),
+        "expectant": [False] * (n * MEMBERS_PER_FAMILY),
         "postcode": np.repeat(np.array(postcode, dtype=object), MEMBERS_PER_FAMILY).tolist(),
         "upn": upn.tolist(),
         "nhs_number": nhs.tolist(),
@@ -677,7 +678,8 @@ def _block(rng: np.random.Generator, start: int, size: int, context: _Context) -
         ),
         "end_reason": np.concatenate(
             [
-                np.where(ended, _pick(rng, ["stepped_down", "closed"], f.size), None),
+                # Most plans end by a step-down or a closure; now and then the family moves away (not progress).
+                np.where(ended, _pick(rng, ["stepped_down", "closed", "moved_away"], f.size, p=[0.5, 0.4, 0.1]), None),
                 np.full(r.size, None, dtype=object),
                 np.full(old.size, "closed", dtype=object),
             ]

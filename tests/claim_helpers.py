@@ -159,6 +159,7 @@ def make_claim(
     A line is a route ("SSP" or "CE") or a dict: ``route``, ``reference`` (the family's), ``problems`` (headline
     problem numbers, default 2 and 4), ``state`` (default included; removed lines stop holding their family),
     ``state_reason``, ``sampled`` (default: drawn by ``rules.draw_sample`` once the claim is sent to audit),
+    ``sample_round`` (default 0, the first draw),
     ``audit_verdict`` (default pass once signed off), ``audit_note``, ``checks`` (the three answers), ``team``,
     ``lead_practitioner``, ``reason`` and ``evidence`` (every problem's)."""
     users = users or {}
@@ -236,6 +237,7 @@ def make_claim(
             line.sampled = spec.get("sampled", line.family_reference in drawn)
             if not line.sampled:
                 continue
+            line.sample_round = spec.get("sample_round", 0)
             verdict = spec.get("audit_verdict", PASS if reached >= ORDER.index(SIGNED_OFF) else None)
             if verdict is None:
                 continue

@@ -9,6 +9,8 @@ from datetime import date
 
 from tests import factories
 from tests.progress_helpers import attach, make_accepted_evidence
+from tfclaims.auth.roles import Role
+from tfclaims.claims import queries, services
 from tfclaims.claims.models import ClaimWindow
 from tfclaims.extensions import db
 from tfclaims.progress.models import EmploymentSpell
@@ -47,3 +49,19 @@ def make_claimable(reference: str, version, manager, route: str = "SSP"):
         make_accepted_evidence(attachment, manager, 6, decided_on=date(2019, 4, 1))
     db.session.commit()
     return family
+
+
+def submitted_claim(window: ClaimWindow, family_ids: list[int], users: dict, today: date = date(2026, 12, 2)):
+    """A claim of the families taken through the services to "submitted" by three different people: a claims
+    officer builds and submits it, an internal auditor passes its whole sample (100%), a manager signs it off."""
+    queries.settings().sample_percent = 100
+    officer, auditor, manager = users[Role.CLAIMS_OFFICER], users[Role.AUDITOR], users[Role.MANAGER]
+    claim = services.build_claim(window, family_ids, officer, today)
+    services.send_to_audit(claim, officer, seed=7)
+    for line in claim.lines:
+        services.record_check(line, auditor, eligible=True, whole_family=True, evidenced=True, verdict="pass",
+                              note="")
+    services.sign_off(claim, manager)
+    services.submit(claim, officer, submitted_on=today, department_reference="DLUHC-42", today=today)
+    db.session.commit()
+    return claim

@@ -34,11 +34,52 @@ def d(value: str | date | None):
     return pd.Timestamp(value) if value is not None else pd.NaT
 
 
-class Cohort:
-    """Families, members and progress added with short calls; ``frames()`` gives the engine's input."""
+# The national frameworks' settings as migration 0002 loads them (periods, payments, minimum problems).
+FRAMEWORKS = {
+    "TF2015": {
+        "framework_id": 1,
+        "framework": "TF2015",
+        "framework_name": "Troubled Families 2015-21",
+        "routes": "SSP CE",
+        "min_problems": 2,
+        "attachment_payment_pence": 100_000,
+        "result_payment_pence": 80_000,
+        "outcome_months": None,
+        "employment_rules": EMPLOYMENT_RULES,
+        "recurrence_reopens": True,
+        "starts_on": date(2015, 4, 1),
+        "ends_on": date(2021, 3, 31),
+    },
+    "SF2022": {
+        "framework_id": 2,
+        "framework": "SF2022",
+        "framework_name": "Supporting Families 2022-25",
+        "routes": "SFO",
+        "min_problems": 3,
+        "attachment_payment_pence": 0,
+        "result_payment_pence": 80_000,
+        "outcome_months": 6,
+        "employment_rules": EMPLOYMENT_RULES,
+        "recurrence_reopens": True,
+        "starts_on": date(2022, 10, 1),
+        "ends_on": date(2025, 3, 31),
+    },
+}
 
-    def __init__(self, criteria: dict[str, dict[str, list[tuple[str, dict]]]] | None = None):
+
+class Cohort:
+    """Families, members and progress added with short calls; ``frames()`` gives the engine's input.
+
+    ``settings`` overrides national settings per framework code, e.g. ``{"TF2015": {"recurrence_reopens": False}}``.
+    """
+
+    def __init__(
+        self,
+        criteria: dict[str, dict[str, list[tuple[str, dict]]]] | None = None,
+        settings: dict[str, dict] | None = None,
+    ):
         self.criteria = criteria or EXAMPLE_CRITERIA
+        self.settings = {code: dict(values) | (settings or {}).get(code, {}) for code, values in FRAMEWORKS.items()}
         self._ids = itertools.count(1)
         self.rows: dict[str, list[dict]] = {
             name: []
@@ -120,17 +161,19 @@ class Cohort:
                     "framework_id": [1, 2],
                 }
             ),
-            frameworks=pd.DataFrame(
-                {
-                    "framework_id": [1, 2],
-                    "framework": ["TF2015", "SF2022"],
-                    "routes": ["SSP CE", "SFO"],
-                    "outcome_months": [None, 6],
-                    "employment_rules": [EMPLOYMENT_RULES, EMPLOYMENT_RULES],
-                }
-            ),
+            frameworks=pd.DataFrame(list(self.settings.values())),
             problems=frame(
-                "problems", ["attachment_id", "family_id", "problem_id", "member_id", "identified_after_attachment"]
+                "problems",
+                [
+                    "attachment_id",
+                    "family_id",
+                    "problem_id",
+                    "member_id",
+                    "identified_after_attachment",
+                    "descriptor_id",
+                    "evidence_source",
+                    "evidence_date",
+                ],
             ),
             headline=pd.DataFrame(
                 [
@@ -139,15 +182,13 @@ class Cohort:
                 ]
             ),
             criteria=pd.DataFrame(criteria),
-            # As the loader gives them: measures per family and period, spells with the member's date of birth.
-            measures=frame("measures", ["family_id", "member_id", "kind", "period_start", "period_end", "value"])
-            .groupby(["family_id", "kind", "period_end"], as_index=False)
-            .agg(low=("value", "min"), members=("member_id", "nunique")),
+            # As the loader gives them: measures per member and period, spells with the member's date of birth.
+            measures=frame("measures", ["family_id", "member_id", "kind", "period_end", "value"]),
             events=frame("events", ["family_id", "member_id", "kind", "occurred_on"]),
             spells=frame(
                 "spells", ["family_id", "member_id", "started_on", "ended_on", "hours_per_week", "prior_benefit"]
             ).merge(frame("members", ["member_id", "family_id", "date_of_birth"]), on=["family_id", "member_id"]),
-            episodes=frame("episodes", ["family_id", "member_id", "kind", "started_on", "ended_on"]),
+            episodes=frame("episodes", ["family_id", "member_id", "kind", "started_on", "ended_on", "end_reason"]),
             evidence=frame(
                 "evidence",
                 [
@@ -160,6 +201,12 @@ class Cohort:
                     "decided_by",
                     "decision_reason",
                 ],
+            ),
+            descriptors=pd.DataFrame(
+                [
+                    {"descriptor_id": pid, "descriptor_code": f"D{pid}", "descriptor_wording": f"{code}: descriptor"}
+                    for (fw, code), pid in PROBLEM_IDS.items()
+                ]
             ),
         )
 
@@ -178,24 +225,23 @@ class Family:
         self.member_ids[name] = mid
         self._add("members", member_id=mid, date_of_birth=d(born))
 
-    def problem(self, code: str, member: str = "child1", after: bool = False) -> Family:
+    def problem(self, code: str, member: str | None = "child1", after: bool = False) -> Family:
+        """A problem identified for a member (``None``: for nobody in particular)."""
+        pid = PROBLEM_IDS[(self.framework, code)]
         return self._add(
             "problems",
             attachment_id=self.id,
-            problem_id=PROBLEM_IDS[(self.framework, code)],
-            member_id=self.member_ids[member],
+            problem_id=pid,
+            member_id=self.member_ids[member] if member else None,
             identified_after_attachment=after,
+            descriptor_id=pid,
+            evidence_source="school",
+            evidence_date=d(self.cohort.rows["attachments"][self.id - 1]["attached_on"]),
         )
 
-    def term(self, member: str, end: str, value: float, start: str | None = None) -> Family:
-        end_ts = d(end)
+    def term(self, member: str, end: str, value: float, kind: str = "attendance") -> Family:
         return self._add(
-            "measures",
-            member_id=self.member_ids[member],
-            kind="attendance",
-            period_start=d(start) if start else end_ts - pd.Timedelta(days=90),
-            period_end=end_ts,
-            value=value,
+            "measures", member_id=self.member_ids[member], kind=kind, period_end=d(end), value=value
         )
 
     def event(self, kind: str, on: str, member: str = "child1") -> Family:
@@ -211,8 +257,18 @@ class Family:
             prior_benefit=benefit,
         )
 
-    def episode(self, kind: str, start: str, end: str | None, member: str = "child1") -> Family:
-        return self._add("episodes", member_id=self.member_ids[member], kind=kind, started_on=d(start), ended_on=d(end))
+    def episode(
+        self, kind: str, start: str, end: str | None, member: str = "child1", reason: str | None = "stepped_down"
+    ) -> Family:
+        """A plan; an ended one ends by ``reason`` (a step-down unless told otherwise)."""
+        return self._add(
+            "episodes",
+            member_id=self.member_ids[member],
+            kind=kind,
+            started_on=d(start),
+            ended_on=d(end),
+            end_reason=reason if end else None,
+        )
 
     def evidence(self, code: str, status: str, progress_from: str, decided_on: str | None = None) -> Family:
         return self._add(

@@ -128,3 +128,72 @@ def make_family(reference: str | None = None, members: int = 3, **fields) -> Fam
     db.session.add(family)
     db.session.commit()
     return family
+
+
+# ---------------------------------------------------------------- forecasts (helper H3): attachments and claim lines
+# written straight to the tables, so forecast tests do not depend on the engine or the claim services.
+
+
+def forecast_attachment(version: PlanVersion, attached_on: date, closed_on: date | None = None,
+                        closure_reason: str | None = None, reference: str | None = None):
+    """A new family attached under ``version`` on ``attached_on`` (closed on ``closed_on`` for ``closure_reason``)."""
+    from tfclaims.families.models import Attachment
+
+    family = make_family(reference, members=1)
+    attachment = Attachment(family_id=family.id, plan_version_id=version.id, attached_on=attached_on,
+                            closed_on=closed_on, closure_reason=closure_reason)
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+def forecast_claim_line(attachment, state: str = "included", status: str = "submitted",
+                        submitted_on: date | None = date(2024, 7, 10), built_on: date = date(2024, 7, 1),
+                        disposition: str | None = None):
+    """A claim of its own (in its own window) with one line for ``attachment``: the line's ``state`` and the claim's
+    ``status``, judged as of (and built on) ``built_on``. The line holds its family unless removed, or rejected or
+    clawed back with the ``pipeline`` disposition."""
+    from datetime import UTC, datetime
+
+    from tfclaims.claims.models import Claim, ClaimLine, ClaimWindow
+
+    n = next(_seq)
+    window = ClaimWindow(label=f"Forecast window {n}", starts_on=built_on, ends_on=built_on,
+                         submission_deadline=built_on)
+    claim = Claim(window=window, reference=f"FC-{n}", status=status, as_of=built_on,
+                  built_at=datetime(built_on.year, built_on.month, built_on.day, 12, tzinfo=UTC),
+                  submitted_on=submitted_on if status in ("submitted", "reconciled") else None)
+    version = attachment.plan_version
+    holds = state in ("included", "accepted") or (state in ("rejected", "clawed_back") and disposition != "pipeline")
+    claim.lines.append(ClaimLine(
+        family_id=attachment.family_id, attachment_id=attachment.id, family_reference=attachment.family.reference,
+        route="SSP", plan_version_id=version.id, plan_label="Test plan", framework=version.plan.framework.code,
+        attached_on=attachment.attached_on, claimable_on=built_on, result_payment_pence=80000, snapshot={},
+        line_hash="0" * 64, frozen_at=claim.built_at, state=state, holds_family=holds, disposition=disposition,
+    ))
+    db.session.add(claim)
+    db.session.commit()
+    return claim.lines[0]
+
+
+# ---------------------------------------------------------------- eligibility (helper H4): one more member
+
+
+def add_member(family: Family, forenames: str, date_of_birth: date, relationship: str = "child",
+               resident: bool = True, expectant: bool = False, sex: str = "F") -> Member:
+    """A member of ``family`` born on ``date_of_birth`` (a child by default), committed."""
+    member = Member(
+        family_id=family.id,
+        forenames=forenames,
+        surname=f"Member{next(_seq)}",
+        date_of_birth=date_of_birth,
+        sex=sex,
+        relationship_to_lead=relationship,
+        resident=resident,
+        expectant=expectant,
+        postcode="BR1 2AB",
+    )
+    db.session.add(member)
+    db.session.commit()
+    db.session.refresh(family)
+    return member

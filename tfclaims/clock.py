@@ -22,9 +22,12 @@ def parse_today(value: str | date | None) -> date | None:
     return date.fromisoformat(str(value).strip())
 
 
-def today() -> date:
+def fixed() -> date | None:
+    """The fixed date of the demo or a test, or None when the app runs on the real date."""
     if has_app_context():
-        fixed = current_app.config.get("TFCLAIMS_TODAY")
-        if fixed:
-            return fixed
-    return date.today()
+        return current_app.config.get("TFCLAIMS_TODAY") or None
+    return None
+
+
+def today() -> date:
+    return fixed() or date.today()

@@ -1,5 +1,6 @@
-"""A manager opens the forecast, sets an assumed conversion rate and sees the attachments needed per month, sets
-another and sees them change, looks at the charts, then opens the monthly scorecard; axe scan of each page."""
+"""A manager opens the forecast, sets an assumed conversion rate and sees the attachments needed per month (each
+term a sum that holds as shown, the families tracked by attachment year), sets another and sees them change, looks
+at the charts, then opens the monthly scorecard; axe scan of each page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from tfclaims import clock
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
 from tfclaims.forecasts.models import Target
@@ -17,9 +19,9 @@ from tfclaims.forecasts.models import Target
 @pytest.fixture
 def target(live_app):
     """The programme year around today, with deadlines well ahead so the forecast spreads over the months left."""
-    today = date.today()
-    start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
     with live_app.app_context():
+        today = clock.today()
+        start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
         db.session.add(Target(label=f"Journey {start.year}", starts_on=start, ends_on=date(start.year + 1, 3, 31),
                               results_target=120, attachment_target=300,
                               attachment_deadline=date(start.year + 1, 9, 30),
@@ -46,6 +48,12 @@ def test_a_manager_sets_an_assumed_rate_and_reads_the_scorecard(page, base_url, 
     expect(page.locator("#paragraph")).to_contain_text("assuming a 40% conversion rate")
     at_40 = per_month(page)
     assert at_40 > 0
+    # The sum shown holds: "N: F × 30.4375 ÷ D days ≈ x, rounded up".
+    expect(page.locator("#per-month")).to_contain_text(" × 30.4375 ÷ ")
+    expect(page.locator("#progress-sum")).to_be_visible()
+    by_year = page.get_by_role("table", name="Families tracked, by attachment year")
+    expect(by_year).to_be_visible()
+    expect(by_year.get_by_role("columnheader", name="Closed without a result")).to_be_visible()
     axe()
 
     page.get_by_label("Assumed conversion rate").fill("60")

@@ -83,6 +83,22 @@ def test_coordinator_records_and_attaches_a_family(page, base_url, sign_in_as, a
     expect(page.get_by_role("link", name="BRK-777001")).to_be_visible()
     axe()
 
+    # Closing as "outcomes achieved" while the problems are not sustained asks for confirmation, and says which.
+    page.get_by_role("link", name="BRK-777001").click()
+    page.get_by_role("link", name=re.compile(r"^\s*Close\s+the attachment\s*$")).click()
+    axe()
+    fill_date(page, "Date the case closed", "1", "12", "2019")
+    page.get_by_label("Outcomes achieved").check()
+    page.get_by_role("button", name="Close attachment").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Confirm that the case closed with outcomes achieved")
+    expect(page.locator("#not-sustained li")).to_have_count(2)
+    axe()
+    page.get_by_label("Yes, the case closed with outcomes achieved although these problems are not sustained").check()
+    page.get_by_role("button", name="Close attachment").click()
+    expect(page.get_by_text("Attachment closed on 1 December 2019")).to_be_visible()
+    expect(page.locator(".app-timeline")).to_contain_text("confirmed although not sustained")
+    axe()
+
 
 def test_attachment_with_one_problem_shows_error_summary(page, base_url, sign_in_as, axe):
     sign_in_as(Role.COORDINATOR)

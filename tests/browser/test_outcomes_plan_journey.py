@@ -159,3 +159,33 @@ def test_manager_creates_a_plan_and_copies_a_published_version(page, base_url, s
     expect(page.get_by_text(imported)).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Version 1")
     axe()
+
+
+def test_manager_changes_a_frameworks_national_settings(page, base_url, sign_in_as, axe):
+    """A bad number first, as people make them; the change is then in the history. The payment is put back after,
+    so the other journeys on the shared database see the national figures."""
+    sign_in_as(Role.MANAGER)
+    page.goto(f"{base_url}/outcomes-plans/")
+    page.get_by_role("link", name="National frameworks and their headline problems").click()
+    settings = re.compile(r"National settings and their history\W+Supporting Families 2022-25")
+    page.get_by_role("link", name=settings).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Supporting Families 2022-25: national settings")
+    axe()
+    page.get_by_role("link", name="Change the national settings").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change the national settings")
+    axe()
+    page.get_by_label("Results payment, in pounds").fill("eight hundred")
+    page.get_by_role("button", name="Save settings").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter the results payment as an amount in pounds, like 800 or 800.50")
+    expect(page).to_have_title(re.compile("^Error: "))
+    axe()
+    page.get_by_label("Results payment, in pounds").fill("850")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Results payment: £800 to £850").first).to_be_visible()
+    expect(page.locator("#settings-history")).to_contain_text("Results payment: £800 to £850")
+    axe()
+    page.get_by_role("link", name="Change the national settings").click()
+    page.get_by_label("Results payment, in pounds").fill("800")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings-history tbody tr")).to_have_count(2)

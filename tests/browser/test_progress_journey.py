@@ -1,4 +1,5 @@
-"""A coordinator records three terms of attendance and sees the problem become sustained; axe scan of each page."""
+"""A coordinator records three terms of a child's attendance and sees the problem become sustained, then records
+the child's absence; axe scan of each page."""
 
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ def family(live_app):
     with live_app.app_context():
         plan = db.session.scalar(select(OutcomesPlan).where(OutcomesPlan.name == "Brackenshire outcomes plan"))
         family = factories.make_family(reference="BRK-880001", members=4)
-        attach(family, plan.versions[0], attached_on=date(2019, 6, 3), problem_numbers=(2, 6))
+        attachment = attach(family, plan.versions[0], attached_on=date(2019, 6, 3), problem_numbers=(2, 6))
+        for found in attachment.problems:  # school attendance is the child's own: Casey's
+            if found.problem.number == 2:
+                found.member_id = family.members[2].id
+        db.session.commit()
         return family.id, family.members[2].full_name
 
 
@@ -62,4 +67,26 @@ def test_three_terms_of_attendance_sustain_the_problem(page, base_url, sign_in_a
     expect(school).to_contain_text("Sustained on 17 July 2020")
     expect(school).to_contain_text("At or above 90% for 3 consecutive periods, to 17 July 2020.")
     expect(page.locator("#family-verdict")).to_contain_text("1 of 2 problems sustained")
+    axe()
+
+    # The same child's unauthorised absence for a term, recorded beside the attendance.
+    page.get_by_role("link", name="Record absence").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record school absence")
+    axe()
+    page.get_by_role("button", name="Save absence").click()  # nothing filled in: the errors, not a 500
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select which absence the figure is")
+    axe()
+    member = page.get_by_label("Family member")
+    option = next(t.strip() for t in member.locator("option").all_text_contents() if t.strip().startswith(child))
+    member.select_option(label=option)
+    page.get_by_label("Unauthorised absence").check()
+    page.get_by_label("Term").fill("Summer term 2020")
+    fill_date(page, "Start of the term", ("20", "4", "2020"))
+    fill_date(page, "End of the term", ("17", "7", "2020"))
+    page.get_by_label("Absence", exact=True).fill("4.5")
+    page.get_by_label("School census").check()
+    page.get_by_role("button", name="Save absence").click()
+    card = page.locator("#attendance")
+    expect(card).to_contain_text(f"{child}: unauthorised absence")
+    expect(card).to_contain_text("4.5%")
     axe()

@@ -9,7 +9,7 @@ from tfclaims.auth.roles import Role
 
 CODE = "BRJ1"  # no other journey uses it
 BAD = b"code,month,value\nBRJ1,2025-09,100\nSF01,2025-09,4\nBRJ1,2025-10,lots\n"
-GOOD = b"code,month,value\nBRJ1,2025-09,100\nBRJ1,October 2025,90\n"
+GOOD = b"code,month,value\nBRJ1,09/2025,100\nBRJ1,Oct-25,90\n"  # months in the council's usual styles
 
 
 def test_monthly_scorecard(page, base_url, sign_in_as, axe):
@@ -51,6 +51,9 @@ def test_monthly_scorecard(page, base_url, sign_in_as, axe):
     row = page.locator(f"#indicator-{CODE}")
     expect(row.locator("td").nth(9)).to_have_text("-10.0%")
     expect(row.locator(".app-dot")).to_have_text("↓down better")  # the arrow, then "down" for screen readers
+    # Two of the twelve months have a value: the 12-month figures say so.
+    expect(row.locator("td").nth(12)).to_have_text("2 months: 95")
+    expect(row.locator("td").nth(13)).to_have_text("2 months: 100")
     axe()
 
     page.get_by_role("link", name=f"Add commentary for {CODE}, October 2025").click()

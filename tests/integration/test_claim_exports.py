@@ -161,7 +161,8 @@ def test_csv_and_xlsx_show_the_department_verdict_and_defuse_formulas(db_session
 def test_xlsx_has_the_same_rows_with_real_dates(claim):
     data = xlsx_bytes(claim, CODE, COUNCIL)
     workbook = load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["Claim"]
+    # The claim was sent to audit: its sample as it is on a sheet of its own.
+    assert workbook.sheetnames == ["Claim", "Audit sample"]
     sheet = workbook["Claim"]
     assert sheet.freeze_panes == "A2"
     assert all(cell.font.bold for cell in sheet[1])
@@ -219,7 +220,7 @@ def test_claim_pack_cover_families_and_sample(claim, tmp_path):
     sampled = [line for line in claim.lines if line.sampled]
     assert {line.route for line in sampled} == {"SSP", "CE"}
     for line in sampled:
-        assert re.search(rf"{line.family_reference}\s+{line.route}\s+Yes\s+Yes\s+Yes\s+Pass", sample)
+        assert re.search(rf"{line.family_reference}\s+{line.route}\s+First draw\s+Yes\s+Yes\s+Yes\s+Pass", sample)
     assert re.search(r"Page 1 of \d+", text) and f"claim {claim.reference}" in text
 
     if shutil.which("pdfinfo"):
@@ -243,13 +244,17 @@ def test_claim_pack_in_audit_shows_every_verdict(db_session, tmp_path):
     assert "Not signed off yet" in text
     assert re.search(r"Status\s+In audit", text)
     sample = text[text.index("Internal audit sample") :]
-    assert re.search(r"FAM-E001\s+SSP\s+Yes\s+Yes\s+Yes\s+Pass", sample)
-    assert re.search(r"FAM-E002\s+SSP\s+Yes\s+No\s+Fail", sample)
-    assert re.search(r"FAM-E003\s+SSP\s+Yes\s+Yes\s+No\s+Query", sample)
+    assert re.search(r"FAM-E001\s+SSP\s+First draw\s+Yes\s+Yes\s+Yes\s+Pass", sample)
+    assert re.search(r"FAM-E002\s+SSP\s+First draw\s+Yes\s+No\s+Fail", sample)
+    assert re.search(r"FAM-E003\s+SSP\s+First draw\s+Yes\s+Yes\s+No\s+Query", sample)
     assert "Which school?" in sample
-    assert re.search(r"FAM-E004\s+SSP\s+Not checked yet", sample)
+    assert re.search(r"FAM-E004\s+SSP\s+First draw\s+Not checked yet", sample)
     assert "FAM-E005" not in sample
-    assert "4 lines sampled" in sample
+    words = " ".join(sample.split())
+    assert "4 lines in the sample now; since the first draw, 0 added by top-up and 0 sampled lines removed." in words
+    # The sample by route: 5 lines, 4 at first draw, none topped up or removed, 1 passed, 1 failed, 1 queried,
+    # 1 not checked.
+    assert re.search(r"SSP\s+5\s+4\s+0\s+0\s+4\s+1\s+1\s+1\s+1\n", sample)
 
 
 def test_text_with_markup_characters_does_not_break_the_pack(db_session, tmp_path):

@@ -4,10 +4,14 @@ sign-off, submission, reconciliation, the totals, Earned Autonomy, and the pages
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -125,13 +129,21 @@ def test_the_line_page_shows_what_changed_and_the_verdict_now(cohort, users, sig
     page = pages.get(f"/claims/{claim.id}")
     assert "BRK-S1 : 1 change since" in text(page.select_one("#drift ~ ul"))
     page = pages.get(f"/claims/{claim.id}/lines/{line.id}")
-    # A sustained problem stays sustained (2015-21): the later incident does not undo the result.
-    assert "still finds the family claimable as of 30 September 2019, by the same route (SSP)" in text(
-        page.select_one("#drift-verdict")
-    )
+    # The incident recurs after the problem was sustained and before the claim's date: under 2015-21 (the framework's
+    # recurrence setting, on by default) it invalidates the result until it is sustained again.
+    assert "no longer finds the family claimable as of 30 September 2019" in text(page.select_one("#drift-verdict"))
     assert "Domestic abuse incident recorded" in text(page)
     # Frozen dates are written in words: the eligibility evidence dated the attachment day, the outcome dates.
     assert "10 January 2019" in text(page) and "Sustained on 9 July 2019" in text(page)
+    # A change that does not touch the verdict (a new lead practitioner): still claimable, by the same route.
+    other = cohort["families"][1]
+    other.lead_practitioner = "Alex Keyworker"
+    db.session.commit()
+    line = next(line for line in claim.lines if line.family_reference == other.reference)
+    page = pages.get(f"/claims/{claim.id}/lines/{line.id}")
+    assert "still finds the family claimable as of 30 September 2019, by the same route (SSP)" in text(
+        page.select_one("#drift-verdict")
+    )
 
 
 def test_a_family_is_never_in_two_claims(cohort, users):
@@ -454,3 +466,279 @@ def test_only_a_draft_can_be_deleted(cohort, users, sign_in, pages, client):
     assert client.post(f"/claims/{claim.id}/delete").status_code == 200
     db.session.refresh(claim)
     assert claim.status == IN_AUDIT and len(claim.lines) == 4
+
+
+# ---------------------------------------------------------------- claimed once per programme phase (issue 11, item 2)
+
+
+def _held_in(line: ClaimLine, framework: str) -> ClaimLine:
+    """A copy of a line, holding its family in another programme phase (as a Supporting Families 2022-25 claim of
+    the same family would)."""
+    columns = {c.key: getattr(line, c.key) for c in ClaimLine.__table__.columns if c.key != "id"}
+    return ClaimLine(**(columns | {"framework": framework}))
+
+
+def test_the_database_refuses_a_second_live_line_in_a_phase_and_accepts_one_in_the_other(cohort, users):
+    claim = _build(cohort, users, "BRK-S1")
+    line = claim.lines[0]
+    assert line.framework == "TF2015"
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(_held_in(line, "TF2015"))
+        db.session.flush()
+    with db.session.begin_nested():
+        db.session.add(_held_in(line, "SF2022"))
+        db.session.flush()
+    held = db.session.scalars(select(ClaimLine.framework).where(ClaimLine.family_id == line.family_id,
+                                                                ClaimLine.holds_family)).all()
+    assert sorted(held) == ["SF2022", "TF2015"]
+
+
+def test_a_family_held_in_another_phase_is_offered_and_claimed_in_this_one(cohort, users):
+    """BRK-S1 is held by a line of the other phase: under Troubled Families 2015-21 it is still claimable."""
+    other = _build(cohort, users, "BRK-S1")
+    [line] = other.lines
+    line.framework = "SF2022"
+    db.session.commit()
+    _, ready = services.candidates(cohort["window"], TODAY)
+    assert "BRK-S1" in set(ready["reference"])
+    assert queries.held_family_ids("TF2015") == set() and queries.held_family_ids("SF2022") == {line.family_id}
+    claim = _build(cohort, users, "BRK-S1")
+    assert [x.framework for x in claim.lines] == ["TF2015"]
+    # Now held in this phase too: offered no more, and the refusal says why.
+    _, ready = services.candidates(cohort["window"], TODAY)
+    assert "BRK-S1" not in set(ready["reference"])
+    with pytest.raises(DomainError, match="claimed in another claim of the same programme phase"):
+        _build(cohort, users, "BRK-S1")
+
+
+def test_the_claim_and_line_pages_say_which_phase_they_belong_to(cohort, users, sign_in, pages):
+    claim = _build(cohort, users, "BRK-S1", "BRK-C1")
+    sign_in(Role.CLAIMS_OFFICER)
+    page = pages.get(f"/claims/{claim.id}")
+    assert text(page.select_one("#claim-phase")) == "Troubled Families 2015-21: results"
+    page = pages.get(f"/claims/{claim.id}/lines/{claim.lines[0].id}")
+    assert text(page.select_one("#line-phase")) == "Troubled Families 2015-21: results"
+    build = pages.get(f"/claims/windows/{cohort['window'].id}/build")
+    assert "Troubled Families 2015-21: results" in text(build.select_one("#candidates"))
+    assert "a family is claimed at most once per phase" in text(build)
+
+
+# ---------------------------------------------------------------- the audit sample stays whole (issue 11, item 3)
+
+
+def _sampled(claim, route: str | None = None) -> list[ClaimLine]:
+    return [x for x in claim.lines if x.sampled and x.is_included and (route is None or x.route == route)]
+
+
+def test_removing_a_sampled_line_tops_the_sample_up_from_the_stored_seed(cohort, users):
+    claim = _in_audit(cohort, users, percent=10)
+    [first_ssp] = _sampled(claim, "SSP")
+    [ce] = _sampled(claim, "CE")
+    assert (first_ssp.sample_round, ce.sample_round) == (0, 0)
+    before = queries.sample_lines(claim)
+    services.remove_line(first_ssp, "Failed audit: no family plan")
+    db.session.commit()
+    [added] = _sampled(claim, "SSP")
+    assert added is not first_ssp and added.sample_round == 1
+    # The top-up is the rules' draw from the claim's own seed and the lines left: the same every time.
+    left = [replace(x, included=x.reference != first_ssp.family_reference) for x in before]
+    assert rules.top_up_sample(left, 10, 42, 1) == {added.family_reference}
+    [event] = _events("claim_sample_topped_up")
+    assert event.changes["added"] == [added.family_reference] and event.changes["round"] == 1
+    assert event.changes["seed"] == 42
+    assert f"topped up after {first_ssp.family_reference} was removed" in event.summary
+    # Removing a line that was not sampled tops nothing up (10% of 2 SSP lines is still 1).
+    services.remove_line(next(x for x in claim.lines if x.is_included and not x.sampled), "Duplicate")
+    assert len(_events("claim_sample_topped_up")) == 1
+    report = {r.route: r for r in rules.sample_report(queries.sample_lines(claim))}
+    assert (report["SSP"].lines, report["SSP"].first_draw, report["SSP"].topped_up, report["SSP"].removed) == (
+        1, 1, 1, 1
+    )
+
+
+def test_sign_off_is_refused_while_a_route_has_no_passed_sampled_line(cohort, users):
+    claim = _in_audit(cohort, users, percent=10)
+    [ssp] = _sampled(claim, "SSP")
+    [ce] = _sampled(claim, "CE")
+    _check(ssp, users, "fail", "No family plan")
+    _check(ce, users)
+    services.remove_line(ssp, "Failed audit")
+    [added] = _sampled(claim, "SSP")
+    with pytest.raises(NotAllowedError) as refused:
+        services.sign_off(claim, users[Role.MANAGER])
+    assert "1 not checked yet" in refused.value.message
+    assert "a sampled line in the SSP route (significant and sustained progress)" in refused.value.message
+    _check(added, users)
+    services.sign_off(claim, users[Role.MANAGER])
+    assert claim.status == SIGNED_OFF
+
+
+def test_the_worksheet_and_the_exports_report_the_sample_as_it_is(cohort, users, sign_in, pages, client, tmp_path):
+    claim = _in_audit(cohort, users, percent=10)
+    [ssp] = _sampled(claim, "SSP")
+    _check(ssp, users, "fail", "No family plan")
+    services.remove_line(ssp, "Failed audit")
+    db.session.commit()
+    [added] = _sampled(claim, "SSP")
+    sign_in(Role.AUDITOR)
+    page = pages.get(f"/claims/{claim.id}/audit")
+    rows = {text(r.select_one("th")): [text(td) for td in r.select("td")]
+            for r in page.select("#sample-report tbody tr")}
+    # Lines in the claim, first draw, top-up, removed, in the sample now, passed, failed, queried, not checked.
+    assert rows == {"SSP": ["2", "1", "1", "1", "1", "0", "0", "0", "1"], "CE": ["1", "1", "0", "0", "1", "0", "0",
+                                                                             "0", "1"]}
+    drawn = {text(r.select_one("td")): text(r.select("td")[2]) for r in page.select("#worksheet tbody tr")}
+    assert drawn[added.family_reference] == "Top-up 1"
+    assert f"{ssp.family_reference} (SSP, first draw, fail): Failed audit" in text(page.select_one("#sampled-removed"))
+    assert pages.get(f"/claims/{claim.id}").select_one("#sample-report") is not None
+    workbook = load_workbook(io.BytesIO(client.get(f"/claims/{claim.id}/claim.xlsx").data))
+    assert workbook.sheetnames == ["Claim", "Audit sample"]
+    values = [[c.value for c in row] for row in workbook["Audit sample"].iter_rows()]
+    assert ["SSP", 2, 1, 1, 1, 1, 0, 0, 0, 1] in values
+    assert any(row[:4] == [ssp.family_reference, "SSP", "First draw", "Removed"] for row in values)
+    assert any(row[:4] == [added.family_reference, "SSP", "Top-up 1", "Yes"] for row in values)
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "pack.pdf"
+        pdf.write_bytes(client.get(f"/claims/{claim.id}/claim-pack.pdf").data)
+        pack = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "The sample by route" in pack and "Sampled lines removed from the claim" in pack
+        assert "Top-up 1" in pack and "1 added by top-up and 1 sampled line removed" in " ".join(pack.split())
+        assert "Troubled Families 2015-21: results" in pack
+
+
+# ---------------------------------------------------------------- separation of duties (issue 11, item 4)
+
+
+def _person(*roles: Role):
+    return factories.make_user(*roles)
+
+
+def test_the_builder_cannot_check_the_sample_or_sign_off_whatever_their_roles(cohort, users):
+    builder = _person(Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
+    queries.settings().sample_percent = 100
+    claim = services.build_claim(cohort["window"], _ids(cohort), builder, TODAY)
+    services.send_to_audit(claim, builder, seed=1)
+    line = claim.lines[0]
+    with pytest.raises(NotAllowedError, match="You built this claim, so you cannot record its audit checks"):
+        services.record_check(line, builder, eligible=True, whole_family=True, evidenced=True, verdict="pass",
+                              note="")
+    assert line.audit_verdict is None
+    for x in claim.lines:
+        _check(x, users)
+    with pytest.raises(NotAllowedError, match="You built this claim, so you cannot sign it off"):
+        services.sign_off(claim, builder)
+    assert claim.status == IN_AUDIT
+    services.sign_off(claim, users[Role.MANAGER])
+    assert claim.status == SIGNED_OFF
+
+
+def test_the_auditor_cannot_sign_off_a_claim_they_checked(cohort, users):
+    auditor = _person(Role.AUDITOR, Role.MANAGER)
+    claim = _in_audit(cohort, users)
+    first, *rest = claim.lines
+    services.record_check(first, auditor, eligible=True, whole_family=True, evidenced=True, verdict="pass", note="")
+    for x in rest:
+        _check(x, users)
+    with pytest.raises(NotAllowedError, match="You recorded an internal audit check on this claim"):
+        services.sign_off(claim, auditor)
+    # A check cleared by a re-freeze still counts: the trail keeps who checked.
+    cohort["families"][0].lead_practitioner = "Alex Keyworker"
+    db.session.commit()
+    line = next(x for x in claim.lines if x.family_id == cohort["families"][0].id)
+    services.refreeze_line(line)
+    _check(line, users)
+    with pytest.raises(NotAllowedError, match="You recorded an internal audit check"):
+        services.sign_off(claim, auditor)
+
+
+def _sign_in_as(client, user) -> None:
+    response = client.post("/sign-in", data={"email": user.email, "password": factories.PASSWORD})
+    assert response.status_code == 302
+
+
+def test_the_builder_is_not_offered_sign_off_and_a_replayed_post_is_refused(cohort, users, pages, client):
+    builder = _person(Role.CLAIMS_OFFICER, Role.MANAGER)
+    queries.settings().sample_percent = 100
+    claim = services.build_claim(cohort["window"], _ids(cohort), builder, TODAY)
+    services.send_to_audit(claim, builder, seed=1)
+    for x in claim.lines:
+        _check(x, users)
+    db.session.commit()
+    _sign_in_as(client, builder)
+    page = pages.get(f"/claims/{claim.id}")
+    assert not [a for a in page.select("a") if text(a) == "Sign off the claim"]
+    assert "You built this claim, so you cannot sign it off" in text(page.select_one("#sign-off-duty"))
+    page = pages.get(f"/claims/{claim.id}/sign-off")
+    assert "You built this claim" in text(page.select_one(".govuk-error-summary"))
+    assert page.select_one("form button") is None
+    response = client.post(f"/claims/{claim.id}/sign-off")
+    assert response.status_code == 200
+    assert "You built this claim, so you cannot sign it off: another manager must." in text(pages.check(response))
+    db.session.refresh(claim)
+    assert claim.status == IN_AUDIT and claim.signed_off_by_id is None
+
+
+def test_the_builder_is_not_offered_the_checks_and_a_replayed_post_is_refused(cohort, users, pages, client):
+    builder = _person(Role.CLAIMS_OFFICER, Role.AUDITOR)
+    queries.settings().sample_percent = 100
+    claim = services.build_claim(cohort["window"], _ids(cohort), builder, TODAY)
+    services.send_to_audit(claim, builder, seed=1)
+    db.session.commit()
+    line = claim.lines[0]
+    _sign_in_as(client, builder)
+    worksheet = pages.get(f"/claims/{claim.id}/audit")
+    assert not [a for a in worksheet.select("#worksheet a") if text(a).startswith("Check")]
+    assert "You built this claim" in text(worksheet.select_one("#check-duty"))
+    page = pages.get(f"/claims/{claim.id}/lines/{line.id}/check")
+    assert page.select_one("form[method=post]") is None
+    assert "You built this claim" in text(page.select_one(".govuk-error-summary"))
+    response = client.post(
+        f"/claims/{claim.id}/lines/{line.id}/check",
+        data={"eligible": "yes", "whole_family": "yes", "evidenced": "yes", "verdict": "pass", "note": ""},
+    )
+    assert response.status_code == 200
+    assert "so you cannot record its audit checks" in text(pages.check(response).select_one(".govuk-error-summary"))
+    db.session.refresh(line)
+    assert line.audit_verdict is None
+
+
+def test_a_line_keeps_the_national_settings_it_was_judged_under(cohort, users, sign_in, pages):
+    """Issue 11 item 12: the settings are frozen on the line; a later change of the framework's settings leaves the
+    line as it was, and the line page shows what it was judged under."""
+    claim = _build(cohort, users, "BRK-S1")
+    [line] = claim.lines
+    settings = line.snapshot["settings"]
+    framework = factories.framework("TF2015")
+    assert settings["framework"] == "TF2015" and settings["result_payment_pence"] == 80000
+    assert settings["min_problems"] == framework.min_problems
+    assert settings["employment_rules"]["JSA"]["weeks"] == framework.employment_rules["JSA"]["weeks"]
+    assert settings["recurrence_reopens"] is True
+    assert (settings["starts_on"], settings["ends_on"]) == ("2015-04-01", "2021-03-31")
+    framework.result_payment_pence, framework.min_problems = 100_000, 3
+    db.session.commit()
+    db.session.refresh(line)
+    assert line.snapshot["settings"]["result_payment_pence"] == 80000 and line.snapshot["settings"]["min_problems"] == 2
+    assert queries.hash_intact(claim)
+    sign_in(Role.MANAGER)
+    shown = text(pages.get(f"/claims/{claim.id}/lines/{line.id}").select_one("#judged-under-settings"))
+    assert "£800" in shown and "1 April 2015 to 31 March 2021" in shown
+    assert "invalidates the result until sustained again" in shown
+
+
+def test_a_recurrence_after_sustained_is_frozen_on_the_line(cohort, users, sign_in, pages):
+    """Issue 11 item 10: the line shows a recurrence the engine saw. With the framework's setting off the family is
+    still claimable and the recurrence is frozen with its date."""
+    framework = factories.framework("TF2015")
+    framework.recurrence_reopens = False
+    db.session.commit()
+    family = cohort["families"][0]
+    db.session.add(Event(family_id=family.id, member_id=family.members[1].id, kind="domestic_abuse",
+                         occurred_on=date(2019, 9, 1), source="police"))
+    db.session.commit()
+    claim = _build(cohort, users, "BRK-S1")
+    [line] = claim.lines
+    recurred = [p for p in line.snapshot["problems"] if p["recurred_on"]]
+    assert [p["recurred_on"] for p in recurred] == ["2019-09-01"]
+    sign_in(Role.MANAGER)
+    assert "Recurred on 1 September 2019" in text(pages.get(f"/claims/{claim.id}/lines/{line.id}"))

@@ -16,6 +16,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from tests import factories
 from tests.claims_cohort import make_claimable, make_window
@@ -104,7 +105,10 @@ def test_the_database_gives_each_family_to_one_claim_when_two_officers_build_at_
     assert results[0] == ("built", ["BRK-1", "BRK-2"])
     outcome, message = results[1]
     assert outcome == "refused"
-    assert "were put in another claim while you were building this one. Nothing was saved" in message
+    assert (
+        "were put in another claim of the same programme phase while you were building this one. Nothing was saved"
+        in message
+    )
     assert "BRK-2" in message
     with race_app.app_context():
         held = db.session.execute(
@@ -148,3 +152,25 @@ class _Starter:
 
     def wait(self, timeout=None):
         self.action()
+
+
+def test_the_database_keeps_one_live_line_per_family_and_phase(race_app):
+    """Committed for real on PostgreSQL: a second live line for a family in the same programme phase is refused by
+    the partial unique index; one in the other phase is accepted."""
+    race = race_app.config["race"]
+    _build(race_app, 0, ["BRK-1"], results := {})
+    assert results[0] == ("built", ["BRK-1"])
+    with race_app.app_context():
+        line = db.session.scalars(select(ClaimLine).where(ClaimLine.family_id == race["families"]["BRK-1"])).one()
+        columns = {c.key: getattr(line, c.key) for c in ClaimLine.__table__.columns if c.key != "id"}
+        db.session.add(ClaimLine(**columns))
+        with pytest.raises(IntegrityError, match="uq_claim_line_family_phase_held"):
+            db.session.commit()
+        db.session.rollback()
+        db.session.add(ClaimLine(**(columns | {"framework": "SF2022"})))
+        db.session.commit()
+        held = db.session.scalars(
+            select(ClaimLine.framework).where(ClaimLine.family_id == race["families"]["BRK-1"], ClaimLine.holds_family)
+        ).all()
+        assert sorted(held) == ["SF2022", "TF2015"]
+        db.session.remove()

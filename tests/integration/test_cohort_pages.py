@@ -10,9 +10,12 @@ import pandas as pd
 import pytest
 
 from tests import factories
+from tests.claims_cohort import make_window, submitted_claim
 from tests.pages import text
 from tests.progress_helpers import attach, descriptor
 from tfclaims.auth.roles import Role
+from tfclaims.claims import services
+from tfclaims.claims.models import INVALID, PIPELINE, REJECTED
 from tfclaims.extensions import db
 from tfclaims.families.services import ProblemInput, attach_family
 from tfclaims.progress.models import EVIDENCE_ACCEPTED, EmploymentSpell, Event, ManualEvidence
@@ -370,13 +373,13 @@ def test_long_lists_are_paginated_but_the_csv_is_whole(pages, client, manager, c
 def test_sub_navigation_links_the_lists_keeping_the_filters(pages, manager, cohort):
     page = pages.get(url("/cohort/nearly-there", team="South locality"))
     links = page.select(".app-sub-navigation a")
-    assert [text(a) for a in links] == ["Ready to claim", "Nearly there", "Claim calendar"]
-    assert [a.get("aria-current") for a in links] == [None, "page", None]
+    assert [text(a) for a in links] == ["Ready to claim", "Nearly there", "Claim calendar", "Claimed"]
+    assert [a.get("aria-current") for a in links] == [None, "page", None, None]
     calendar = urlsplit(links[2]["href"])
     assert calendar.path == "/cohort/calendar"
     assert parse_qs(calendar.query) == {"as_of": ["1", "8", "2019"], "team": ["South locality"]}
     quarter = pages.get(url("/cohort/calendar/2019-20-q2", route="SSP"))
-    assert [a.get("aria-current") for a in quarter.select(".app-sub-navigation a")] == [None, None, "true"]
+    assert [a.get("aria-current") for a in quarter.select(".app-sub-navigation a")] == [None, None, "true", None]
     assert "route" not in quarter.select(".app-sub-navigation a")[2]["href"]
     assert quarter.select_one(".app-filter input[name=route]")["value"] == "SSP"
 
@@ -388,9 +391,10 @@ def test_readers_see_the_lists_and_the_navigation(pages, client, sign_in, cohort
     nav = page.select_one(".govuk-service-navigation")
     cohort_link = next(a for a in nav.select("a, strong") if text(a) == "Cohort")
     assert "--active" in " ".join(cohort_link.find_parent("li")["class"])
-    for path in ("/cohort/nearly-there", "/cohort/calendar", "/cohort/calendar/2019-20-q2"):
+    for path in ("/cohort/nearly-there", "/cohort/calendar", "/cohort/calendar/2019-20-q2", "/cohort/claimed"):
         pages.get(url(path))
     assert client.get(url("/cohort/calendar.csv")).status_code == 200
+    assert client.get(url("/cohort/claimed.csv")).status_code == 200
     home = pages.get("/home")
     assert any(a.get("href") == "/cohort/ready" for a in home.select(".govuk-service-navigation a"))
 
@@ -407,3 +411,95 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, db_session):
     response = client.get(url("/cohort/ready.csv"))
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/sign-in"
+
+
+# ---------------------------------------------------------------- claimed families are claimed (issue 11, item 1)
+
+
+def _claim(cohort, users, *keys):
+    """A submitted claim of the July-September 2019 window holding the families (judged as of 30 September)."""
+    return submitted_claim(make_window(), [cohort[k].id for k in keys], users)
+
+
+def _table_refs(page, selector: str) -> list[str]:
+    table = page.select_one(selector)
+    return [] if table is None else [text(row.select_one("td")) for row in table.select("tbody tr")]
+
+
+def test_a_family_in_a_submitted_claim_is_not_offered_and_is_marked_claimed(pages, client, users, manager, cohort):
+    calendar_before = read_csv(client.get(url("/cohort/calendar.csv")))
+    claim = _claim(cohort, users, "ready", "soon")
+    page = pages.get(url("/cohort/ready"))
+    assert text(page.select_one("#list-count")) == "1 family ready to claim as of 1 August 2019"
+    assert _table_refs(page, "table.govuk-table:not(#claimed-families)") == ["BRK-WORK"]
+    # Shown under the list as claimed, with its claim (a link for a manager), the window and the route.
+    claimed = page.select_one("#claimed-families tbody tr")
+    assert [text(td) for td in claimed.select("td")] == ["BRK-READY", "Claimed", claim.reference, "2019-20 Q2", "SSP"]
+    assert claimed.select("a")[1]["href"] == f"/claims/{claim.id}"
+    assert "BRK-READY" not in set(read_csv(client.get(url("/cohort/ready.csv")))["Family reference"])
+    # Nearly there (BRK-SOON was expected within three months) and the calendar leave them out too.
+    nearly = pages.get(url("/cohort/nearly-there"))
+    assert "BRK-SOON" not in references(nearly)
+    assert "1 family already claimed" in text(nearly.select_one("#claimed-left-out"))
+    calendar = read_csv(client.get(url("/cohort/calendar.csv")))
+    assert len(calendar) == len(calendar_before) - 2
+    assert not {"BRK-READY", "BRK-SOON"} & set(calendar["Family reference"])
+    assert "2 families already claimed" in text(pages.get(url("/cohort/calendar")).select_one("#claimed-left-out"))
+    # The claimed list has both, with the phase.
+    listed = pages.get(url("/cohort/claimed"))
+    assert _table_refs(listed, "#claimed-families") == ["BRK-READY", "BRK-SOON"]
+    assert "Troubled Families 2015-21: results" in text(listed.select_one("#claimed-families"))
+    rows = read_csv(client.get(url("/cohort/claimed.csv")))
+    assert rows["Family reference"].tolist() == ["BRK-READY", "BRK-SOON"]
+    assert rows["Claim"].tolist() == [claim.reference] * 2
+    assert rows["Claimed or invalid"].tolist() == ["Claimed", "Claimed"]
+
+
+def test_the_family_page_shows_the_claim_and_the_claim_history(pages, client, users, sign_in, cohort):
+    claim = _claim(cohort, users, "ready")
+    sign_in(Role.MANAGER)
+    page = pages.get(f"/families/{cohort['ready'].id}")
+    claimed = text(page.select_one("#family-claimed"))
+    assert "Claimed" in claimed and f"in claim {claim.reference} (submitted), window 2019-20 Q2, by SSP" in claimed
+    assert "Troubled Families 2015-21: results" in claimed
+    assert page.select_one("#family-claimed a")["href"] == f"/claims/{claim.id}"
+    # The engine's panel says claimed too, never the green "Claimable from" of a family ready to claim.
+    assert page.select_one(".govuk-panel--confirmation") is None
+    assert f"Claimed: in claim {claim.reference}, window 2019-20 Q2" in text(page.select_one("#family-verdict"))
+    [row] = page.select("#claim-history tbody tr")
+    cells = [text(td) for td in row.select("td")]
+    assert cells == [f"{claim.reference} Submitted", "2019-20 Q2", "Troubled Families 2015-21: results", "SSP",
+                     "Yes", "Pass", "Awaited"]
+    # A coordinator reads the family page but not claims: no link, no internal audit verdict.
+    client.get("/sign-out")
+    sign_in(Role.COORDINATOR)
+    page = pages.get(f"/families/{cohort['ready'].id}")
+    assert page.select_one("#family-claimed a") is None
+    assert "Internal audit" not in text(page.select_one("#claim-history thead"))
+    assert claim.reference in text(page.select_one("#family-claimed"))
+    # A family never claimed has no claims section.
+    assert pages.get(f"/families/{cohort['work'].id}").select_one("#claims") is None
+
+
+def test_a_family_rejected_and_returned_to_the_pipeline_is_offered_again(pages, users, manager, cohort):
+    claim = _claim(cohort, users, "ready", "work")
+    lines = {line.family_reference: line for line in claim.lines}
+    services.record_outcome(lines["BRK-READY"], outcome=REJECTED, reason="Attachment date not evidenced",
+                            disposition=PIPELINE)
+    services.record_outcome(lines["BRK-WORK"], outcome=REJECTED, reason="Not eligible", disposition=INVALID)
+    db.session.commit()
+    page = pages.get(url("/cohort/ready"))
+    assert _table_refs(page, "table.govuk-table:not(#claimed-families)") == ["BRK-READY"]
+    # The invalid result is never offered again, and says so.
+    row = page.select_one("#claimed-families tbody tr")
+    assert [text(td) for td in row.select("td")][:2] == ["BRK-WORK", "Result invalid"]
+    family = pages.get(f"/families/{cohort['ready'].id}")
+    assert family.select_one("#family-claimed") is None
+    assert "Rejected: Attachment date not evidenced (returned to the pipeline)" in text(
+        family.select_one("#claim-history")
+    )
+    assert family.select_one(".govuk-panel--confirmation") is not None  # offered again: claimable
+    invalid_page = pages.get(f"/families/{cohort['work'].id}")
+    assert "Result invalid" in text(invalid_page.select_one("#family-verdict"))
+    invalid = text(invalid_page.select_one("#family-claimed"))
+    assert "Result invalid" in invalid and "cannot be claimed again in Troubled Families 2015-21: results" in invalid

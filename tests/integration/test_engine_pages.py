@@ -27,10 +27,19 @@ def version(db_session):
     return factories.make_published_plan(effective_from=date(2015, 4, 1))
 
 
+def identify_for(attachment, number: int, member) -> None:
+    """The problem of that number concerns ``member`` (``attach`` names the lead member for every problem)."""
+    for found in attachment.problems:
+        if found.problem.number == number:
+            found.member_id = member.id
+    db.session.commit()
+
+
 @pytest.fixture
 def family(version):
     family = factories.make_family(members=4)
-    attach(family, version, attached_on=date(2019, 6, 3), problem_numbers=(2, 6))
+    attachment = attach(family, version, attached_on=date(2019, 6, 3), problem_numbers=(2, 6))
+    identify_for(attachment, 2, family.members[2])  # school attendance: Casey's
     return family
 
 
@@ -61,7 +70,7 @@ def test_recording_three_terms_of_attendance_sustains_the_problem(pages, sign_in
             assert "Achieved on 20 December 2019" in card
     assert "Sustained on 17 July 2020" in card
     assert "At or above 90% for 3 consecutive periods, to 17 July 2020." in card
-    assert "3 periods recorded since attachment, for 1 member." in card
+    assert "School attendance: 3 periods recorded since attachment, judged on 1 member with the problem." in card
     assert "Not claimable yet: 1 of 2 problems sustained" in text(page.select_one("#family-verdict"))
 
 
@@ -90,8 +99,15 @@ def test_manager_sign_off_makes_the_family_claimable(pages, sign_in, family, use
     )
     page, card = problem_card(pages, family, 6)
     assert f"Signed off by {users[Role.MANAGER].name}" in card and "Seen the GP's letter" in card
+    # Signed off today: after Troubled Families 2015-21 ended, so the result cannot be claimed under it.
     verdict = text(page.select_one("#family-verdict"))
-    assert f"Claimable from {date.today().day} " in verdict and "significant and sustained progress (SSP)" in verdict
+    assert "Not claimable yet: 2 of 2 problems sustained" in verdict
+    assert "after the end of Troubled Families 2015-21 on 31 March 2021: it cannot be claimed under it" in verdict
+    # Signed off inside the framework's period, the family is claimable from the day of the sign-off.
+    evidence.decided_on = date(2020, 9, 1)
+    db.session.commit()
+    verdict = text(pages.get(f"/families/{family.id}").select_one("#family-verdict"))
+    assert "Claimable from 1 September 2020" in verdict and "significant and sustained progress (SSP)" in verdict
 
 
 def test_loaded_data_gives_the_same_verdicts_for_one_family_and_the_cohort(version):
@@ -134,7 +150,8 @@ def test_loaded_data_gives_the_same_verdicts_for_one_family_and_the_cohort(versi
     status = dict(zip(alone.problems["problem_number"], alone.problems["status"], strict=True))
     assert status == {1: "sustained", 3: "sustained", 4: "sustained", 5: "sustained"}
     [row] = alone.families.to_dict("records")
-    assert (row["claimable"], row["route"], str(row["claimable_on"].date())) == (True, "CE", "2016-08-06")
+    # 26 whole weeks from the spell's own start, Monday 1 February 2016.
+    assert (row["claimable"], row["route"], str(row["claimable_on"].date())) == (True, "CE", "2016-07-31")
     assert b.id not in set(whole.families[whole.families["claimable"]]["family_id"])
 
 

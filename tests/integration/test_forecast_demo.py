@@ -3,7 +3,8 @@
 ``rules.conversion`` is checked against an independent calculation straight from SQL on the attachment, claim_line
 and claim tables: financial-year quarters worked out by arithmetic, whole months counted date by date, and the curve
 by explicit loops over k, not with the module's helpers. The demo is seeded once for the module (300 families, as
-``flask tfclaims seed-demo`` does) inside a transaction rolled back at the end.
+``flask tfclaims seed-demo`` does) by an app whose today is the demo day (``TFCLAIMS_TODAY``), on the test database,
+inside a transaction rolled back at the end.
 """
 
 from __future__ import annotations
@@ -17,21 +18,36 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import _BoundSession
-from tfclaims import demo
-from tfclaims.claims.models import ACCEPTED, PASS, PIPELINE, RECONCILED, REJECTED, Claim, ClaimLine, ClaimWindow
+from tests.conftest import _BoundSession, make_test_app
+from tfclaims import clock, demo
+from tfclaims.claims.models import (
+    ACCEPTED,
+    INVALID,
+    PASS,
+    PIPELINE,
+    RECONCILED,
+    REJECTED,
+    SUBMITTED,
+    Claim,
+    ClaimLine,
+    ClaimWindow,
+)
 from tfclaims.extensions import db
+from tfclaims.families.models import Attachment
 from tfclaims.forecasts import charts, queries, rules
 from tfclaims.forecasts.models import Target
 from tfclaims.scorecard.models import Indicator
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DEMO_DAY = demo.DEMO_TODAY
 
 
 @pytest.fixture(scope="module")
 def seeded(app):
-    """The demo, seeded once for the module's tests, rolled back afterwards."""
-    with app.app_context():
+    """The demo, seeded once for the module's tests by an app on the test database whose today is the demo day,
+    rolled back afterwards."""
+    demo_app = make_test_app(app.config["SQLALCHEMY_DATABASE_URI"], TFCLAIMS_TODAY=DEMO_DAY.isoformat())
+    with demo_app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
@@ -39,12 +55,14 @@ def seeded(app):
             {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _BoundSession}
         )
         try:
+            assert clock.today() == DEMO_DAY
             yield demo.seed()
         finally:
             db.session.remove()
             db.session = original
             transaction.rollback()
             connection.close()
+            db.engine.dispose()
 
 
 # ---------------------------------------------------------------- the independent calculation
@@ -145,7 +163,8 @@ def _expected(as_of: date, maturity_months: int):
 
 # ---------------------------------------------------------------- the checks
 
-AS_OF_DATES = [date(2017, 12, 31), date(2019, 2, 28), date(2020, 2, 29), date(2021, 6, 30), date.today()]
+AS_OF_DATES = [date(2017, 12, 31), date(2019, 2, 28), date(2020, 2, 29), date(2021, 6, 30), date(2023, 9, 30),
+               DEMO_DAY]
 
 
 def test_whole_months_helper_of_the_test():
@@ -194,13 +213,15 @@ def test_time_to_claim_curve(seeded, as_of):
             assert math.isnan(row.share_percent)
     shares = curve["share_percent"].dropna()
     if as_of >= date(2021, 6, 30):
-        assert len(shares) == 36 and shares.iloc[-1] > shares.iloc[5] > 0
+        # Claims lag attachment by roughly 6 to 18 months: some within a year, more by three years.
+        assert len(shares) == 36 and shares.iloc[-1] > shares.iloc[11] > 0
 
 
-def test_the_pooled_rate_today_is_believable(seeded):
-    found = rules.conversion(queries.attachments(), queries.results(), date.today(), 24)
-    # Every demo attachment (2015 to 2020) has matured; the national figure end to end was about 46%.
-    assert found.matured_attached == seeded.attachments
+def test_the_pooled_rate_on_the_demo_day_is_believable(seeded):
+    found = rules.conversion(queries.attachments(), queries.results(), DEMO_DAY, 24)
+    # Every 2015-21 attachment has matured, and none of 2022-25 (the first quarter, October to December 2022, ended
+    # less than 24 months before the demo day); the national figure end to end was about 46%.
+    assert found.matured_attached == seeded.attachments - seeded.live_attachments
     assert found.matured_claimed == seeded.results_accepted
     assert 30 <= found.rate_percent <= 65
 
@@ -208,7 +229,7 @@ def test_the_pooled_rate_today_is_believable(seeded):
 # ---------------------------------------------------------------- the claims history itself
 
 
-def test_a_claim_every_quarter_with_claimable_families_taken_to_reconciliation(seeded):
+def test_a_2015_21_claim_every_quarter_with_claimable_families_taken_to_reconciliation(seeded):
     db.session.expire_all()  # read what was stored, not the objects the seeding left in the session
     windows = list(db.session.scalars(
         select(ClaimWindow).where(ClaimWindow.ends_on < date(2021, 4, 1)).order_by(ClaimWindow.starts_on)
@@ -216,7 +237,7 @@ def test_a_claim_every_quarter_with_claimable_families_taken_to_reconciliation(s
     assert [w.label for w in windows][0] == demo.HISTORY_FIRST_LABEL
     assert [w.label for w in windows][-1] == demo.HISTORY_LAST_LABEL
     assert len(windows) == seeded.history_windows == 20
-    claims = list(db.session.scalars(select(Claim).order_by(Claim.id)))
+    claims = [c for c in db.session.scalars(select(Claim).order_by(Claim.id)) if c.window in windows]
     assert len(claims) == seeded.claims >= 15
     for claim in claims:
         window = claim.window
@@ -230,17 +251,60 @@ def test_a_claim_every_quarter_with_claimable_families_taken_to_reconciliation(s
         assert sampled and all(line.audit_verdict == PASS and line.audited_by.email.startswith("auditor@")
                                for line in sampled)
         assert {line.state for line in claim.lines} <= {ACCEPTED, REJECTED}
+        assert {(line.framework, line.route) for line in claim.lines} <= {("TF2015", "SSP"), ("TF2015", "CE")}
 
-    lines = list(db.session.scalars(select(ClaimLine)))
+    lines = [line for claim in claims for line in claim.lines]
     states = Counter(line.state for line in lines)
     assert len(lines) == seeded.lines_claimed
     assert states[ACCEPTED] == seeded.results_accepted and states[REJECTED] == seeded.rejections
     assert 1 <= seeded.rejections <= len(lines) / 10
-    assert all(line.disposition == PIPELINE and not line.holds_family for line in lines if line.state == REJECTED)
+    for line in lines:
+        if line.state == REJECTED:
+            # Returned to the pipeline, except in the programme's last year, when no later claim could be made.
+            final = line.claim.window.label.startswith("2020-21")
+            assert line.disposition == (INVALID if final else PIPELINE)
+            assert line.holds_family == final
     # A family is claimed once: a rejected family returned to the pipeline may be claimed again, and no more.
     accepted_per_family = Counter(line.family_id for line in lines if line.state == ACCEPTED)
     assert set(accepted_per_family.values()) == {1}
-    assert "Claims history" in seeded.describe() and f"{seeded.claims} quarterly claims" in seeded.describe()
+    assert "Claims history 2015-21" in seeded.describe() and f"{seeded.claims} quarterly claims" in seeded.describe()
+
+
+def test_2022_25_claims_in_the_finished_quarters_of_2023_24_and_2024_25(seeded):
+    db.session.expire_all()
+    windows = list(db.session.scalars(
+        select(ClaimWindow).where(ClaimWindow.starts_on >= date(2023, 4, 1)).order_by(ClaimWindow.starts_on)
+    ))
+    assert [w.label for w in windows] == [f"{y} Q{q}" for y in ("2023-24", "2024-25") for q in range(1, 5)]
+    claims = [c for c in db.session.scalars(select(Claim).order_by(Claim.id)) if c.window in windows]
+    assert len(claims) == seeded.live_claims >= 4
+    # Claims only for quarters that ended before the demo day; the latest is submitted and awaits the verdict.
+    assert all(c.window.ends_on < DEMO_DAY for c in claims)
+    assert [c.window.label for c in claims][-1] == "2024-25 Q2"
+    latest = claims[-1]
+    assert latest.status == SUBMITTED and latest.reconciled_at is None and latest.submitted_on <= DEMO_DAY
+    assert all(c.status == RECONCILED for c in claims[:-1])
+    attachments = {a.id: a for a in db.session.scalars(select(Attachment))}
+    lines = [line for claim in claims for line in claim.lines]
+    for claim in claims:
+        assert claim.as_of == claim.window.ends_on
+        assert claim.submitted_on == claim.window.ends_on + timedelta(days=20)
+        for line in claim.lines:
+            # A successful family outcome, judged six months after the case closed, on or before the claim's date.
+            assert (line.framework, line.route) == ("SF2022", "SFO")
+            attachment = attachments[line.attachment_id]
+            assert attachment.plan_version.plan.name == demo.PLAN_NAME and attachment.closed_on
+            assert 181 <= (line.claimable_on - attachment.closed_on).days <= 184
+            assert line.claimable_on <= claim.as_of
+    states = Counter(line.state for line in lines)
+    assert states[ACCEPTED] == seeded.live_accepted > 0
+    assert states[REJECTED] == seeded.live_rejections >= 1
+    assert all(line.disposition == PIPELINE and not line.holds_family for line in lines if line.state == REJECTED)
+    # One live claim per family per programme phase.
+    held = Counter((line.family_id, line.framework) for line in db.session.scalars(
+        select(ClaimLine).where(ClaimLine.holds_family)))
+    assert set(held.values()) == {1}
+    assert "Claims 2022-25" in seeded.describe()
 
 
 def test_the_audit_samples_come_from_the_seeded_generator(seeded):
@@ -254,40 +318,42 @@ def test_the_audit_samples_come_from_the_seeded_generator(seeded):
 
 
 def test_target_and_scorecard_indicators(seeded):
-    target = queries.target_for(date.today())
-    assert target is not None and target.results_target == demo.TARGET_RESULTS
-    assert target.starts_on <= date.today() <= target.ends_on
-    assert target.attachment_deadline <= target.claim_deadline == target.ends_on
+    target = queries.target_for(DEMO_DAY)
+    assert target is not None and target.results_target == demo.TARGET_RESULTS and target.label == "2024-25"
+    assert target.starts_on <= DEMO_DAY <= target.ends_on == date(2025, 3, 31)
+    assert DEMO_DAY < target.attachment_deadline <= target.claim_deadline == target.ends_on
     assert db.session.scalar(select(func.count(Target.id))) == seeded.targets == 1
 
     indicators = {i.code: i for i in db.session.scalars(select(Indicator))}
     for code in ("SF01", "SF02", "SF03", "SF04"):
         assert indicators[code].owner and indicators[code].reporter
-    today = date.today()
-    last = date(today.year, today.month, 1) - timedelta(days=1)
+    last = date(2024, 10, 1)  # the last complete month before the demo day
     for code in ("EH01", "EH02", "EH03"):
         indicator = indicators[code]
         assert indicator.source == "entered"
         months = [v.month for v in indicator.values]
-        assert len(months) == 24 and months[-1] == last.replace(day=1)
+        assert len(months) == 24 and months[-1] == last and months[0] == date(2022, 11, 1)
         years = {f"{m.year - (m.month < 4)}-{(m.year - (m.month < 4) + 1) % 100:02d}" for m in months}
-        assert {t.year_label for t in indicator.targets} == years
+        assert {t.year_label for t in indicator.targets} == years == {"2022-23", "2023-24", "2024-25"}
         assert {b.kind for b in indicator.benchmarks} == {"neighbours", "england", "region"}
-        assert [c.month for c in indicator.comments] == [last.replace(day=1)]
+        assert [c.month for c in indicator.comments] == [last]
         assert all(v.value >= 0 for v in indicator.values)
     assert indicators["EH02"].unit == "percent" and not indicators["EH02"].up_is_good
     assert all(5 <= v.value <= 40 for v in indicators["EH02"].values)
+    # The programme's own figures for the months to the demo day come from the 2022-25 attachments and claims.
+    counts = queries.monthly_counts(date(2023, 11, 1), date(2024, 10, 1))
+    assert (counts["attached"] > 0).sum() >= 10 and counts["claimed"].sum() > 0
 
 
 def test_seeding_again_adds_nothing(seeded):
     counts = {m: db.session.scalar(select(func.count()).select_from(m)) for m in (Claim, ClaimLine, Target, Indicator)}
     again = demo.seed()
-    assert again.already_loaded and again.claims == 0
+    assert again.already_loaded and again.claims == 0 and again.live_claims == 0
     assert {m: db.session.scalar(select(func.count()).select_from(m)) for m in counts} == counts
 
 
 def test_scorecard_charts_from_the_demo(seeded):
-    month = date.today().replace(day=1)
+    month = DEMO_DAY.replace(day=1)
     found = charts.scorecard_charts_png(month)
     titles = [title for title, _ in found]
     assert titles[0] == charts.ATTACHMENTS_TITLE and titles[-1] == charts.CURVE_TITLE

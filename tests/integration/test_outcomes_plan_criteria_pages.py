@@ -21,8 +21,14 @@ EXAMPLES = {
     "held_over_periods": (
         {"measure": "attendance", "threshold": " 87.5 ", "periods": "3"},
         {"measure": "attendance", "threshold": 87.5, "periods": 3},
-        "Every member with school attendance recorded at or above 87.5% for 3 consecutive periods",
+        "Each member with the problem has school attendance at or above 87.5% for 3 consecutive terms",
         ["Measure: School attendance", "Threshold: 87.5", "Consecutive periods: 3"],
+    ),
+    "held_below_over_periods": (
+        {"measure": "unauthorised_absence", "threshold": " 10 ", "periods": "3"},
+        {"measure": "unauthorised_absence", "threshold": 10, "periods": 3},
+        "Each member with the problem has unauthorised absence below 10% for 3 consecutive terms",
+        ["Measure: Unauthorised absence", "Threshold: 10", "Consecutive periods: 3"],
     ),
     "reduction": (
         {"event_kinds": ["asb", "offence"], "percent": "33", "months": "6"},
@@ -221,7 +227,7 @@ def test_manager_changes_a_criterion(pages, manager, draft, db_session):
     assert page.select_one("#threshold")["value"] == "90"
     assert page.select_one("#measure option[selected]")["value"] == "attendance"
     assert page.select_one("#wording").get_text() == "", "standard wording is left blank, to be made afresh"
-    assert "It is now: Every member with school attendance recorded at or above 90%" in text(page)
+    assert "It is now: Each member with the problem has school attendance at or above 90%" in text(page)
 
     _, errors = pages.post_with_errors(url, {"measure": "attendance", "threshold": "-5", "periods": "3"})
     assert errors == ["Threshold must be between 0 and 100"]
@@ -232,7 +238,9 @@ def test_manager_changes_a_criterion(pages, manager, draft, db_session):
     )
     db_session.refresh(criterion)
     assert criterion.parameters["threshold"] == 85
-    assert criterion.wording == "Every member with school attendance recorded at or above 85% for 3 consecutive periods"
+    assert criterion.wording == (
+        "Each member with the problem has school attendance at or above 85% for 3 consecutive terms"
+    )
     page = pages.get(f"/outcomes-plans/versions/{draft.id}")
     assert "Success criterion of 2. Children not attending school regularly saved" in text(page)
 
@@ -278,7 +286,7 @@ def test_published_versions_show_criteria_read_only(pages, manager, plan_version
     base = f"/outcomes-plans/versions/{plan_version.id}"
     page = pages.get(base)
     assert len(page.select("table[id^=criteria-] tbody tr")) == 7
-    assert "Every member with school attendance recorded at or above 90% for 3 consecutive periods" in text(page)
+    assert "Each member with the problem has school attendance at or above 90% for 3 consecutive terms" in text(page)
     assert text(page.select_one("#any-one-4")) == "Meeting any one of these 2 success criteria is enough."
     assert "Add a success criterion" not in text(page)
     assert not page.select("a[href*='/criteria/']")
@@ -328,7 +336,7 @@ def test_version_page_shows_the_frameworks_continuous_employment_settings(pages,
     page = pages.get(f"/outcomes-plans/versions/{plan_version.id}")
     section = page.select_one("#continuous-employment").find_parent("section")
     assert text(page.select_one("#continuous-employment")) == "Continuous employment: the framework's settings"
-    assert "settings of Troubled Families 2015-21, not of this plan, and cannot be changed here" in text(section)
+    assert "national settings of Troubled Families 2015-21, not of this plan" in text(section)
     rows = [[c.get_text(strip=True) for c in tr.select("th, td")] for tr in section.select("tbody tr")]
     assert rows == [
         ["Jobseeker's Allowance (JSA)", "26 weeks in work within 30 weeks", "Any hours"],
@@ -336,7 +344,9 @@ def test_version_page_shows_the_frameworks_continuous_employment_settings(pages,
         ["Income Support (IS)", "13 weeks in work within 15 weeks", "Any hours"],
         ["Universal Credit (UC)", "26 weeks in work within 30 weeks", "At least 16 hours a week"],
     ]
-    assert not section.select("a"), "read-only: nothing to change here"
+    # read-only here: the one link goes to the framework's settings page
+    [link] = section.select("a")
+    assert link["href"] == f"/outcomes-plans/frameworks/{plan_version.plan.framework_id}"
 
 
 def test_publish_page_names_the_problem_whose_criterion_is_broken(pages, manager, draft, db_session):

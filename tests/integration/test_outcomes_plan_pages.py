@@ -384,10 +384,15 @@ def test_deleting_a_later_draft_keeps_the_plan(pages, manager, plan_version, db_
     assert db_session.get(PlanVersion, plan_version.id) is not None
 
 
-def test_list_shows_the_version_in_force(pages, sign_in, plan_version):
+def test_list_shows_the_version_in_force(app, pages, sign_in, plan_version, monkeypatch):
     sign_in(Role.CLAIMS_OFFICER)
+    monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", date(2019, 6, 1))
     page = pages.get("/outcomes-plans/")
     assert plan_version.label in text(page.select_one("#in-force"))
+    # after the framework ended (31 March 2021) no version of it is in force, however recent its effective date
+    monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", date(2021, 4, 1))
+    page = pages.get("/outcomes-plans/")
+    assert text(page.select_one("#in-force")) == "No published version is in force today."
 
 
 # ---------------------------------------------------------------- who may change

@@ -189,7 +189,9 @@ def test_add_criterion_cleans_settings_numbers_them_and_writes_the_standard_word
     )
     second = services.add_criterion(draft, school.id, "manual", {}, "  Head teacher's report, signed off  ")
     assert first.parameters == {"measure": "attendance", "threshold": 87.5, "periods": 3}
-    assert first.wording == "Every member with school attendance recorded at or above 87.5% for 3 consecutive periods"
+    assert first.wording == (
+        "Each member with the problem has school attendance at or above 87.5% for 3 consecutive terms"
+    )
     assert (first.position, second.position) == (1, 2)
     assert second.wording == "Head teacher's report, signed off"
     other = services.add_criterion(draft, draft.plan.framework.problems[0].id, "manual", {})
@@ -239,7 +241,9 @@ def test_update_criterion_keeps_kind_and_remakes_blank_wording(draft):
     services.update_criterion(criterion, {"measure": "attendance", "threshold": "85", "periods": "2"}, "")
     assert criterion.kind == "held_over_periods"
     assert criterion.parameters == {"measure": "attendance", "threshold": 85.0, "periods": 2}
-    assert criterion.wording == "Every member with school attendance recorded at or above 85% for 2 consecutive periods"
+    assert criterion.wording == (
+        "Each member with the problem has school attendance at or above 85% for 2 consecutive terms"
+    )
     assert services.wording_is_standard(criterion)
     services.update_criterion(criterion, criterion.parameters, "Attendance of 85% over two terms")
     assert criterion.wording == "Attendance of 85% over two terms"

@@ -14,6 +14,7 @@ from tests import factories
 from tests.pages import text
 from tfclaims.audit.models import AuditEvent
 from tfclaims.auth.roles import Role
+from tfclaims.engine.criteria import KINDS
 from tfclaims.extensions import db
 from tfclaims.outcomes_plan import exports, services
 from tfclaims.outcomes_plan.models import Descriptor, OutcomesPlan, PlanVersion, SuccessCriterion
@@ -75,13 +76,14 @@ def test_everyone_signed_in_can_download_a_version(client, sign_in, plan_version
         "code": "P1.1",
         "text": "Parents or children involved in crime or anti-social behaviour: descriptor 1",
         "evidence_source": "practitioner",
+        "applies_to": "any",
     }
     assert len(document["descriptors"]) == 12
     assert document["criteria"][1] == {
         "problem": "school",
         "kind": "held_over_periods",
         "parameters": {"measure": "attendance", "threshold": 90, "periods": 3},
-        "wording": "Every member with school attendance recorded at or above 90% for 3 consecutive periods",
+        "wording": "Each member with the problem has school attendance at or above 90% for 3 consecutive terms",
     }
     assert [c["problem"] for c in document["criteria"]] == [
         "crime_asb",
@@ -196,8 +198,7 @@ def test_import_reports_every_problem_with_where_it_is_and_saves_nothing(pages, 
         "police, social_care, dwp, health, housing, youth_justice, practitioner",
         "Descriptor code P1.1 appears twice",
         "Criteria item 2 (problem school): threshold must be between 0 and 100",
-        "Criteria item 3 (problem children_need_help): unknown kind 'crystal_ball'; use one of held_over_periods, "
-        "reduction, no_events, status_ended, manual, continuous_employment",
+        f"Criteria item 3 (problem children_need_help): unknown kind 'crystal_ball'; use one of {', '.join(KINDS)}",
         "Criteria item 8: unknown problem code 'pets' for Troubled Families 2015-21; use one of crime_asb, school, "
         "children_need_help, worklessness, domestic_abuse, health",
     ]
@@ -258,7 +259,9 @@ def two_versions(plan_version, db_session):
     """Version 1 (published) and a draft version 2 with one of every kind of change."""
     copy = services.copy_version(plan_version, date(2018, 4, 1), "Annual review")
     by_code = {d.code: d for d in copy.descriptors}
-    services.update_descriptor(by_code["P2.1"], by_code["P2.1"].problem_id, "P2.1", "Missing 10% of sessions", "school")
+    services.update_descriptor(
+        by_code["P2.1"], by_code["P2.1"].problem_id, "P2.1", "Missing 10% of sessions", "school", "school_age"
+    )
     services.delete_descriptor(by_code["P3.1"])
     services.add_descriptor(copy, by_code["P1.1"].problem_id, "ASB9", "Gang involvement", "police")
     school = next(c for c in copy.criteria if c.kind == "held_over_periods")
@@ -304,21 +307,28 @@ def test_compare_marks_what_was_added_removed_and_changed(pages, sign_in, two_ve
     crime = section(page, "crime_asb")
     assert "1 change in this headline problem." in text(crime)
     descriptors, criteria = crime.select("table")
-    assert rows(descriptors)[0] == ["Not in version 1", "ASB9 : Gang involvement Evidence: Police", "Added"]
+    assert rows(descriptors)[0] == [
+        "Not in version 1",
+        "ASB9 : Gang involvement Evidence: Police. Who can meet it: any member",
+        "Added",
+    ]
     assert [r[2] for r in rows(descriptors)[1:]] == ["Unchanged", "Unchanged"]
 
     school = section(page, "school")
     descriptors, criteria = school.select("table")
-    assert rows(descriptors)[0][2] == "Changed wording and evidence source"
+    assert rows(descriptors)[0][2] == "Changed wording, evidence source and who it applies to"
+    assert rows(descriptors)[0][0].endswith("Who can meet it: any member")
     assert rows(descriptors)[0][1].startswith("P2.1 : Missing 10% of sessions")
+    assert rows(descriptors)[0][1].endswith("Who can meet it: a school-age child (5 to 16)")
     [criterion] = rows(criteria)
-    assert criterion[0].startswith("Every member with school attendance recorded at or above 90%")
-    assert criterion[1].startswith("Every member with school attendance recorded at or above 85%")
+    assert criterion[0].startswith("Each member with the problem has school attendance at or above 90%")
+    assert criterion[1].startswith("Each member with the problem has school attendance at or above 85%")
     assert criterion[2] == "Changed settings and wording"
 
     need_help = section(page, "children_need_help")
     assert rows(need_help.select("table")[0])[0] == [
-        "P3.1 : Children who need help: descriptor 1 Evidence: Lead practitioner's assessment",
+        "P3.1 : Children who need help: descriptor 1 Evidence: Lead practitioner's assessment. "
+        "Who can meet it: any member",
         "Not in version 2",
         "Removed",
     ]

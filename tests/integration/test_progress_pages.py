@@ -173,6 +173,87 @@ def test_records_of_another_family_are_not_found(pages, coordinator, family):
     assert count(Measure, other) == 1
 
 
+# ---------------------------------------------------------------- school absence (unauthorised or overall)
+
+
+def absence(member, **change) -> dict:
+    return attendance(member, kind="unauthorised_absence", value="7.5") | change
+
+
+def test_record_absence(pages, coordinator, family):
+    casey = family.members[2]
+    card = pages.get(f"/families/{family.id}").select_one("#attendance")
+    assert f"/families/{family.id}/progress/attendance/new?measure=absence" in [a["href"] for a in card.select("a")]
+    page = pages.get(f"{base(family)}/attendance/new?measure=absence")
+    assert page.h1.get_text(strip=True) == "Record school absence"
+    assert page.select_one("form")["action"] == f"{base(family)}/attendance/new?measure=absence"
+    pages.post(
+        f"{base(family)}/attendance/new?measure=absence", absence(casey), redirects_to=f"/families/{family.id}"
+    )
+    # Attendance for the same term is another measure: it does not clash.
+    pages.post(f"{base(family)}/attendance/new", attendance(casey), redirects_to=f"/families/{family.id}")
+    measures = db.session.scalars(select(Measure).where(Measure.family_id == family.id).order_by(Measure.id)).all()
+    assert [(m.member_id, m.kind, m.value) for m in measures] == [
+        (casey.id, "unauthorised_absence", 7.5),
+        (casey.id, "attendance", 93.5),
+    ]
+    card = text(pages.get(f"/families/{family.id}").select_one("#attendance"))
+    assert f"{casey.full_name}: unauthorised absence" in card
+    row = "Unauthorised absence Source Actions Autumn term 2019 2 September 2019 to 20 December 2019 7.5% School"
+    assert row in card
+    [event, _] = audit(family, "measure")
+    assert event.changes["kind"] == [None, "unauthorised_absence"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"kind": ""}, "Select which absence the figure is"),
+        ({"kind": "attendance"}, "Select which absence the figure is"),  # not an absence: refused
+        ({"value": "100.5"}, "Absence must be between 0 and 100"),
+        ({"value": ""}, "Enter the absence"),
+    ],
+)
+def test_absence_bad_input_saves_nothing(pages, coordinator, family, change, message):
+    data = absence(family.members[2], **change)
+    _, errors = pages.post_with_errors(f"{base(family)}/attendance/new?measure=absence", data)
+    assert errors == [message]
+    assert count(Measure, family) == 0
+
+
+def test_absence_of_the_same_kind_for_the_same_term_twice_is_refused(pages, coordinator, family):
+    casey = family.members[2]
+    url = f"{base(family)}/attendance/new?measure=absence"
+    pages.post(url, absence(casey), redirects_to=f"/families/{family.id}")
+    _, errors = pages.post_with_errors(url, absence(casey, value="3"))
+    assert errors[0].startswith(f"{casey.full_name} already has unauthorised absence recorded for Autumn term 2019")
+    pages.post(url, absence(casey, kind="overall_absence", value="12"), redirects_to=f"/families/{family.id}")
+    assert count(Measure, family) == 2
+
+
+def test_change_and_delete_absence(pages, coordinator, family):
+    casey = family.members[2]
+    pages.post(
+        f"{base(family)}/attendance/new?measure=absence", absence(casey), redirects_to=f"/families/{family.id}"
+    )
+    measure = db.session.scalar(select(Measure).where(Measure.family_id == family.id))
+    page = pages.get(f"{base(family)}/attendance/{measure.id}/edit")
+    assert page.h1.get_text(strip=True) == "Change absence for Autumn term 2019"
+    assert page.select_one("input[name=kind][checked]")["value"] == "unauthorised_absence"
+    pages.post(
+        f"{base(family)}/attendance/{measure.id}/edit",
+        absence(casey, kind="overall_absence", value="11"),
+        redirects_to=f"/families/{family.id}",
+    )
+    changed = db.session.get(Measure, measure.id)
+    assert (changed.kind, changed.value) == ("overall_absence", 11)
+    page = pages.get(f"{base(family)}/attendance/{measure.id}/delete")
+    assert "Delete the overall absence for Autumn term 2019?" in text(page)
+    assert "Overall absence 11%" in text(page)
+    pages.post(f"{base(family)}/attendance/{measure.id}/delete", {}, redirects_to=f"/families/{family.id}")
+    assert count(Measure, family) == 0
+
+
 # ---------------------------------------------------------------- events
 
 
@@ -575,7 +656,14 @@ def test_change_and_delete_evidence_while_it_awaits(pages, coordinator, family, 
 # ---------------------------------------------------------------- who may do what
 
 
-ADD_PAGES = ["attendance/new", "events/new", "employment/new", "status-episodes/new", "evidence/new"]
+ADD_PAGES = [
+    "attendance/new",
+    "attendance/new?measure=absence",
+    "events/new",
+    "employment/new",
+    "status-episodes/new",
+    "evidence/new",
+]
 
 
 @pytest.mark.parametrize("role", [Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER, Role.ADMINISTRATOR])

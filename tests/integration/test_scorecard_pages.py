@@ -143,7 +143,8 @@ def test_an_entered_indicator_with_its_direction_targets_benchmarks_and_commenta
     assert row[3:10] == ["No value"] * 5 + ["100", "90"]
     # 100 -> 90 is -10% exactly: down, and down is better for this indicator. A year before: 80 -> 90.
     assert row[10:13] == ["-10.0%", "+12.5%", "↓ down better"]
-    assert row[13:15] == ["95", "100"]  # the twelve months: September and October only
+    # Of the twelve months only September and October have a value: the figures say so.
+    assert row[13:15] == ["2 months: 95", "2 months: 100"]
     assert row[15:] == ["85", "80.5", "77", "72.4 2019-20", "No value"]
     dot = page.select_one("#indicator-EH01 .app-dot")
     assert "app-dot--good" in dot["class"]
@@ -244,7 +245,8 @@ def test_importing_a_bad_file_lists_every_bad_row_and_saves_nothing(pages, sign_
         "The selected file has 5 rows with problems: nothing was imported. Fix them and upload the file again",
         'Row 3: unknown indicator code "XX99"',
         "Row 4: SF01 is computed from the programme's data: its values cannot be imported",
-        'Row 5: the month "Smarch 2020" is not a month: write it as 2026-04, 2026-04-01 or April 2026',
+        'Row 5: the month "Smarch 2020" cannot be read: "Smarch" is not the name of a month (write it as '
+        "Oct-19, Oct 2019, October 2019, 10/2019, 2019-10 or 2019-10-01)",
         'Row 6: the value "lots" is not a number: write it like 42 or 12.5',
         "Row 7: EH01 November 2020 is already on row 2",
     ]
@@ -427,8 +429,8 @@ def test_values_targets_benchmarks_and_commentary_through_the_forms(pages, sign_
     page = pages.get(f"{url}/values?month=2020-11")
     assert page.select_one("input#value")["value"] == "95.5"
     _, errors = pages.post_with_errors(f"{url}/values", {"month": "2020-13", "value": "ten"})
-    assert errors == ["Enter the month as 2026-04, 2026-04-01 or April 2026", "Enter the value as a number, like 42 "
-                      "or 12.5"]
+    assert errors == ["Enter the month as Oct-19, Oct 2019, October 2019, 10/2019, 2019-10 or 2019-10-01",
+                      "Enter the value as a number, like 42 or 12.5"]
     _, errors = pages.post_with_errors(f"{url}/values", {"month": "2099-01", "value": "1"})
     assert errors == ["The month must be this month or earlier, not January 2099"]
     pages.post(f"{url}/values", {"month": "2020-11", "value": ""}, redirects_to=url)
@@ -492,3 +494,91 @@ def test_signed_in_users_without_a_reading_role_get_403(client, pages, sign_in, 
     client.get("/sign-out")
     sign_in(Role.MANAGER)
     assert client.get("/scorecard/indicators/new").status_code == 200
+
+
+# ---------------------------------------------------------------- issue 11, item 16: twelve months are twelve months
+
+
+@pytest.fixture
+def year_figures(entered):
+    """EH01 (entered): two of the twelve months to October 2020 have a value (95 average, 100 maximum). EH03: all
+    twelve (November 2019 to October 2020: 1 to 12). EH04: no value at all."""
+    eh03 = services.save_indicator(None, code="EH03", name="Requests for early help", owner="Front door",
+                                   reporter="", up_is_good=True, unit="number", period_months=1)
+    for k in range(12):
+        services.set_value(eh03, rules.add_months(date(2019, 11, 1), k), k + 1, date(2026, 12, 2))
+    services.save_indicator(None, code="EH04", name="Repeat requests within 12 months", owner="Front door",
+                            reporter="", up_is_good=False, unit="percent", period_months=1)
+    db.session.commit()
+    return entered
+
+
+YEAR_FIGURES = {"EH01": ("2 months: 95", "2 months: 100"), "EH03": ("6.5", "12"),
+                "EH04": ("not available", "not available")}
+
+
+def test_twelve_month_figures_on_the_page(pages, sign_in, year_figures):
+    sign_in(Role.MANAGER)
+    rows = rows_by_code(pages.get(f"/scorecard/?month={MONTH}"))
+    assert {code: tuple(rows[code][13:15]) for code in YEAR_FIGURES} == YEAR_FIGURES
+
+
+def test_twelve_month_figures_in_the_csv_and_the_spreadsheet(client, sign_in, year_figures):
+    sign_in(Role.MANAGER)
+    table = pd.read_csv(io.BytesIO(client.get(f"/scorecard/scorecard.csv?month={MONTH}").data), dtype=str,
+                        keep_default_na=False).set_index("Ref")
+    assert {code: (table.loc[code, "12-month average"], table.loc[code, "12-month maximum"])
+            for code in YEAR_FIGURES} == YEAR_FIGURES
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/scorecard/scorecard.xlsx?month={MONTH}").data))
+    sheet = book["Scorecard"]
+    heading = [c.value for c in sheet[1]]
+    rows = {r[0]: dict(zip(heading, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    # Twelve months: numbers; fewer: the same words as the page.
+    assert (rows["EH03"]["12-month average"], rows["EH03"]["12-month maximum"]) == (6.5, 12)
+    assert (rows["EH01"]["12-month average"], rows["EH01"]["12-month maximum"]) == YEAR_FIGURES["EH01"]
+    assert (rows["EH04"]["12-month average"], rows["EH04"]["12-month maximum"]) == YEAR_FIGURES["EH04"]
+    about = " ".join(str(c.value) for row in book["About"].iter_rows() for c in row if c.value)
+    assert "shown only when all twelve have a value" in about
+
+
+def test_twelve_month_figures_in_the_pdf(client, sign_in, year_figures, tmp_path):
+    sign_in(Role.MANAGER)
+    data = client.get(f"/scorecard/scorecard.pdf?month={MONTH}").data
+    assert "shown only when all twelve have a value" in pdf_text(data, tmp_path)
+    path = tmp_path / "layout.pdf"
+    path.write_bytes(data)
+    layout = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    lines = [" ".join(line.split()) for line in layout]
+
+    def row(code: str) -> tuple[str, str]:
+        at = next(i for i, line in enumerate(lines) if line.startswith(code + " "))
+        return lines[at], lines[at + 1]
+
+    # The narrow cells wrap: "2 months:" on the row's line, the figure under it.
+    first, second = row("EH01")
+    assert "down 2 months: 2 months: 85 80.5 77 72.4" in first and second.endswith("better 95 100 2019-20")
+    assert row("EH03")[0].endswith("no change 6.5 12")
+    first, second = row("EH04")
+    assert first.endswith("n/a not not") and "available available" in second
+
+
+def test_importing_months_in_the_councils_usual_styles(pages, sign_in, entered):
+    sign_in(Role.MANAGER)
+    content = "\r\n".join([
+        "code,month,value",
+        "EH01,Oct-19,81",  # replaces October 2019's 80
+        "EH01,Nov 2019,82",
+        "EH01,12/2019,83",
+        "EH01,2020-01,84",
+        "EH01,01/02/2020,85",
+        "EH01,Mar-2020,86",
+    ])
+    pages.post("/scorecard/import", upload(content), redirects_to="/scorecard/", content_type="multipart/form-data")
+    values = {v.month: v.value for v in entered.values}
+    assert [values[date(2019, 10, 1) if m == 10 else date(2019 if m > 9 else 2020, m, 1)]
+            for m in (10, 11, 12, 1, 2, 3)] == [81, 82, 83, 84, 85, 86]
+    bad = "code,month,value\nEH01,13/2020,1\nEH01,Oct-19,2\nEH01,31/09/2020,3\n"
+    _, errors = pages.post_with_errors("/scorecard/import", upload(bad))
+    assert errors[1:] == ['Row 2: the month "13/2020" cannot be read: there is no month 13',
+                          'Row 4: the month "31/09/2020" cannot be read: 31 September 2020 is not a real date']

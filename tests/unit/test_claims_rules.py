@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -48,10 +49,34 @@ def test_the_refusal_says_why():
     ],
 )
 def test_sign_off_needs_every_sampled_line_passed(verdicts, allowed, words):
-    problem = rules.sign_off_problem(verdicts)
+    lines = [rules.SampleLine(f"S{n}", "SSP", sampled=True, verdict=v) for n, v in enumerate(verdicts)]
+    problem = rules.sign_off_problem(lines + [rules.SampleLine("S9", "SSP")])
     assert (problem is None) is allowed
     if words:
         assert words in problem
+
+
+def test_sign_off_needs_a_passed_sampled_line_in_every_route():
+    """A route whose sampled line was removed (and not topped up) has nothing passed: the refusal names it."""
+    lines = [
+        rules.SampleLine("S1", "SSP", sampled=True, verdict="pass"),
+        rules.SampleLine("C1", "CE", included=False, sampled=True, verdict="fail"),
+        rules.SampleLine("C2", "CE"),
+    ]
+    problem = rules.sign_off_problem(lines)
+    assert problem == (
+        "The claim cannot be signed off until internal audit has passed a sampled line in the CE route "
+        "(continuous employment): every route in the claim needs at least one."
+    )
+    # Topped up and passed: allowed. A removed route needs nothing.
+    lines[2] = rules.SampleLine("C2", "CE", sampled=True, sample_round=1, verdict="pass")
+    assert rules.sign_off_problem(lines) is None
+    assert rules.sign_off_problem(lines[:2]) is None
+    # Both reasons at once, in one message.
+    lines[2] = rules.SampleLine("C2", "CE", sampled=True, sample_round=1)
+    problem = rules.sign_off_problem(lines)
+    assert problem.startswith("The claim cannot be signed off while sampled lines are 1 not checked yet.")
+    assert "It cannot be signed off until internal audit has passed a sampled line in the CE route" in problem
 
 
 @pytest.mark.parametrize(
@@ -151,3 +176,83 @@ def test_claims_are_judged_as_of_the_window_end_or_today():
 )
 def test_outcome_source(kind, events, source):
     assert rules.outcome_source(kind, events) == source
+
+
+# ---------------------------------------------------------------- the sample stays whole (issue 11, item 3)
+
+
+def _sample(lines: list[tuple[str, str]], percent: int, seed: int) -> list[rules.SampleLine]:
+    drawn = rules.draw_sample(lines, percent, seed)
+    return [rules.SampleLine(ref, route, sampled=ref in drawn, sample_round=0 if ref in drawn else None)
+            for ref, route in lines]
+
+
+def _remove(lines: list[rules.SampleLine], *references: str) -> list[rules.SampleLine]:
+    return [replace(line, included=False) if line.reference in references else line for line in lines]
+
+
+def test_removing_the_only_sampled_line_of_a_route_tops_it_up_reproducibly():
+    lines = _sample(_lines(40, 5), 10, seed=11)
+    [ce] = [line.reference for line in lines if line.sampled and line.route == "CE"]
+    after = _remove(lines, ce)
+    added = rules.top_up_sample(after, 10, seed=11, sample_round=1)
+    assert len(added) == 1 and added.pop().startswith("C")
+    # Same seed, same lines, same round: the same top-up, whatever order the lines come in.
+    first = rules.top_up_sample(after, 10, seed=11, sample_round=1)
+    assert first == rules.top_up_sample(list(reversed(after)), 10, seed=11, sample_round=1)
+    assert ce not in first
+    # Nothing removed, nothing missing: no top-up.
+    assert rules.top_up_sample(lines, 10, seed=11, sample_round=1) == set()
+
+
+def test_the_top_up_keeps_the_percentage_of_the_lines_still_in_the_claim():
+    lines = _sample(_lines(120, 30), 10, seed=5)
+    sampled_ssp = [line.reference for line in lines if line.sampled and line.route == "SSP"]
+    assert len(sampled_ssp) == 12
+    # Three sampled SSP lines removed and two unsampled ones: 115 SSP lines left, 10% is 12, 9 still sampled.
+    unsampled = [line.reference for line in lines if not line.sampled and line.route == "SSP"][:2]
+    after = _remove(lines, *sampled_ssp[:3], *unsampled)
+    added = rules.top_up_sample(after, 10, seed=5, sample_round=1)
+    assert len(added) == 3 and all(ref.startswith("S") for ref in added)
+    assert not added & set(sampled_ssp) and not added & set(unsampled)
+
+
+def test_a_route_with_nothing_left_to_draw_is_not_topped_up():
+    lines = _sample([("S1", "SSP"), ("S2", "SSP"), ("C1", "CE")], 10, seed=3)
+    assert rules.top_up_sample(_remove(lines, "C1"), 10, seed=3, sample_round=1) == set()
+
+
+def test_the_sample_report_says_what_the_sample_really_is():
+    lines = [
+        rules.SampleLine("S1", "SSP", sampled=True, sample_round=0, verdict="pass"),
+        rules.SampleLine("S2", "SSP", included=False, sampled=True, sample_round=0, verdict="fail"),
+        rules.SampleLine("S3", "SSP", sampled=True, sample_round=1),
+        rules.SampleLine("S4", "SSP"),
+        rules.SampleLine("S5", "SSP", included=False),
+        rules.SampleLine("C1", "CE", sampled=True, sample_round=None, verdict="query"),
+        rules.SampleLine("C2", "CE", sampled=True, sample_round=2, verdict="fail"),
+    ]
+    ssp, ce = rules.sample_report(lines)
+    assert (ssp.route, ssp.lines, ssp.first_draw, ssp.topped_up, ssp.removed) == ("SSP", 3, 2, 1, 1)
+    assert (ssp.passed, ssp.failed, ssp.queried, ssp.not_checked, ssp.in_sample) == (1, 0, 0, 1, 2)
+    assert (ce.route, ce.lines, ce.first_draw, ce.topped_up, ce.removed) == ("CE", 2, 1, 1, 0)
+    assert (ce.passed, ce.failed, ce.queried, ce.not_checked, ce.in_sample) == (0, 1, 1, 0, 2)
+
+
+# ---------------------------------------------------------------- separation of duties (issue 11, item 4)
+
+
+def test_the_builder_cannot_check_or_sign_off_and_a_checker_cannot_sign_off():
+    assert "You built this claim, so you cannot record its audit checks" in rules.check_duty_problem(5, 5)
+    assert rules.check_duty_problem(6, 5) is None
+    assert rules.sign_off_duty_problem(5, 5, set()) == "You built this claim, so you cannot sign it off: another " \
+        "manager must."
+    assert "You recorded an internal audit check on this claim" in rules.sign_off_duty_problem(7, 5, {7, 8})
+    assert rules.sign_off_duty_problem(9, 5, {7, 8}) is None
+
+
+def test_the_phase_of_a_claim_in_words():
+    assert rules.phase_label("Troubled Families 2015-21", "SSP CE") == "Troubled Families 2015-21: results"
+    assert rules.phase_label("Supporting Families 2022-25", "SFO") == (
+        "Supporting Families 2022-25: successful family outcomes"
+    )

@@ -103,7 +103,7 @@ def test_a_family_outcome_waiting_for_its_day_is_nearly_there():
     needs = ["health", "early_years", "housing"]
     family = c.family("2023-01-10", needs, framework="SF2022", closed_on="2023-06-01")
     for need in needs:
-        family.evidence(need, "accepted", "2023-03-01", "2023-04-01")
+        family.evidence(need, "accepted", "2023-03-01", "2023-06-01")  # signed off on closure: it counts
     as_of = date(2023, 7, 1)
     verdicts = evaluate(c.frames(), as_of)
     [row] = lists.nearly_there(verdicts, as_of).to_dict("records")
@@ -245,3 +245,79 @@ def test_csv_is_utf8_and_defuses_formulas(cohort):
 
 def test_file_names():
     assert exports.file_name("ready-to-claim", date(2026, 11, 22)) == "ready-to-claim-2026-11-22.csv"
+
+
+# ---------------------------------------------------------------- claimed families (issue 11, item 1 and 2)
+
+
+def claimed_frame(verdicts, *rows) -> pd.DataFrame:
+    """The frame ``claims.queries.held_lines`` gives: one row per (reference, framework, invalid)."""
+    ids = dict(zip(verdicts.families["reference"], verdicts.families["family_id"], strict=True))
+    return pd.DataFrame(
+        [
+            {
+                "family_id": ids[reference],
+                "framework": framework,
+                "line_id": n,
+                "claim_id": 7,
+                "claim_reference": "2019-20 Q2 claim 1",
+                "claim_status": "submitted",
+                "window_label": "2019-20 Q2",
+                "claim_route": "SSP",
+                "line_state": "rejected" if invalid else "included",
+                "disposition": "invalid" if invalid else None,
+                "invalid": invalid,
+            }
+            for n, (reference, framework, invalid) in enumerate(rows, start=1)
+        ]
+    )
+
+
+def test_a_claimed_family_is_never_offered_as_ready_nearly_there_or_in_the_calendar(verdicts):
+    # 1 (ready, SSP) and 4 (nearly there, expected in Q3) are in a live claim of their phase; 2 (ready, CE) had
+    # its result marked invalid: none of them is offered, and the calendar counts none of them as to come.
+    claimed = claimed_frame(verdicts, ("FAM-00001", "TF2015", False), ("FAM-00004", "TF2015", False),
+                            ("FAM-00002", "TF2015", True))
+    assert refs(lists.ready_to_claim(verdicts, AS_OF, claimed=claimed)) == []
+    assert refs(lists.nearly_there(verdicts, AS_OF, claimed=claimed)) == ["FAM-00003"]
+    table = lists.calendar(verdicts, AS_OF, claimed=claimed)
+    assert table.values.tolist() == [
+        ["2019-20 Q3", "2019-20-q3", 1, 0, 0, 1],
+        ["No date yet", "no-date", 0, 0, 0, 2],
+    ]
+    families = lists.calendar_families(verdicts, AS_OF, claimed=claimed)
+    assert not {"FAM-00001", "FAM-00002", "FAM-00004"} & set(refs(families))
+    csv = exports.csv_bytes(lists.ready_to_claim(verdicts, AS_OF, claimed=claimed), exports.READY).decode()
+    assert "FAM-00001" not in csv and "FAM-00002" not in csv
+    # Without the claimed frame the lists are as before.
+    assert refs(lists.ready_to_claim(verdicts, AS_OF)) == ["FAM-00002", "FAM-00001"]
+
+
+def test_a_family_claimed_in_another_phase_is_still_offered(verdicts):
+    # Claimed once per programme phase: a line under Supporting Families 2022-25 does not hold a family whose
+    # current attachment is under Troubled Families 2015-21.
+    claimed = claimed_frame(verdicts, ("FAM-00001", "SF2022", False))
+    assert refs(lists.ready_to_claim(verdicts, AS_OF, claimed=claimed)) == ["FAM-00002", "FAM-00001"]
+    assert lists.already_claimed(verdicts, AS_OF, claimed=claimed).empty
+
+
+def test_already_claimed_lists_the_held_families_with_their_claim(verdicts):
+    claimed = claimed_frame(verdicts, ("FAM-00004", "TF2015", False), ("FAM-00001", "TF2015", False),
+                            ("FAM-00002", "TF2015", True))
+    rows = lists.already_claimed(verdicts, AS_OF, claimed=claimed)
+    assert list(rows.columns) == lists.ALREADY_CLAIMED_COLUMNS
+    assert refs(rows) == ["FAM-00001", "FAM-00002", "FAM-00004"]
+    assert rows["invalid"].tolist() == [False, True, False]
+    assert rows["claim_reference"].tolist() == ["2019-20 Q2 claim 1"] * 3
+    # Only those the engine finds claimable: the ones the ready list would otherwise offer.
+    assert refs(lists.already_claimed(verdicts, AS_OF, claimed=claimed, claimable_only=True)) == [
+        "FAM-00001", "FAM-00002"
+    ]
+    # The filters narrow it like every list.
+    assert refs(lists.already_claimed(verdicts, AS_OF, ListFilter(team="South"), claimed)) == ["FAM-00004"]
+    assert lists.already_claimed(verdicts, AS_OF, claimed=claimed.iloc[0:0]).empty
+    assert lists.already_claimed(verdicts, AS_OF).empty
+    out = exports.csv_bytes(exports.claimed_rows(rows, {"TF2015": "Troubled Families 2015-21: results"}),
+                            exports.CLAIMED).decode()
+    assert "Programme phase" in out and "Troubled Families 2015-21: results" in out
+    assert "Result marked invalid" in out and "Claimed" in out

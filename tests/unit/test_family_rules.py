@@ -110,3 +110,64 @@ def test_timestamps_shown_in_london_time():
 
     assert format_datetime(datetime(2026, 7, 1, 11, 30)) == "1 July 2026 at 12:30"  # naive: stored as UTC
     assert format_datetime(datetime(2026, 1, 1, 11, 30)) == "1 January 2026 at 11:30"
+
+
+# ---------------------------------------------------------------- who a descriptor applies to (issue 11)
+
+ON = date(2019, 6, 3)
+
+
+@pytest.mark.parametrize(
+    ("applies_to", "dob", "fits"),
+    [
+        ("any", date(1978, 2, 1), True),
+        ("any", date(2019, 6, 4), True),  # anyone, even someone not yet born: "any" asks nothing
+        ("adult", date(2001, 6, 4), False),  # 17 the day before the 18th birthday
+        ("adult", date(2001, 6, 3), True),  # 18 on the day
+        ("adult", date(2007, 1, 10), False),  # a 12-year-old
+        ("child", date(2001, 6, 4), True),
+        ("child", date(2001, 6, 3), False),
+        ("child", date(2019, 6, 4), False),  # not yet born
+        ("school_age", date(1978, 2, 1), False),  # a 41-year-old
+        ("school_age", date(2014, 6, 4), False),  # 4
+        ("school_age", date(2014, 6, 3), True),  # 5 on the day
+        ("school_age", date(2002, 6, 4), True),  # 16 until the 17th birthday
+        ("school_age", date(2002, 6, 3), False),  # 17 on the day
+        ("dependent_children", date(1978, 2, 1), True),  # a condition on the family, not on the member
+    ],
+)
+def test_member_fits(applies_to, dob, fits):
+    assert rules.member_fits(applies_to, dob, ON) is fits
+
+
+@pytest.mark.parametrize(
+    ("members", "has"),
+    [
+        ([(date(1985, 1, 1), True, False), (date(2012, 1, 1), True, False)], True),
+        ([(date(1985, 1, 1), True, False), (date(2012, 1, 1), False, False)], False),  # the child lives elsewhere
+        ([(date(1985, 1, 1), True, False), (date(2001, 6, 3), True, False)], False),  # 18 on the day
+        ([(date(1985, 1, 1), True, False), (date(2001, 6, 4), True, False)], True),  # 17 the day before
+        ([(date(1985, 1, 1), True, True)], True),  # an expectant parent
+        ([(date(2019, 6, 4), True, False)], False),  # born after the date
+        ([], False),
+    ],
+)
+def test_has_dependent_children(members, has):
+    assert rules.has_dependent_children(members, ON) is has
+
+
+def test_messages_name_the_member_their_age_and_the_date():
+    assert rules.member_does_not_fit_message("ED2", "school_age", "Dawn Fletcher", date(1978, 2, 1), ON) == (
+        "Descriptor ED2 applies to a school-age child (5 to 16): Dawn Fletcher was 41 on the attachment date "
+        "(3 June 2019)"
+    )
+    assert rules.member_does_not_fit_message(
+        "W1", "adult", "Tyler Fletcher", date(2001, 9, 1), date(2019, 8, 31), after_attachment=True
+    ) == "Descriptor W1 applies to an adult (18 or over): Tyler Fletcher was 17 on the evidence date (31 August 2019)"
+    assert rules.member_does_not_fit_message("C1", "child", "Baby", date(2019, 7, 1), ON).endswith(
+        "Baby was not yet born on the attachment date (3 June 2019)"
+    )
+    assert rules.no_dependent_children_message(ON, framework="Supporting Families 2022-25").startswith(
+        "Supporting Families 2022-25 is for families with a resident child under 18 or an expectant parent: this "
+        "family had neither on the attachment date (3 June 2019)"
+    )

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import yaml
 
+from tfclaims.engine.criteria import KINDS
 from tfclaims.outcomes_plan import exports, rules
 
 FRAMEWORKS = {
@@ -74,15 +75,27 @@ def test_a_good_document_comes_back_clean():
         "effective_from": date(2018, 4, 1),
         "notes": "Annual review",
         "descriptors": [
-            {"problem": "school", "code": "ED2", "text": "Missing 10% of sessions", "evidence_source": "school"},
-            {"problem": "crime_asb", "code": "ASB1", "text": "A proven offence", "evidence_source": "police"},
+            {
+                "problem": "school",
+                "code": "ED2",
+                "text": "Missing 10% of sessions",
+                "evidence_source": "school",
+                "applies_to": "any",  # a file from before descriptors said who they apply to
+            },
+            {
+                "problem": "crime_asb",
+                "code": "ASB1",
+                "text": "A proven offence",
+                "evidence_source": "police",
+                "applies_to": "any",
+            },
         ],
         "criteria": [
             {
                 "problem": "school",
                 "kind": "held_over_periods",
                 "parameters": {"measure": "attendance", "threshold": 90.0, "periods": 3},
-                "wording": "Every member with school attendance recorded at or above 90% for 3 consecutive periods",
+                "wording": "Each member with the problem has school attendance at or above 90% for 3 consecutive terms",
             },
             {"problem": "school", "kind": "manual", "parameters": {}, "wording": "A manager agrees"},
             {
@@ -305,15 +318,13 @@ def with_criterion(**fields) -> dict:
         (
             with_criterion(kind="astrology"),
             [
-                "Criteria item 4 (problem school): unknown kind 'astrology'; use one of held_over_periods, reduction, "
-                "no_events, status_ended, manual, continuous_employment"
+                f"Criteria item 4 (problem school): unknown kind 'astrology'; use one of {', '.join(KINDS)}"
             ],
         ),
         (
             with_criterion(kind=KeyError),
             [
-                "Criteria item 4 (problem school): kind is missing; use one of held_over_periods, reduction, "
-                "no_events, status_ended, manual, continuous_employment"
+                f"Criteria item 4 (problem school): kind is missing; use one of {', '.join(KINDS)}"
             ],
         ),
         (
@@ -531,3 +542,22 @@ def test_yaml_module_is_used_safely():
     """The import reads YAML with the safe loader: a Python tag is refused, not run."""
     with pytest.raises(yaml.constructor.ConstructorError):
         yaml.safe_load("a: !!python/name:os.system\n")
+
+
+def test_who_a_descriptor_applies_to_is_read_checked_and_compared():
+    document = good_document()
+    document["descriptors"][0]["applies_to"] = " school_age "
+    document["descriptors"][1]["applies_to"] = "toddlers"
+    clean, errors = check(document)
+    assert errors == [
+        "Descriptors item 2 (problem crime_asb): unknown applies_to 'toddlers'; use one of any, adult, child, "
+        "school_age, dependent_children"
+    ]
+    del document["descriptors"][1]["applies_to"]
+    clean, errors = check(document)
+    assert [d["applies_to"] for d in clean["descriptors"]] == ["school_age", "any"]
+    left = {"code": "ED2", "text": "x", "evidence_source": "school"}  # a document from before: anyone
+    [difference] = rules.compare_descriptors([left], [left | {"applies_to": "school_age"}])
+    assert (difference.change, difference.what) == ("changed", ("who it applies to",))
+    [difference] = rules.compare_descriptors([left], [left | {"applies_to": "any"}])
+    assert difference.change == "unchanged"

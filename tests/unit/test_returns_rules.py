@@ -293,7 +293,7 @@ def test_families_claimable_by_sfo_in_the_quarter(closed_on, sfo):
     needs = ["health", "housing", "relationships"]
     family = cohort.family("2018-06-01", needs, framework="SF2022", closed_on=closed_on)
     for need in ("health", "housing", "relationships"):
-        family.evidence(need, "accepted", "2018-06-01", "2018-12-01")
+        family.evidence(need, "accepted", "2018-06-01", closed_on)  # a sign-off counts on or after closure
     result = progress(cohort)
     routes = result.routes.set_index("route")["claimable"]
     assert routes.to_dict() == {"SSP": 0, "CE": 0, "SFO": sfo, "": sfo}

@@ -151,8 +151,9 @@ def test_figures_of_a_monthly_indicator():
     assert f.from_last_year.percent == 120 and f.from_last_year.text == "+120.0%"  # 50 -> 110
     assert (f.travel, f.judged) == (UP, GOOD)
     # November 2025 to October 2026: 10 + 20 + ... + 100 + 100 + 110 = 760 over 12 months.
-    assert f.average == pytest.approx(760 / 12)
-    assert f.maximum == 110
+    assert f.average.value == pytest.approx(760 / 12) and f.average.complete
+    assert f.average.text() == "63.33" and f.average.cell() == 63.33
+    assert f.maximum == rules.YearFigure(110, 12) and f.maximum.text() == "110"
 
 
 def test_figures_of_a_quarterly_indicator_compare_with_three_months_before():
@@ -170,8 +171,9 @@ def test_figures_with_missing_months():
     assert f.from_previous.text == NO_PREVIOUS  # September has no value
     assert (f.travel, f.judged) == (None, None)
     assert f.from_last_year.text == NO_PREVIOUS
-    assert f.average == 7  # (5 + 7 + 9) / 3: missing months ignored
-    assert f.maximum == 9
+    # (5 + 7 + 9) / 3 over the three months that have a value: not a 12-month figure, and it says so.
+    assert f.average == rules.YearFigure(7, 3) and not f.average.complete
+    assert (f.average.text(), f.maximum.text()) == ("3 months: 7", "3 months: 9")
 
 
 def test_figures_with_no_value_for_the_report_month():
@@ -180,20 +182,22 @@ def test_figures_with_no_value_for_the_report_month():
     assert f.current is None
     assert f.from_previous.text == NO_CURRENT
     assert f.travel is None
-    assert f.average == 4 and f.maximum == 4
+    assert f.average == rules.YearFigure(4, 1) and f.maximum == rules.YearFigure(4, 1)
+    assert f.average.text() == "1 month: 4"
 
 
 def test_figures_with_no_values_at_all():
     f = rules.figures({}, M)
     assert f.values == [None] * 7
-    assert (f.average, f.maximum, f.travel) == (None, None, None)
+    assert (f.average, f.maximum, f.travel) == (rules.YearFigure(None, 0), rules.YearFigure(None, 0), None)
+    assert f.average.text() == f.maximum.text() == "not available" == f.average.cell()
 
 
 def test_the_twelve_months_end_with_the_report_month():
     # October 2025 is thirteen months back: outside the twelve months, though it is the same month last year.
     s = series({"2025-10": 1000, "2025-11": 2, "2026-10": 4})
-    assert rules.twelve_month_average(s, M) == 3
-    assert rules.twelve_month_maximum(s, M) == 4
+    assert rules.twelve_month_average(s, M) == rules.YearFigure(3, 2)
+    assert rules.twelve_month_maximum(s, M) == rules.YearFigure(4, 2)
     assert rules.figures(s, M).from_last_year.text == "-99.6%"  # 1000 -> 4
 
 
@@ -258,7 +262,34 @@ def test_computed_indicator_helpers_and_unordered_counts():
         ("2026-00", None),
         ("2026-02-30", None),
         ("Aprill 2026", None),
-        ("04/2026", None),
+        ("04/2026", date(2026, 4, 1)),
+        # The council's usual styles (issue 11, item 16).
+        ("Oct-19", date(2019, 10, 1)),
+        ("oct-19", date(2019, 10, 1)),
+        ("Oct 2019", date(2019, 10, 1)),
+        ("Oct-2019", date(2019, 10, 1)),
+        ("October 19", date(2019, 10, 1)),
+        ("Sept-19", date(2019, 9, 1)),
+        ("Oct/19", date(2019, 10, 1)),
+        ("Oct’19", date(2019, 10, 1)),
+        ("10/2019", date(2019, 10, 1)),
+        ("1/2020", date(2020, 1, 1)),
+        ("10-2019", date(2019, 10, 1)),
+        ("10.2019", date(2019, 10, 1)),
+        ("2019-10", date(2019, 10, 1)),
+        ("2019/10", date(2019, 10, 1)),
+        ("01/10/2019", date(2019, 10, 1)),  # a UK date: day, month, year
+        ("31/10/2019", date(2019, 10, 1)),
+        ("Oct-99", date(2099, 10, 1)),  # two-digit years are 20yy
+        ("13/2019", None),
+        ("0/2019", None),
+        ("10/19", None),  # ambiguous: a day and a month, or a month and a year
+        ("31/02/2020", None),
+        ("Oct-9", None),
+        ("Octo-19", None),
+        ("Oct 1999", None),
+        ("10/1999", None),
+        ("2019-10-01T00:00", None),
         ("2026", None),
         ("1999-12", None),
         ("", None),
@@ -360,12 +391,12 @@ def test_every_bad_row_is_reported_with_every_reason():
     assert [str(p) for p in problems] == [
         'Row 3: unknown indicator code "XX99"',
         "Row 4: SF01 is computed from the programme's data: its values cannot be imported",
-        'Row 5: the month "2026-13" is not a month: write it as 2026-04, 2026-04-01 or April 2026',
+        'Row 5: the month "2026-13" cannot be read: there is no month 13',
         'Row 6: the value "ten" is not a number: write it like 42 or 12.5',
         "Row 7: EH01 April 2026 is already on row 2",
         "Row 8: the month December 2026 is after this month",
-        'Row 10: there is no indicator code; the month "31/04/2026" is not a month: write it as 2026-04, '
-        "2026-04-01 or April 2026; there is no value",
+        'Row 10: there is no indicator code; the month "31/04/2026" cannot be read: 31 April 2026 is not a real '
+        "date; there is no value",
     ]
 
 
@@ -383,3 +414,86 @@ def test_files_that_cannot_be_read(text, message):
     with pytest.raises(FileProblem) as raised:
         rules.read_value_rows(text, KNOWN, LATEST)
     assert str(raised.value).startswith(message)
+
+
+# ---------------------------------------------------------------- issue 11, item 16
+
+FMT = "Oct-19, Oct 2019, October 2019, 10/2019, 2019-10 or 2019-10-01"
+
+
+@pytest.mark.parametrize(
+    ("figure", "unit", "text", "cell"),
+    [
+        (rules.YearFigure(12.345, 12), "number", "12.35", 12.35),
+        (rules.YearFigure(45.2, 12), "percent", "45.2%", 45.2),
+        (rules.YearFigure(12.3, 7), "number", "7 months: 12.3", "7 months: 12.3"),
+        (rules.YearFigure(45.25, 11), "percent", "11 months: 45.25%", "11 months: 45.25%"),
+        (rules.YearFigure(1234, 1), "number", "1 month: 1,234", "1 month: 1,234"),
+        (rules.YearFigure(None, 0), "number", "not available", "not available"),
+    ],
+)
+def test_a_twelve_month_figure_says_how_many_months_it_covers(figure, unit, text, cell):
+    assert figure.text(unit) == text
+    assert figure.cell(unit) == cell
+
+
+def test_eleven_months_of_values_are_not_twelve():
+    values = {rules.add_months(M, -k): 10.0 + k for k in range(11)}  # December 2025 to October 2026
+    f = rules.figures(values, M)
+    assert (f.average.months, f.average.text(), f.maximum.text()) == (11, "11 months: 15", "11 months: 20")
+    values[rules.add_months(M, -11)] = 21.0  # November 2025: twelve months
+    f = rules.figures(values, M)
+    assert (f.average.text(), f.maximum.text()) == ("15.5", "21")
+    values[rules.add_months(M, -12)] = 99.0  # October 2025: outside the twelve months
+    assert rules.figures(values, M).maximum.text() == "21"
+    values[rules.add_months(M, -3)] = None  # July 2026 (13) without a value: 173 over 11 months
+    assert rules.figures(values, M).average.text() == "11 months: 15.73"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("13/2019", "there is no month 13"),
+        ("2019-00", "there is no month 0"),
+        ("Smarch 2020", f'"Smarch" is not the name of a month (write it as {FMT})'),
+        ("Oct 1999", "the year 1999 is not between 2000 and 2099"),
+        ("29/02/2019", "29 February 2019 is not a real date"),
+        ("2019-02-30", "30 February 2019 is not a real date"),
+        ("10/19", f"write it as {FMT}"),
+        ("", "there is no month"),
+        (None, "there is no month"),
+        ("29/02/2020", ""),
+    ],
+)
+def test_read_month_says_why_a_month_cannot_be_read(text, reason):
+    assert rules.read_month(text)[1] == reason
+
+
+def test_a_file_in_the_councils_month_styles_imports():
+    text = "\n".join(
+        [
+            "code,month,value",
+            "EH01,Oct-19,1",
+            "EH01,Nov 2019,2",
+            "EH01,12/2019,3",
+            "EH01,2020-01,4",
+            "EH01,01/02/2020,5",
+            "EH01,March 2020,6",
+            "EH01,Apr-2020,7",
+            "EH02,Oct 19,8",
+            "EH02,13/2020,9",
+            "EH02,Octember 2020,10",
+            "EH02,Oct-2019,11",
+        ]
+    )
+    rows, problems = rules.read_value_rows(text, KNOWN, LATEST)
+    assert [(r.row, r.month) for r in rows] == [
+        (2, date(2019, 10, 1)), (3, date(2019, 11, 1)), (4, date(2019, 12, 1)), (5, date(2020, 1, 1)),
+        (6, date(2020, 2, 1)), (7, date(2020, 3, 1)), (8, date(2020, 4, 1)), (9, date(2019, 10, 1)),
+    ]
+    assert [str(p) for p in problems] == [
+        'Row 10: the month "13/2020" cannot be read: there is no month 13',
+        'Row 11: the month "Octember 2020" cannot be read: "Octember" is not the name of a month (write it as '
+        f"{FMT})",
+        "Row 12: EH02 October 2019 is already on row 9",
+    ]

@@ -45,6 +45,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from tfclaims.claims import queries, rules
 from tfclaims.claims.models import AUDIT_CHECKS, RECONCILED, SUBMITTED, ClaimLine
 from tfclaims.engine.lists import ROUTES
 from tfclaims.pdf import NumberedCanvas
@@ -199,9 +200,38 @@ def xlsx_bytes(claim, council_code: str, council_name: str) -> bytes:
         sheet.column_dimensions[get_column_letter(c)].width = min(max(width, 8), 60) + 2
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    if claim.sample_seed is not None:
+        _sample_sheet(workbook.create_sheet("Audit sample"), claim)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _sample_sheet(sheet, claim) -> None:
+    """The audit sample as it really is: per route, then every sampled line (removed ones too)."""
+    bold = Font(bold=True)
+
+    def add(values, heading=False):
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                keep_as_text(cell)
+            if heading:
+                cell.font = bold
+
+    add([f"Audit sample of claim {claim.reference}: {claim.sample_percent or 0}% of each route's lines, seed "
+         f"{claim.sample_seed}"], heading=True)
+    add(SAMPLE_HEADINGS, heading=True)
+    for row in sample_rows(claim):
+        add(row)
+    add([])
+    add(["Family reference", "Route", "Drawn", "In the claim", *AUDIT_CHECKS.values(), "Verdict", "Note"],
+        heading=True)
+    for line in sorted((x for x in claim.lines if x.sampled), key=lambda x: x.family_reference):
+        add([line.family_reference, line.route, _drawn(line), "Yes" if line.is_included else "Removed",
+             *(_yes_no(getattr(line, check)) for check in AUDIT_CHECKS), line.audit_verdict_label, line.audit_note])
+    for column in range(1, sheet.max_column + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 18
 
 
 # The claim pack ---------------------------------------------------------------------------------------------------
@@ -411,7 +441,10 @@ def _cover(claim, council_name: str, lines: list[ClaimLine], generated_at: datet
             submitted += f", department reference {claim.department_reference}"
     else:
         submitted = "Not submitted yet"
+    phases = queries.phase_labels()
+    codes = sorted({line.framework for line in claim.lines})
     pairs: list[tuple[str, object]] = [
+        ("Programme phase", "; ".join(phases.get(code, code) for code in codes) or "None"),
         ("Claim window", f"{window.label}: {long_date(window.starts_on)} to {long_date(window.ends_on)}"),
         ("Submission deadline", long_date(window.submission_deadline)),
         ("Status", claim.status_label),
@@ -465,13 +498,14 @@ def _cover(claim, council_name: str, lines: list[ClaimLine], generated_at: datet
 DETAILS_WIDTHS = [w * FRAME_WIDTH for w in (0.3, 0.7)]
 ELIGIBILITY_WIDTHS = [w * FRAME_WIDTH for w in (0.28, 0.38, 0.20, 0.14)]
 OUTCOME_WIDTHS = [w * FRAME_WIDTH for w in (0.20, 0.10, 0.12, 0.14, 0.22, 0.22)]
-AUDIT_WIDTHS = [w * FRAME_WIDTH for w in (0.12, 0.06, 0.10, 0.12, 0.10, 0.13, 0.15, 0.22)]
+AUDIT_WIDTHS = [w * FRAME_WIDTH for w in (0.12, 0.06, 0.10, 0.10, 0.12, 0.10, 0.13, 0.12, 0.15)]
 
 
-def _family(line: ClaimLine, verdict_shown: bool) -> KeepTogether:
+def _family(line: ClaimLine, verdict_shown: bool, phases: dict[str, str]) -> KeepTogether:
     snapshot = line.snapshot or {}
     family = snapshot.get("family") or {}
     details = [
+        ("Programme phase", phases.get(line.framework, line.framework)),
         ("Attachment date", _on(line.attached_on)),
         ("Plan version", line.plan_label),
         ("Route", _route(line.route)),
@@ -535,36 +569,77 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
 
+def _drawn(line: ClaimLine) -> str:
+    return "First draw" if not line.sample_round else f"Top-up {line.sample_round}"
+
+
+SAMPLE_HEADINGS = [
+    "Route",
+    "Lines in the claim",
+    "Sampled at first draw",
+    "Added by top-up",
+    "Sampled lines removed",
+    "In the sample now",
+    "Passed",
+    "Failed",
+    "Queried",
+    "Not checked",
+]
+
+
+def sample_rows(claim) -> list[list]:
+    """The audit sample as it really is, one row per route (``rules.sample_report``)."""
+    return [
+        [r.route, r.lines, r.first_draw, r.topped_up, r.removed, r.in_sample, r.passed, r.failed, r.queried,
+         r.not_checked]
+        for r in rules.sample_report(queries.sample_lines(claim))
+    ]
+
+
 def _audit_sample(claim, lines: list[ClaimLine]) -> list:
     story: list = [_Heading("Internal audit sample", 15, space_after=8)]
     sampled = [line for line in lines if line.sampled]
+    removed = sorted((line for line in claim.lines if line.sampled and not line.is_included),
+                     key=lambda line: line.family_reference)
     if claim.sample_seed is None:
         story.append(_p("No sample has been drawn: the claim has not been sent to internal audit."))
     else:
+        topped_up = sum(1 for line in claim.lines if line.sampled and line.sample_round)
         story.append(
             _p(
-                f"Sample: {claim.sample_percent or 0}% of each route's lines, rounded up and at least one per "
-                f"route, drawn with the random seed {claim.sample_seed}. {len(sampled):,} "
-                f"line{'' if len(sampled) == 1 else 's'} sampled."
+                f"Sample: {claim.sample_percent or 0}% of each route's lines still in the claim, rounded up and at "
+                f"least one per route, drawn with the random seed {claim.sample_seed}; when sampled lines leave the "
+                f"claim the sample is topped up from the same seed. {len(sampled):,} "
+                f"line{'' if len(sampled) == 1 else 's'} in the sample now; since the first draw, {topped_up:,} "
+                f"added by top-up and {len(removed):,} sampled line{'' if len(removed) == 1 else 's'} removed."
             )
         )
-    if not sampled:
+        widths = [FRAME_WIDTH * 0.1] + [FRAME_WIDTH * 0.1] * 9
+        table = _grid(SAMPLE_HEADINGS, [[str(v) for v in row] for row in sample_rows(claim)], widths)
+        table.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")]))
+        story += [_Heading("The sample by route", 9.5, space_before=4), table, Spacer(1, 4 * mm)]
+    if not sampled and not removed:
         return story
-    rows = []
-    for line in sampled:
+    heading = ["Family reference", "Route", "Drawn", *AUDIT_CHECKS.values(), "Verdict", "Checked by", "Note"]
+
+    def row(line: ClaimLine) -> list:
         auditor = line.audited_by.name if line.audited_by is not None else ""
-        rows.append(
-            [
-                line.family_reference,
-                line.route,
-                *(_yes_no(getattr(line, check)) for check in AUDIT_CHECKS),
-                line.audit_verdict_label,
-                ", ".join(x for x in (auditor, _on(line.audited_at)) if x),
-                line.audit_note,
-            ]
-        )
-    heading = ["Family reference", "Route", *AUDIT_CHECKS.values(), "Verdict", "Checked by", "Note"]
-    story.append(_grid(heading, rows, AUDIT_WIDTHS, repeat=True))
+        return [
+            line.family_reference,
+            line.route,
+            _drawn(line),
+            *(_yes_no(getattr(line, check)) for check in AUDIT_CHECKS),
+            line.audit_verdict_label,
+            ", ".join(x for x in (auditor, _on(line.audited_at)) if x),
+            line.audit_note if line.is_included else f"Removed from the claim: {line.state_reason}. {line.audit_note}",
+        ]
+
+    if sampled:
+        story += [_Heading("Sampled lines in the claim", 9.5, space_before=4),
+                  _grid(heading, [row(line) for line in sampled], AUDIT_WIDTHS, repeat=True)]
+    if removed:
+        story += [_Heading("Sampled lines removed from the claim", 9.5, space_before=8),
+                  _grid(heading, [row(line) for line in removed], AUDIT_WIDTHS, repeat=True)]
     return story
 
 
@@ -576,7 +651,8 @@ def pack_pdf(claim, council_code: str, council_name: str, generated_at: datetime
     story += [PageBreak(), _Heading("Families", 15, space_after=4)]
     if not lines:
         story.append(_p("The claim has no families."))
-    story += [_family(line, verdict_shown) for line in lines]
+    phases = queries.phase_labels()
+    story += [_family(line, verdict_shown, phases) for line in lines]
     story += [PageBreak(), *_audit_sample(claim, lines)]
 
     out = io.BytesIO()

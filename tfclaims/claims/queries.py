@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
 from sqlalchemy import and_, case, func, select
 
 from tfclaims.audit.models import AuditEvent
+from tfclaims.auth.roles import Role
 from tfclaims.claims import rules
 from tfclaims.claims.models import (
     ACCEPTED,
@@ -25,9 +27,11 @@ from tfclaims.claims.models import (
 )
 from tfclaims.extensions import db
 from tfclaims.families.models import Member
-from tfclaims.outcomes_plan.models import Framework, SuccessCriterion
+from tfclaims.outcomes_plan.models import Framework
 
 CLAIM_ENTITIES = ("claim", "claim_line")
+# Who may read claims (and so follow a link to one, or see its internal audit).
+CLAIM_READERS = (Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
 
 
 def settings() -> ClaimSettings:
@@ -115,19 +119,138 @@ def results_claimed(allocation: Allocation) -> int:
     ) or 0
 
 
-def held_family_ids() -> set[int]:
-    """Families a claim holds: never offered for another claim."""
-    return set(db.session.scalars(select(ClaimLine.family_id).where(ClaimLine.holds_family)))
+def held_family_ids(framework: str | None = None) -> set[int]:
+    """Families a claim holds in a programme phase (``framework``, the framework's code; any phase when None):
+    never offered for another claim of that phase."""
+    query = select(ClaimLine.family_id).where(ClaimLine.holds_family)
+    if framework is not None:
+        query = query.where(ClaimLine.framework == framework)
+    return set(db.session.scalars(query))
 
 
-def held_references(family_ids: list[int]) -> list[str]:
+HELD_COLUMNS = [
+    "family_id",
+    "framework",
+    "line_id",
+    "claim_id",
+    "claim_reference",
+    "claim_status",
+    "window_label",
+    "claim_route",
+    "line_state",
+    "disposition",
+    "invalid",
+]
+
+
+def held_lines() -> pd.DataFrame:
+    """Every line that holds its family in a programme phase, one row per (family, framework): a live line (in a
+    claim, or accepted) or a result the department rejected or clawed back and the officer marked invalid
+    (``invalid``). The cohort lists leave these families out (``engine.lists``)."""
+    rows = db.session.execute(
+        select(
+            ClaimLine.family_id,
+            ClaimLine.framework,
+            ClaimLine.id,
+            Claim.id,
+            Claim.reference,
+            Claim.status,
+            ClaimWindow.label,
+            ClaimLine.route,
+            ClaimLine.state,
+            ClaimLine.disposition,
+        )
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .join(ClaimWindow, ClaimWindow.id == Claim.window_id)
+        .where(ClaimLine.holds_family)
+    ).all()
+    frame = pd.DataFrame.from_records(rows, columns=HELD_COLUMNS[:-1])
+    frame["family_id"] = frame["family_id"].astype("int64")
+    for column in HELD_COLUMNS[1:-1]:
+        if column not in ("line_id", "claim_id"):
+            frame[column] = frame[column].astype(object)
+    frame["invalid"] = frame["line_state"].isin([REJECTED, CLAWED_BACK])
+    return frame[HELD_COLUMNS]
+
+
+def held_references(pairs: dict[int, str]) -> list[str]:
+    """The references of the families (family id -> the framework it is claimed under) that a claim of that phase
+    already holds."""
     found: list[str] = []
+    family_ids = list(pairs)
     for start in range(0, len(family_ids), 900):
         chunk = family_ids[start : start + 900]
-        found += db.session.scalars(
-            select(ClaimLine.family_reference).where(ClaimLine.holds_family, ClaimLine.family_id.in_(chunk))
+        rows = db.session.execute(
+            select(ClaimLine.family_id, ClaimLine.framework, ClaimLine.family_reference).where(
+                ClaimLine.holds_family, ClaimLine.family_id.in_(chunk)
+            )
         )
+        found += [reference for fid, framework, reference in rows if pairs.get(fid) == framework]
     return sorted(found)
+
+
+def phase_labels() -> dict[str, str]:
+    """Each framework's programme phase in words, by code: "Troubled Families 2015-21: results"."""
+    return {
+        code: rules.phase_label(name, routes)
+        for code, name, routes in db.session.execute(select(Framework.code, Framework.name, Framework.routes))
+    }
+
+
+def family_claim_lines(family_id: int) -> list[ClaimLine]:
+    """Every claim line of a family, the latest claim first: its claim history."""
+    return list(
+        db.session.scalars(
+            select(ClaimLine)
+            .join(Claim, Claim.id == ClaimLine.claim_id)
+            .where(ClaimLine.family_id == family_id)
+            .order_by(Claim.built_at.desc(), ClaimLine.id.desc())
+        )
+    )
+
+
+def family_claims(family_id: int, framework: str | None) -> dict:
+    """What a family's page shows of its claims: every claim line (its history, the latest claim first), the line
+    that holds the family in the phase (``framework``) of its current attachment, if any, and the phases in words."""
+    history = family_claim_lines(family_id)
+    hold = next((line for line in history if line.holds_family and line.framework == framework), None)
+    return {"claim_history": history, "claim_hold": hold, "claim_phases": phase_labels() if history else {}}
+
+
+def checked_by(claim: Claim) -> set[int]:
+    """Everyone who recorded an internal audit check on a line of the claim, including checks since cleared by a
+    re-freeze (from the audit trail)."""
+    people = {line.audited_by_id for line in claim.lines if line.audited_by_id is not None}
+    line_ids = [line.id for line in claim.lines]
+    for start in range(0, len(line_ids), 900):
+        events = db.session.execute(
+            select(AuditEvent.actor_id, AuditEvent.changes).where(
+                AuditEvent.action == "claim_line_checked",
+                AuditEvent.entity == "claim_line",
+                AuditEvent.entity_id.in_(line_ids[start : start + 900]),
+            )
+        )
+        for actor_id, changes in events:
+            # The auditor named by the check (events written before it was named: the signed-in actor).
+            auditor = (changes or {}).get("auditor_id", actor_id)
+            if auditor is not None:
+                people.add(auditor)
+    return people
+
+
+def sample_lines(claim: Claim) -> list[rules.SampleLine]:
+    """The claim's lines as the audit sample rules see them."""
+    return [
+        rules.SampleLine(
+            reference=line.family_reference,
+            route=line.route,
+            included=line.is_included,
+            sampled=bool(line.sampled),
+            sample_round=line.sample_round,
+            verdict=line.audit_verdict,
+        )
+        for line in claim.lines
+    ]
 
 
 def data_versions(family_ids: list[int]) -> dict[int, int]:
@@ -149,16 +272,6 @@ def result_payments(framework_codes: set[str]) -> dict[str, int]:
     return dict(
         db.session.execute(
             select(Framework.code, Framework.result_payment_pence).where(Framework.code.in_(framework_codes))
-        ).all()
-    )
-
-
-def criteria_parameters(criterion_ids: set[int]) -> dict[int, dict]:
-    if not criterion_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(SuccessCriterion.id, SuccessCriterion.parameters).where(SuccessCriterion.id.in_(criterion_ids))
         ).all()
     )
 

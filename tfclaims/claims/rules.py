@@ -32,6 +32,7 @@ from tfclaims.claims.vocabulary import (
     SIGNED_OFF,
     SUBMITTED,
 )
+from tfclaims.engine.lists import ROUTES
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,36 @@ def transition_problem(action: str, status: str, roles: set[Role]) -> str | None
     return None
 
 
-def sign_off_problem(sampled_verdicts: list[str | None]) -> str | None:
-    """A claim is signed off only when every sampled line still in it has passed."""
+@dataclass(frozen=True)
+class SampleLine:
+    """What the audit sample rules need of a line: plain values, no model."""
+
+    reference: str
+    route: str
+    included: bool = True  # still in the claim (not removed)
+    sampled: bool = False
+    sample_round: int | None = None  # 0 the first draw, 1, 2, ... a top-up
+    verdict: str | None = None
+
+
+def route_name(route: str) -> str:
+    """ "the SSP route (significant and sustained progress)"."""
+    words = ROUTES.get(route)
+    return f"the {route} route ({words})" if words else f"the {route} route"
+
+
+def sign_off_problem(lines: list[SampleLine]) -> str | None:
+    """A claim is signed off only when every sampled line still in it has passed and every route still in it has
+    at least one sampled line that passed. ``lines`` are the claim's lines (removed ones are ignored)."""
+    included = [line for line in lines if line.included]
+    sampled_verdicts = [line.verdict for line in included if line.sampled]
     if not sampled_verdicts:
         return "The claim has no sampled lines: send it to audit again to draw a sample."
     failed = sum(v == FAIL for v in sampled_verdicts)
     queried = sum(v == QUERY for v in sampled_verdicts)
     unchecked = sum(v not in (PASS, FAIL, QUERY) for v in sampled_verdicts)
+    passed_routes = {line.route for line in included if line.sampled and line.verdict == PASS}
+    unchecked_routes = sorted({line.route for line in included} - passed_routes)
     parts = []
     if failed:
         parts.append(f"{failed} failed (remove the line, or fix the family and re-freeze it for a new check)")
@@ -85,9 +109,18 @@ def sign_off_problem(sampled_verdicts: list[str | None]) -> str | None:
         parts.append(f"{queried} in query")
     if unchecked:
         parts.append(f"{unchecked} not checked yet")
+    sentences = []
     if parts:
-        return "The claim cannot be signed off while sampled lines are " + "; ".join(parts) + "."
-    return None
+        sentences.append("The claim cannot be signed off while sampled lines are " + "; ".join(parts) + ".")
+    if unchecked_routes:
+        names = " and ".join(route_name(route) for route in unchecked_routes)
+        where = f"in each of {names}" if len(unchecked_routes) > 1 else f"in {names}"
+        lead = "It" if sentences else "The claim"
+        sentences.append(
+            f"{lead} cannot be signed off until internal audit has passed a sampled line {where}: every route in "
+            "the claim needs at least one."
+        )
+    return " ".join(sentences) or None
 
 
 def sample_size(count: int, percent: int) -> int:
@@ -111,6 +144,111 @@ def draw_sample(lines: list[tuple[str, str]], percent: int, seed: int) -> set[st
         references = by_route[route]
         chosen.update(rng.sample(references, sample_size(len(references), percent)))
     return chosen
+
+
+def top_up_sample(lines: list[SampleLine], percent: int, seed: int, sample_round: int) -> set[str]:
+    """The lines to add to the audit sample after lines left the claim: in each route, enough of the lines still
+    in the claim and not sampled to bring the route's sample back to ``percent`` of its lines (rounded up, at least
+    one). Drawn with the claim's stored seed and the round number, so the same seed, round and lines always give
+    the same top-up, whatever order the lines come in. Empty when nothing is missing."""
+    rng = random.Random(f"{seed}:top-up:{sample_round}")
+    in_sample: dict[str, int] = defaultdict(int)
+    free: dict[str, list[str]] = defaultdict(list)
+    for line in sorted(lines, key=lambda x: (x.route, x.reference)):
+        if not line.included:
+            continue
+        if line.sampled:
+            in_sample[line.route] += 1
+        else:
+            free[line.route].append(line.reference)
+    chosen: set[str] = set()
+    for route in sorted(set(in_sample) | set(free)):
+        missing = sample_size(in_sample[route] + len(free[route]), percent) - in_sample[route]
+        if missing > 0 and free[route]:
+            chosen.update(rng.sample(free[route], min(missing, len(free[route]))))
+    return chosen
+
+
+@dataclass
+class RouteSample:
+    """The audit sample of one route as it really is."""
+
+    route: str
+    lines: int = 0  # lines still in the claim
+    first_draw: int = 0  # lines drawn when the claim was sent to audit (whether still in the claim or not)
+    topped_up: int = 0  # lines added by a top-up (likewise)
+    removed: int = 0  # sampled lines since removed from the claim
+    passed: int = 0
+    failed: int = 0
+    queried: int = 0
+    not_checked: int = 0
+
+    @property
+    def in_sample(self) -> int:
+        """Sampled lines still in the claim: first draw and top-ups, less those removed."""
+        return self.passed + self.failed + self.queried + self.not_checked
+
+
+def sample_report(lines: list[SampleLine]) -> list[RouteSample]:
+    """Per route (in the usual order): lines in the claim, sampled at first draw, added by top-up, sampled lines
+    removed, and the verdicts of the sampled lines still in the claim."""
+    report: dict[str, RouteSample] = {}
+    for line in lines:
+        entry = report.setdefault(line.route, RouteSample(line.route))
+        entry.lines += line.included
+        if not line.sampled:
+            continue
+        if (line.sample_round or 0) == 0:
+            entry.first_draw += 1
+        else:
+            entry.topped_up += 1
+        if not line.included:
+            entry.removed += 1
+        elif line.verdict == PASS:
+            entry.passed += 1
+        elif line.verdict == FAIL:
+            entry.failed += 1
+        elif line.verdict == QUERY:
+            entry.queried += 1
+        else:
+            entry.not_checked += 1
+    order = {route: n for n, route in enumerate(ROUTES)}
+    return sorted(report.values(), key=lambda r: (order.get(r.route, len(order)), r.route))
+
+
+# ---------------------------------------------------------------- separation of duties
+
+
+def check_duty_problem(user_id: int | None, built_by_id: int | None) -> str | None:
+    """The person who built a claim cannot check its audit sample, whatever roles they hold."""
+    if user_id is not None and user_id == built_by_id:
+        return (
+            "You built this claim, so you cannot record its audit checks: another internal auditor must check "
+            "its sample."
+        )
+    return None
+
+
+def sign_off_duty_problem(user_id: int | None, built_by_id: int | None, checked_by: set[int]) -> str | None:
+    """The person who built a claim, or who recorded an audit check on it, cannot sign it off, whatever roles they
+    hold: another manager must."""
+    if user_id is None:
+        return None
+    if user_id == built_by_id:
+        return "You built this claim, so you cannot sign it off: another manager must."
+    if user_id in checked_by:
+        return "You recorded an internal audit check on this claim, so you cannot sign it off: another manager must."
+    return None
+
+
+PHASE_RESULTS = {"SFO": "successful family outcomes"}
+
+
+def phase_label(framework_name: str, routes: str) -> str:
+    """The programme phase a claim belongs to, in words: "Troubled Families 2015-21: results",
+    "Supporting Families 2022-25: successful family outcomes"."""
+    kinds = {PHASE_RESULTS.get(route, "results") for route in (routes or "").split()} or {"results"}
+    return f"{framework_name}: {' and '.join(sorted(kinds))}"
 
 
 def canonical_json(value) -> str:
@@ -193,6 +331,7 @@ def claim_as_of(window_ends_on: date, today: date) -> date:
 # Where a problem's outcome is evidenced, by the kind of success criterion that judged it.
 OUTCOME_SOURCES = {
     "held_over_periods": "school",
+    "held_below_over_periods": "school",
     "reduction": "police",
     "no_events": "police",
     "status_ended": "social_care",

@@ -40,8 +40,7 @@ from tfclaims.engine import queries as engine_queries
 from tfclaims.engine.rules import Verdicts
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db
-from tfclaims.families.models import IdentifiedProblem
-from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES, Descriptor
+from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 from tfclaims.text import long_date
 
 # ---------------------------------------------------------------- settings, windows, allocations
@@ -147,18 +146,19 @@ def save_allocation(allocation: Allocation | None, *, label: str, starts_on: dat
 
 
 def candidates(window: ClaimWindow, today: date) -> tuple[date, pd.DataFrame]:
-    """The families the engine finds claimable as of the window's end (or today) and no claim holds yet."""
+    """The families the engine finds claimable as of the window's end (or today) and no claim of the programme
+    phase of their attachment holds yet."""
     as_of, _, ready = _judged(window, today)
     return as_of, ready
 
 
 def _judged(window: ClaimWindow, today: date) -> tuple[date, Verdicts, pd.DataFrame]:
-    """The claim's as-of date, the engine's verdicts on the cohort that day, and the families on offer."""
+    """The claim's as-of date, the engine's verdicts on the cohort that day, and the families on offer: claimable,
+    and not held by a claim of the phase (framework) they are attached under."""
     as_of = rules.claim_as_of(window.ends_on, today)
     verdicts = engine_queries.cohort_verdicts(engine_queries.cohort_frames(), as_of)
-    ready = lists.ready_to_claim(verdicts, as_of)
-    held = queries.held_family_ids()
-    return as_of, verdicts, ready[~ready["family_id"].isin(held)].reset_index(drop=True)
+    ready = lists.ready_to_claim(verdicts, as_of, claimed=queries.held_lines())
+    return as_of, verdicts, ready
 
 
 def _open_for_building(window: ClaimWindow, today: date) -> None:
@@ -173,49 +173,32 @@ def _open_for_building(window: ClaimWindow, today: date) -> None:
 
 
 def _snapshots(verdicts: Verdicts, family_ids: list[int], as_of: date) -> dict[int, dict]:
-    """Each family's frozen content: its verdict, every problem's verdict and evidence, the eligibility evidence
-    and, on the CE route, the adult in work. One query per table, whatever the number of families."""
+    """Each family's frozen content, all from the engine's verdicts: its verdict, every problem's verdict, evidence
+    and recurrence, the eligibility evidence, the national settings it was judged under and, on the CE route, the
+    adult in work (whose name is the one thing read here)."""
     families = verdicts.families[verdicts.families["family_id"].isin(family_ids)]
     problems = verdicts.problems[verdicts.problems["family_id"].isin(family_ids)]
     problems = problems.sort_values(["family_id", "problem_number"])
-    attachment_ids = [int(a) for a in families["attachment_id"]]
-    criteria = queries.criteria_parameters({int(c) for c in problems["criterion_id"].dropna()})
-    eligibility: dict[int, list[dict]] = {}
-    for chunk in _chunks(attachment_ids):
-        rows = db.session.execute(
-            select(
-                IdentifiedProblem.attachment_id,
-                IdentifiedProblem.evidence_source,
-                IdentifiedProblem.evidence_date,
-                Descriptor.code,
-                Descriptor.text,
-                IdentifiedProblem.problem_id,
-            )
-            .join(Descriptor, Descriptor.id == IdentifiedProblem.descriptor_id)
-            .where(IdentifiedProblem.attachment_id.in_(chunk))
-            .order_by(IdentifiedProblem.attachment_id, IdentifiedProblem.id)
-        ).all()
-        for attachment_id, source, on, code, wording, problem_id in rows:
-            eligibility.setdefault(attachment_id, []).append(
-                {
-                    "problem_id": problem_id,
-                    "descriptor_code": code,
-                    "descriptor_wording": wording,
-                    "evidence_source": source,
-                    "evidence_source_label": EVIDENCE_SOURCES.get(source, source),
-                    "evidence_date": on.isoformat(),
-                }
-            )
-    problem_names = {
-        int(pid): (int(number), name)
-        for pid, number, name in problems[["problem_id", "problem_number", "problem_name"]].drop_duplicates()
-        .itertuples(index=False)
-    }
-    adults = queries.adults({int(m) for m in families["ce_member_id"].dropna()})
+    eligibility = verdicts.eligibility
+    eligibility = eligibility[eligibility["attachment_id"].isin(families["attachment_id"])]
+    found: dict[int, list[dict]] = {}
+    for e in engine_queries.records(eligibility):
+        source = e.get("evidence_source")
+        found.setdefault(e["attachment_id"], []).append(
+            {
+                "problem_number": e["problem_number"],
+                "problem_name": e["problem_name"],
+                "descriptor_code": e.get("descriptor_code"),
+                "descriptor_wording": e.get("descriptor_wording"),
+                "evidence_source": source,
+                "evidence_source_label": EVIDENCE_SOURCES.get(source, source),
+                "evidence_date": _iso(e.get("evidence_date")),
+            }
+        )
     by_family: dict[int, list[dict]] = {}
     for p in engine_queries.records(problems):
         kind = p.get("kind")
-        source = rules.outcome_source(kind, criteria.get(p.get("criterion_id"), {}).get("event_kinds"))
+        source = rules.outcome_source(kind, list(p.get("event_kinds") or ()))
         by_family.setdefault(p["family_id"], []).append(
             {
                 "problem_number": p["problem_number"],
@@ -225,6 +208,7 @@ def _snapshots(verdicts: Verdicts, family_ids: list[int], as_of: date) -> dict[i
                 "status_label": p["status_label"],
                 "status_on": _iso(p["status_on"]),
                 "sustained_on": _iso(p["sustained_on"]),
+                "recurred_on": _iso(p.get("recurred_on")),
                 "reason": p["reason"],
                 "evidence": p["evidence"],
                 "identified_after_attachment": bool(p["identified_after_attachment"]),
@@ -233,13 +217,9 @@ def _snapshots(verdicts: Verdicts, family_ids: list[int], as_of: date) -> dict[i
                 "outcome_source_label": EVIDENCE_SOURCES[source],
             }
         )
+    adults = queries.adults({int(m) for m in families["ce_member_id"].dropna()})
     snapshots = {}
     for f in engine_queries.records(families):
-        found = []
-        for e in eligibility.get(f["attachment_id"], []):
-            number, name = problem_names.get(e["problem_id"], (None, ""))
-            found.append({"problem_number": number, "problem_name": name} | {k: v for k, v in e.items()
-                                                                           if k != "problem_id"})
         adult = adults.get(int(f["ce_member_id"])) if f.get("ce_member_id") is not None else None
         snapshots[f["family_id"]] = {
             "as_of": as_of.isoformat(),
@@ -252,7 +232,8 @@ def _snapshots(verdicts: Verdicts, family_ids: list[int], as_of: date) -> dict[i
                 )
             },
             "problems": by_family.get(f["family_id"], []),
-            "eligibility": found,
+            "eligibility": found.get(f["attachment_id"], []),
+            "settings": f.get("settings") or {},
             "adult": adult,
         }
     return snapshots
@@ -260,11 +241,6 @@ def _snapshots(verdicts: Verdicts, family_ids: list[int], as_of: date) -> dict[i
 
 def _iso(value):
     return value.isoformat() if isinstance(value, date) else value
-
-
-def _chunks(values: list, size: int = 900):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _lock_allocation(window: ClaimWindow) -> Allocation | None:
@@ -288,8 +264,9 @@ def build_claim(window: ClaimWindow, family_ids: list[int], user: User, today: d
     missing = [fid for fid in family_ids if fid not in offered.index]
     if missing:
         raise DomainError(
-            f"{len(missing)} of the selected families can no longer be claimed (claimed in another claim, or "
-            "no longer found claimable): look at the list again and build the claim from it",
+            f"{len(missing)} of the selected families can no longer be claimed (claimed in another claim of the "
+            "same programme phase, or no longer found claimable): look at the list again and build the claim "
+            "from it",
             field="families",
         )
     allocation = _lock_allocation(window)
@@ -327,12 +304,12 @@ def build_claim(window: ClaimWindow, family_ids: list[int], user: User, today: d
             db.session.add_all(lines)
             db.session.flush()
     except IntegrityError as exc:
-        taken = queries.held_references(family_ids)
+        taken = queries.held_references({fid: snapshots[fid]["family"]["framework"] for fid in family_ids})
         if taken:
             raise DuplicateValueError(
                 f"{len(taken)} of the selected families ({', '.join(taken[:5])}{', ...' if len(taken) > 5 else ''}) "
-                "were put in another claim while you were building this one. Nothing was saved: look at the list "
-                "again and build the claim from it.",
+                "were put in another claim of the same programme phase while you were building this one. Nothing "
+                "was saved: look at the list again and build the claim from it.",
                 field="families",
             ) from exc
         raise DuplicateValueError(
@@ -401,7 +378,8 @@ def _editable(claim: Claim) -> None:
 
 
 def remove_line(line: ClaimLine, reason: str) -> None:
-    """Take a family out of a draft claim or one in audit; the family returns to the pipeline."""
+    """Take a family out of a draft claim or one in audit; the family returns to the pipeline. In audit, the sample
+    is topped up when the line leaves a route short (``top_up_sample``)."""
     claim = line.claim
     _editable(claim)
     if not line.is_included:
@@ -413,9 +391,45 @@ def remove_line(line: ClaimLine, reason: str) -> None:
     db.session.flush()
     record(
         db.session, "claim_line_removed", "claim_line", line.id,
-        f"{line.family_reference} removed from claim {claim.reference}", {"reason": reason.strip()},
+        f"{line.family_reference} removed from claim {claim.reference}",
+        {"reason": reason.strip(), "sampled": bool(line.sampled), "audit_verdict": line.audit_verdict},
         family_id=line.family_id,
     )
+    top_up_sample(claim, after=line)
+
+
+def top_up_sample(claim: Claim, after: ClaimLine | None = None) -> list[ClaimLine]:
+    """Keep the audit sample whole: while the claim is in audit, every route still in it keeps at least one sampled
+    line and the sample keeps its percentage of the lines still in the claim. Missing lines are drawn from the
+    claim's stored seed with the next round number (``rules.top_up_sample``), so the same seed and lines always
+    give the same top-up. Returns the lines added (none when nothing was missing)."""
+    if claim.status != IN_AUDIT or claim.sample_seed is None:
+        return []
+    sample_round = max((line.sample_round or 0 for line in claim.lines if line.sampled), default=0) + 1
+    chosen = rules.top_up_sample(queries.sample_lines(claim), claim.sample_percent or 0, claim.sample_seed,
+                                 sample_round)
+    if not chosen:
+        return []
+    added = [line for line in claim.lines if line.is_included and line.family_reference in chosen]
+    for line in added:
+        line.sampled, line.sample_round = True, sample_round
+    db.session.flush()
+    words = ", ".join(f"{line.family_reference} ({line.route})" for line in added)
+    because = f" after {after.family_reference} was removed" if after is not None else ""
+    record(
+        db.session, "claim_sample_topped_up", "claim", claim.id,
+        f"Audit sample of claim {claim.reference} topped up{because}: {words}",
+        {"round": sample_round, "seed": claim.sample_seed, "percent": claim.sample_percent,
+         "added": [line.family_reference for line in added],
+         "removed": after.family_reference if after is not None else None},
+    )
+    for line in added:
+        record(
+            db.session, "claim_line_sampled", "claim_line", line.id,
+            f"{line.family_reference} added to the audit sample of claim {claim.reference} (top-up {sample_round})",
+            {"round": sample_round}, family_id=line.family_id,
+        )
+    return added
 
 
 def refreeze_line(line: ClaimLine) -> None:
@@ -483,6 +497,7 @@ def send_to_audit(claim: Claim, user: User, seed: int | None = None) -> None:
                                claim.sample_seed)
     for line in claim.lines:
         line.sampled = line.family_reference in chosen and line.is_included
+        line.sample_round = 0 if line.sampled else None
     claim.sent_to_audit_at = utcnow()
     _transition(
         claim, "send_to_audit",
@@ -500,6 +515,9 @@ def record_check(line: ClaimLine, user: User, *, eligible: bool, whole_family: b
         )
     if not line.sampled or not line.is_included:
         raise NotAllowedError("This family is not in the audit sample")
+    duty = rules.check_duty_problem(user.id, claim.built_by_id)
+    if duty:
+        raise NotAllowedError(duty)
     if verdict == PASS and not (eligible and whole_family and evidenced):
         raise DomainError("A family passes only when all three checks are met: choose fail or query", field="verdict")
     if verdict != PASS and not note.strip():
@@ -511,19 +529,32 @@ def record_check(line: ClaimLine, user: User, *, eligible: bool, whole_family: b
     record(
         db.session, "claim_line_checked", "claim_line", line.id,
         f"Audit check of {line.family_reference} in claim {claim.reference}: {verdict}",
-        {"verdict": verdict}, family_id=line.family_id,
+        {"verdict": verdict, "auditor_id": user.id}, family_id=line.family_id,
     )
 
 
 def sign_off(claim: Claim, user: User) -> None:
     _step(claim, "sign_off", user)
-    problem = rules.sign_off_problem([line.audit_verdict for line in claim.lines if line.sampled and line.is_included])
+    problem = sign_off_refusal(claim, user)
     if problem:
         raise NotAllowedError(problem)
     _rehash(claim)
     claim.signed_off_by_id, claim.signed_off_at = user.id, utcnow()
     _transition(claim, "sign_off", f"Claim {claim.reference} signed off by {user.name}",
                 {"content_hash": claim.content_hash})
+
+
+def sign_off_refusal(claim: Claim, user: User) -> str | None:
+    """Why ``user`` cannot sign the claim off now, other than its status and their roles: they built it or checked
+    its sample (separation of duties), or the sample is not passed in full."""
+    return rules.sign_off_duty_problem(user.id, claim.built_by_id, queries.checked_by(claim)) or rules.sign_off_problem(
+        queries.sample_lines(claim)
+    )
+
+
+def check_refusal(claim: Claim, user: User) -> str | None:
+    """Why ``user`` cannot record audit checks on the claim: they built it (separation of duties)."""
+    return rules.check_duty_problem(user.id, claim.built_by_id)
 
 
 def submit(claim: Claim, user: User, *, submitted_on: date, department_reference: str, today: date) -> None:

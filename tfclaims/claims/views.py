@@ -42,7 +42,7 @@ from tfclaims.claims.models import (
 )
 from tfclaims.db import utcnow
 from tfclaims.engine import queries as engine_queries
-from tfclaims.errors import DomainError
+from tfclaims.errors import DomainError, NotAllowedError
 from tfclaims.families.queries import get_family
 from tfclaims.families.timeline import describe_events
 from tfclaims.forms import show_error
@@ -51,7 +51,7 @@ from tfclaims.text import long_date
 
 bp = Blueprint("claims", __name__)
 
-READERS = (Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
+READERS = queries.CLAIM_READERS
 LINES_PER_PAGE = 100
 
 
@@ -82,6 +82,7 @@ def _labels():
         "audit_verdicts": AUDIT_VERDICTS,
         "transitions": rules.TRANSITIONS,
         "dispositions": DISPOSITIONS,
+        "phases": queries.phase_labels(),
     }
 
 
@@ -299,6 +300,7 @@ def claim_page(claim_id: int):
     page = Page(min(page_number(request.args.get("page")), Page(1, LINES_PER_PAGE, len(lines)).pages),
                 LINES_PER_PAGE, len(lines))
     sampled = [line for line in lines if line.sampled]
+    sample_lines = queries.sample_lines(claim)
     return render_template(
         "claims/claim.html",
         claim=claim,
@@ -311,7 +313,12 @@ def claim_page(claim_id: int):
         checked=sum(line.audit_verdict is not None for line in sampled),
         drift=queries.drifted(claim),
         hash_intact=queries.hash_intact(claim),
-        sign_off_problem=rules.sign_off_problem([line.audit_verdict for line in sampled]),
+        sign_off_problem=rules.sign_off_problem(sample_lines),
+        sample=rules.sample_report(sample_lines),
+        # Separation of duties: what this person may not do on this claim, whatever roles they hold.
+        sign_off_duty=rules.sign_off_duty_problem(current_user.id, claim.built_by_id, queries.checked_by(claim)),
+        check_duty=services.check_refusal(claim, current_user),
+        claim_phases=sorted({line.framework for line in claim.lines}),
         form=None,
     )
 
@@ -321,7 +328,12 @@ def claim_page(claim_id: int):
 def worksheet(claim_id: int):
     claim = _claim_or_404(claim_id)
     sampled = [line for line in claim.lines if line.sampled and line.is_included]
-    return render_template("claims/worksheet.html", claim=claim, sampled=sampled)
+    removed = [line for line in claim.lines if line.sampled and not line.is_included]
+    return render_template(
+        "claims/worksheet.html", claim=claim, sampled=sampled, removed=removed,
+        sample=rules.sample_report(queries.sample_lines(claim)),
+        check_duty=services.check_refusal(claim, current_user),
+    )
 
 
 STEPS = {
@@ -365,8 +377,7 @@ def _step(claim_id: int, action: str):
     elif request.method == "GET":
         problem = rules.transition_problem(action, claim.status, current_user.roles)
         if problem is None and action == "sign_off":
-            problem = rules.sign_off_problem([line.audit_verdict for line in claim.lines
-                                              if line.sampled and line.is_included])
+            problem = services.sign_off_refusal(claim, current_user)
         refused = _refused(problem) if problem else None
     return render_template(
         "claims/step.html", form=form, claim=claim, action=action, step=rules.TRANSITIONS[action],
@@ -428,7 +439,7 @@ def line_page(claim_id: int, line_id: int):
         found = engine_queries.records(verdicts.families)
         current = found[0] if found else None
     return render_template("claims/line.html", claim=claim, line=line, snapshot=line.snapshot, changes=changes,
-                           current=current, form=None)
+                           current=current, check_duty=services.check_refusal(claim, current_user), form=None)
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["GET", "POST"])
@@ -472,6 +483,8 @@ def check_line(claim_id: int, line_id: int):
     claim = _claim_or_404(claim_id)
     line = _line_or_404(claim, line_id)
     form = CheckForm()
+    # Separation of duties: the person who built the claim cannot check it, whatever roles they hold.
+    refused = services.check_refusal(claim, current_user)
     if request.method == "GET" and line.audit_verdict:
         form.eligible.data = "yes" if line.check_eligible else "no"
         form.whole_family.data = "yes" if line.check_whole_family else "no"
@@ -483,13 +496,16 @@ def check_line(claim_id: int, line_id: int):
                 line, current_user, eligible=form.eligible.data == "yes", whole_family=form.whole_family.data == "yes",
                 evidenced=form.evidenced.data == "yes", verdict=form.verdict.data, note=form.note.data or "",
             )
+        except NotAllowedError as error:
+            refused = error.message
         except DomainError as error:
             show_error(form, error)
         else:
             flash(f"Check of {line.family_reference} saved: {AUDIT_VERDICTS[line.audit_verdict].lower()}", "success")
             return redirect(url_for("claims.worksheet", claim_id=claim.id))
-    return render_template("claims/check.html", form=form, claim=claim, line=line, snapshot=line.snapshot,
-                           in_audit=claim.status == IN_AUDIT)
+    return render_template("claims/check.html", form=form if not refused else None, claim=claim, line=line,
+                           snapshot=line.snapshot, in_audit=claim.status == IN_AUDIT, refused=refused,
+                           page_errors=_refused(refused) if refused else None)
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/outcome", methods=["GET", "POST"])

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tfclaims.progress.vocabulary import EVENT_KINDS, MEASURE_KINDS, STATUS_KINDS
+from tfclaims.progress.vocabulary import (
+    ABSENCE_MEASURES,
+    ATTENDANCE_MEASURES,
+    EVENT_KINDS,
+    MEASURE_KINDS,
+    STATUS_KINDS,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,11 @@ class Kind:
 
 
 MONTHS = Parameter("months", "Months", "int", minimum=1, maximum=36, hint="The sustain period, in months")
+PERIODS = Parameter("periods", "Consecutive periods", "int", minimum=1, maximum=12, hint="For example, 3")
+# Each kind of measure criterion takes only the measures that make sense for it: attendance is held at or above a
+# level, absence below one.
+ATTENDANCE_OPTIONS = {code: MEASURE_KINDS[code] for code in ATTENDANCE_MEASURES}
+ABSENCE_OPTIONS = {code: MEASURE_KINDS[code] for code in ABSENCE_MEASURES}
 
 KINDS: dict[str, Kind] = {
     k.code: k
@@ -38,12 +49,26 @@ KINDS: dict[str, Kind] = {
         Kind(
             "held_over_periods",
             "A measure held at or beyond a threshold for consecutive periods",
-            "Every member with the measure at or above the threshold for the number of consecutive periods, "
-            "counted from attachment. A period below the threshold in any member reopens the problem.",
+            "Each member with the problem (every member measured, when the problem names nobody) at or above the "
+            "threshold for the number of consecutive periods, counted from attachment. A period below the threshold "
+            "reopens the problem; a period with no record for one of them is missing evidence, never a pass.",
             (
-                Parameter("measure", "Measure", "choice", options=MEASURE_KINDS),
+                Parameter("measure", "Measure", "choice", options=ATTENDANCE_OPTIONS),
                 Parameter("threshold", "Threshold", "number", minimum=0, maximum=100, hint="For example, 90"),
-                Parameter("periods", "Consecutive periods", "int", minimum=1, maximum=12, hint="For example, 3"),
+                PERIODS,
+            ),
+        ),
+        Kind(
+            "held_below_over_periods",
+            "A measure held below a threshold for consecutive periods",
+            "Each member with the problem (every member measured, when the problem names nobody) below the "
+            "threshold for the number of consecutive periods, counted from attachment: for instance unauthorised "
+            "absence below 10% of sessions. A period at or above the threshold reopens the problem; a period with "
+            "no record for one of them is missing evidence, never a pass.",
+            (
+                Parameter("measure", "Measure", "choice", options=ABSENCE_OPTIONS),
+                Parameter("threshold", "Threshold", "number", minimum=0, maximum=100, hint="For example, 10"),
+                PERIODS,
             ),
         ),
         Kind(
@@ -74,22 +99,24 @@ KINDS: dict[str, Kind] = {
         Kind(
             "status_ended",
             "A status episode ended and not reopened for a period",
-            "Every plan of the chosen kinds that was open at or after attachment has ended, and none has "
-            "started again for the period.",
+            "Every plan of the chosen kinds that was open at or after attachment has ended by a step-down or a "
+            "closure with no further action, and none has started again for the period. A plan that ended because "
+            "the family moved away, or for another reason, is not progress.",
             (Parameter("status_kinds", "Plans", "choices", options=STATUS_KINDS), MONTHS),
         ),
         Kind(
             "manual",
             "Practitioner evidence signed off by a manager",
             "The lead practitioner records the evidence; the problem is sustained when a manager signs it off, "
-            "with their name and reason.",
+            "with their name and reason. For a successful family outcome (2022-25) only a sign-off on or after the "
+            "case closed counts.",
             (),
         ),
         Kind(
             "continuous_employment",
             "Continuous employment",
-            "An adult who was on an out-of-work benefit in work for the weeks within the window that the "
-            "framework sets for that benefit.",
+            "An adult who was on an out-of-work benefit at attachment and moved into work after it, in work for the "
+            "weeks within the window that the framework sets for that benefit, counted from the spell's start.",
             (),
         ),
     )
@@ -154,8 +181,13 @@ def default_wording(kind: str, parameters: dict) -> str:
     p = parameters
     if kind == "held_over_periods":
         return (
-            f"Every member with {MEASURE_KINDS[p['measure']].lower()} recorded at or above {p['threshold']:g}% "
-            f"for {p['periods']} consecutive {'period' if p['periods'] == 1 else 'periods'}"
+            f"Each member with the problem has {MEASURE_KINDS[p['measure']].lower()} at or above {p['threshold']:g}% "
+            f"for {p['periods']} consecutive {'term' if p['periods'] == 1 else 'terms'}"
+        )
+    if kind == "held_below_over_periods":
+        return (
+            f"Each member with the problem has {MEASURE_KINDS[p['measure']].lower()} below {p['threshold']:g}% "
+            f"for {p['periods']} consecutive {'term' if p['periods'] == 1 else 'terms'}"
         )
     if kind == "reduction":
         return (

@@ -21,13 +21,35 @@ def add_months(values: pd.Series, months: pd.Series | int) -> pd.Series:
     return pd.Series(result, index=values.index).astype("datetime64[s]")
 
 
-def words(values: pd.Series) -> pd.Series:
-    """Dates as council users write them, "3 June 2019"; empty for a missing date.
+# Each date written once per process ("3 June 2019"), in a table by day number from 1 January 1900 to 2199: a cohort
+# has few distinct dates, and the rules write the same dates many times over.
+_FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype("int64"))
+_DAYS = int(np.datetime64("2200-01-01", "D").astype("int64")) - _FIRST_DAY
+_WRITTEN = np.full(_DAYS + 1, None, dtype=object)
+_WRITTEN[_DAYS] = ""  # the last slot: a missing date
+_KNOWN = np.zeros(_DAYS + 1, dtype=bool)
+_KNOWN[_DAYS] = True
 
-    A cohort has few distinct dates and many rows: each distinct date is written once."""
-    codes, uniques = pd.factorize(values)
-    written = np.array([f"{d.day} {d:%B %Y}" for d in uniques] + [""], dtype=object)
-    return pd.Series(written[codes], index=values.index, dtype=object)
+
+def _written(day: np.datetime64) -> str:
+    value = pd.Timestamp(day)
+    return f"{value.day} {value:%B %Y}"
+
+
+def words(values: pd.Series) -> pd.Series:
+    """Dates as council users write them, "3 June 2019"; empty for a missing date."""
+    days = values.to_numpy(dtype="datetime64[D]")
+    present = ~np.isnat(days)
+    slot = days.astype("int64") - _FIRST_DAY
+    inside = present & (slot >= 0) & (slot < _DAYS)
+    slot = np.where(inside, slot, _DAYS)
+    for number in np.unique(slot[~_KNOWN[slot]]).tolist():
+        _WRITTEN[number] = _written(np.datetime64(number + _FIRST_DAY, "D"))
+        _KNOWN[number] = True
+    out = _WRITTEN[slot]
+    for i in np.flatnonzero(present & ~inside).tolist():  # outside the table: written one by one
+        out[i] = _written(days[i])
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def quarter_label(values: pd.Series) -> pd.Series:

@@ -30,6 +30,26 @@ CALENDAR = (
     | PROBLEMS
     | {"blockers": "What is left"}
 )
+CLAIMED = (
+    FAMILY
+    | {
+        "phase": "Programme phase",
+        "claim_reference": "Claim",
+        "window_label": "Claim window",
+        "claim_route": "Route claimed",
+        "held_as": "Claimed or invalid",
+    }
+)
+
+
+def claimed_rows(rows: pd.DataFrame, phases: dict[str, str]) -> pd.DataFrame:
+    """The claimed list's rows with the phase in words and what holds the family: a live claim, or a result the
+    department rejected or clawed back that was marked invalid."""
+    return rows.assign(
+        phase=rows["framework"].map(lambda code: phases.get(code, code)).astype(object),
+        held_as=rows["invalid"].map({True: "Result marked invalid", False: "Claimed"}).astype(object),
+    )
+
 
 def csv_bytes(rows: pd.DataFrame, columns: dict[str, str]) -> bytes:
     """The rows' columns, renamed to their headings, as a UTF-8 CSV file."""

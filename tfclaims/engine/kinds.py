@@ -1,10 +1,11 @@
 """How each kind of success criterion is judged, over every row of that kind at once.
 
 A row is one family's headline problem under one criterion (or, for the continuous-employment route, one
-family). Rows carry ``row`` (a key), ``family_id``, ``attachment_id``, ``attached_on``, ``as_of`` (the date the
-row is judged on: data after it is ignored), ``banking`` (True when a result once sustained stays sustained, as
-under 2015-21; False when it must still hold on ``as_of``, as for a successful family outcome) and the
-criterion's parameters as columns.
+family). Rows carry ``row`` (a key), ``family_id``, ``attachment_id``, ``attached_on``, ``closed_on``, ``as_of``
+(the date the row is judged on: data after it is ignored), ``banking`` (True when a result once sustained stays
+sustained, as under 2015-21; False when it must still hold on ``as_of``, as for a successful family outcome),
+``reopens`` (under banking: a recurrence after the problem was sustained reopens it until it is sustained again,
+the framework's ``recurrence_reopens``) and the criterion's parameters as columns.
 
 Most kinds are judged the same way: the evidence gives *stretches*, spans of time over which the condition
 holds (no incident since the last one, a plan ended and none reopened, terms at or above the threshold, weeks in
@@ -13,7 +14,8 @@ the problem is reopened. ``judge_stretches`` turns stretches into a status.
 
 Every function returns one row per input row, indexed by ``row``, with: ``status``, ``status_on``,
 ``sustained_on``, ``expected_on`` (when the problem would be sustained if nothing changes; NaT if unknown),
-``reason`` and ``evidence``.
+``recurred_on`` (under banking, the latest day on or before ``as_of`` the problem recurred after it had been
+sustained; NaT if it did not), ``reason`` and ``evidence``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 
 from tfclaims.engine.criteria import EVENT_PLURALS, STATUS_PLURALS, listed
 from tfclaims.engine.dates import DAY, add_months, words
-from tfclaims.progress.vocabulary import PRIOR_BENEFITS
+from tfclaims.progress.vocabulary import EPISODE_END_REASONS, MEASURE_KINDS, PRIOR_BENEFITS, PROGRESS_END_REASONS
 
 NOT_MET = "not_met"
 PROGRESSING = "progressing"
@@ -43,9 +45,12 @@ STATUSES = {
 STATUS_ORDER = [SUSTAINED, ACHIEVED, PROGRESSING, REOPENED, NOT_MET]
 
 
+STATUS_DTYPE = pd.CategoricalDtype(STATUS_ORDER)
+
+
 def _status(values) -> pd.Categorical:
     """Statuses as a categorical: compared and sorted by code, not as text."""
-    return pd.Categorical(np.asarray(values, dtype=object), categories=STATUS_ORDER)
+    return pd.Categorical(np.asarray(values, dtype=object), dtype=STATUS_DTYPE)
 
 
 NAT = pd.NaT
@@ -55,14 +60,27 @@ MONTHS_PER_PERIOD = 4
 
 def no_verdicts(rows: pd.DataFrame) -> pd.DataFrame:
     """One "not met" verdict per row, with no reason yet: the starting point of every kind."""
-    out = pd.DataFrame(index=pd.Index(rows["row"], name="row"))
-    out["status"] = _status([NOT_MET] * len(out))
-    out["status_on"] = pd.Series(NAT, index=out.index, dtype="datetime64[s]")
-    out["sustained_on"] = out["status_on"]
-    out["expected_on"] = out["status_on"]
-    out["reason"] = pd.Series("", index=out.index, dtype=object)
-    out["evidence"] = pd.Series("", index=out.index, dtype=object)
-    return out
+    index = pd.Index(rows["row"], name="row")
+    n = len(index)
+
+    def nat():
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+
+    def text():
+        return pd.Series(np.full(n, "", dtype=object), index=index, dtype=object)
+
+    return pd.DataFrame(
+        {
+            "status": pd.Categorical.from_codes(np.full(n, STATUS_ORDER.index(NOT_MET)), dtype=STATUS_DTYPE),
+            "status_on": nat(),
+            "sustained_on": nat(),
+            "expected_on": nat(),
+            "recurred_on": nat(),
+            "reason": text(),
+            "evidence": text(),
+        },
+        index=index,
+    )
 
 
 def _text(*parts) -> pd.Series:
@@ -81,8 +99,10 @@ def _str(values: pd.Series) -> pd.Series:
 
 
 def _percent(values: pd.Series) -> pd.Series:
-    """'92.5%', '90%'; empty when missing."""
-    return _str(values.astype(object).map(lambda v: f"{v:g}%", na_action="ignore"))
+    """'92.5%', '90%'; empty when missing (each distinct value written once)."""
+    codes, uniques = pd.factorize(values)
+    written = np.array([f"{v:g}%" for v in uniques] + [""], dtype=object)
+    return pd.Series(written[codes], index=values.index, dtype=object)
 
 
 def _count(n: pd.Series, singular: str, plural: str) -> pd.Series:
@@ -102,33 +122,93 @@ def _phrase(codes: pd.Series, names: dict[str, str]) -> pd.Series:
     return pd.Series(phrases[keys], index=codes.index, dtype=object)
 
 
-def judge_stretches(rows: pd.DataFrame, stretches: pd.DataFrame) -> pd.DataFrame:
+def _reopens(rows: pd.DataFrame) -> pd.Series:
+    """Per row (indexed by ``row``): whether a recurrence reopens a sustained problem (banking rows only)."""
+    index = pd.Index(rows["row"], name="row")
+    if "reopens" not in rows:
+        return pd.Series(False, index=index)
+    reopens = rows["reopens"].fillna(False).to_numpy(dtype=bool) & rows["banking"].to_numpy(dtype=bool)
+    return pd.Series(reopens, index=index)
+
+
+def recurrence(rows: pd.DataFrame, reached: pd.DataFrame, recurrences: pd.DataFrame | None = None) -> pd.DataFrame:
+    """From the stretches that sustained a problem (``row``, ``start``, ``end``: the day the problem came back and
+    broke it, NaT while unbroken, ``sustain_at``), per row: ``recurred_on``, under banking the latest day on which
+    the problem came back after it was first sustained, and ``sustained_on`` under banking: the first stretch to
+    sustain, or, when a recurrence reopens the problem, the first to sustain after the latest recurrence (none:
+    reopened until it is sustained again); ``from``, the start of that stretch.
+
+    ``recurrences`` (``row``, ``on``): the days the problem came back, when these are not simply the ends of the
+    stretches (a failing term after a term with no record)."""
+    index = pd.Index(rows["row"], name="row")
+    banking = pd.Series(rows["banking"].to_numpy(dtype=bool), index=index)
+    out = pd.DataFrame(index=index)
+    if reached.empty:
+        out["sustained_on"] = out["from"] = out["recurred_on"] = pd.Series(NAT, index=index, dtype="datetime64[s]")
+        return out
+    r = out
+    if recurrences is None:
+        recurrences = reached.loc[reached["end"].notna(), ["row", "end"]].rename(columns={"end": "on"})
+    if recurrences.empty:  # nothing came back: the first stretch to sustain
+        chosen = reached.sort_values("sustain_at").drop_duplicates("row").set_index("row")
+        out["sustained_on"] = chosen["sustain_at"].reindex(r.index).where(banking)
+        out["from"] = chosen["start"].reindex(r.index).where(banking)
+        out["recurred_on"] = pd.Series(NAT, index=index, dtype="datetime64[s]")
+        return out.astype("datetime64[s]")
+    first = reached.groupby("row")["sustain_at"].min().reindex(r.index).astype("datetime64[s]")
+    came_back = recurrences[recurrences["on"] > recurrences["row"].map(first)]
+    recurred = came_back.groupby("row")["on"].max().reindex(r.index).where(banking)
+    after = reached["row"].map(recurred.where(_reopens(rows)))
+    counted = reached[after.isna() | (reached["start"] >= after)]
+    chosen = counted.sort_values("sustain_at").drop_duplicates("row").set_index("row")
+    out["sustained_on"] = chosen["sustain_at"].reindex(r.index).where(banking)
+    out["from"] = chosen["start"].reindex(r.index).where(banking)
+    out["recurred_on"] = recurred
+    return out.astype("datetime64[s]")
+
+
+def judge_stretches(
+    rows: pd.DataFrame, stretches: pd.DataFrame, recurrences: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Status from stretches: ``row``, ``start``, ``end`` (the day it was broken; NaT while it holds on as_of),
-    ``sustain_at`` (the day it is sustained if unbroken; NaT if not foreseeable).
+    ``sustain_at`` (the day it is sustained if unbroken; NaT if not foreseeable), and optionally ``recurs``
+    (False when the end is not the problem coming back, such as a term with no record; True when left out).
 
     Returns, per row: ``status`` among sustained/achieved/reopened/not_met, ``status_on``, ``sustained_on``,
-    ``expected_on``, ``start`` (of the stretch that sustained, or of the current one), ``broken_on``.
+    ``expected_on``, ``start`` (of the stretch that sustained, or of the current one), ``broken_on`` and
+    ``recurred_on`` (under banking: the latest day the problem came back after it was sustained: by default the
+    end of a stretch that had sustained it; see ``recurrence``).
     """
-    r = rows.set_index("row")[["as_of", "banking"]]
+    r = rows[["row", "as_of", "banking"]].set_index("row")
     s = stretches.join(r, on="row")
+    if "recurs" not in s:
+        s["recurs"] = True
+    for column in ("start", "end", "sustain_at"):  # one date unit: mixing them makes every step slower
+        if s[column].dtype != "datetime64[s]":
+            s[column] = s[column].astype("datetime64[s]")
     reached = s["sustain_at"].notna() & (s["sustain_at"] <= s["as_of"])
     reached &= s["end"].isna() | (s["sustain_at"] < s["end"])
     current = s["end"].isna()
 
     out = pd.DataFrame(index=r.index)
-    banked = s[reached].sort_values("sustain_at").drop_duplicates("row").set_index("row")
+    # Under banking, ends that do not recur (a missing term) leave a sustained result alone.
+    sustaining = s.loc[reached, ["row", "start", "end", "sustain_at"]]
+    banked = recurrence(
+        rows, sustaining.assign(end=sustaining["end"].where(s.loc[reached, "recurs"].astype(bool))), recurrences
+    )
     holding = s[reached & current].drop_duplicates("row").set_index("row")
     open_ = s[current & ~reached].drop_duplicates("row").set_index("row")
     broken = s.loc[s["end"].notna()].groupby("row")["end"].max()
 
     sustained_on = holding["sustain_at"].reindex(out.index)
     sustained_from = holding["start"].reindex(out.index)
-    use_banked = r["banking"] & banked["sustain_at"].reindex(out.index).notna()
-    sustained_on = sustained_on.where(~use_banked, banked["sustain_at"].reindex(out.index))
-    sustained_from = sustained_from.where(~use_banked, banked["start"].reindex(out.index))
+    use_banked = r["banking"].astype(bool)
+    sustained_on = sustained_on.where(~use_banked, banked["sustained_on"])
+    sustained_from = sustained_from.where(~use_banked, banked["from"])
 
     out["sustained_on"] = sustained_on
     out["broken_on"] = broken.reindex(out.index)
+    out["recurred_on"] = banked["recurred_on"]
     out["start"] = sustained_from.fillna(open_["start"].reindex(out.index))
     expected = open_["sustain_at"].reindex(out.index)
     out["expected_on"] = expected.where(out["sustained_on"].isna())
@@ -143,6 +223,32 @@ def judge_stretches(rows: pd.DataFrame, stretches: pd.DataFrame) -> pd.DataFrame
     )
     out.loc[out["status"] == NOT_MET, "status_on"] = NAT
     return out
+
+
+def with_recurrence(verdict: pd.DataFrame) -> pd.Series:
+    """Each verdict's reason, with a sentence on a recurrence after the problem was sustained (2015-21)."""
+    reason = verdict["reason"]
+    which = verdict["recurred_on"].notna().to_numpy()
+    if not which.any():
+        return reason
+    v = verdict[which]
+    recurred = v["recurred_on"]
+    on = words(recurred)
+    stands = (v["status"] == SUSTAINED) & (v["sustained_on"] < recurred)
+    again = (v["status"] == SUSTAINED) & (v["sustained_on"] > recurred)
+    sentence = np.select(
+        [stands, again],
+        [
+            _text(
+                " It recurred on ", on, ", after it was sustained: the result stands under the framework's settings."
+            ),
+            _text(" It recurred on ", on, ", after it was first sustained, and was sustained again since."),
+        ],
+        _text(" It recurred on ", on, ", after it was sustained: reopened until it is sustained again."),
+    )
+    out = reason.to_numpy(dtype=object, copy=True)
+    out[which] = v["reason"].to_numpy(dtype=object) + sentence
+    return pd.Series(out, index=reason.index, dtype=object)
 
 
 def _explode_kinds(rows: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -175,7 +281,8 @@ def no_events(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     starts["sustain_at"] = add_months(starts["start"], months) - DAY
     judged = judge_stretches(rows, starts)
 
-    counts = hits.groupby("row").agg(n=("occurred_on", "size"), last=("occurred_on", "max"))
+    by_row = hits.groupby("row")["occurred_on"]
+    counts = pd.DataFrame({"n": by_row.size(), "last": by_row.max()})
     r = rows.set_index("row")
     what = _phrase(r["event_kinds"], EVENT_PLURALS)
     n = counts["n"].reindex(r.index).fillna(0).astype(int)
@@ -187,6 +294,7 @@ def no_events(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     out["status_on"] = judged["status_on"]
     out["sustained_on"] = judged["sustained_on"]
     out["expected_on"] = judged["expected_on"]
+    out["recurred_on"] = judged["recurred_on"]
     start, sustained, expected = words(judged["start"]), words(judged["sustained_on"]), words(judged["expected_on"])
     out["reason"] = np.select(
         [status == SUSTAINED, status == REOPENED, status == PROGRESSING],
@@ -254,16 +362,20 @@ def reduction(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     windows["good"] = windows["count"] <= windows["allowed"]
     windows["complete"] = windows["last_day"] <= windows["as_of"]
 
-    done = windows[windows["good"] & windows["complete"]].sort_values("last_day").drop_duplicates("row")
-    done = done.set_index("row")
-    on_track = windows[windows["good"] & ~windows["complete"]].sort_values("last_day").drop_duplicates("row")
-    on_track = on_track.set_index("row")
+    reached = windows[windows["good"] & windows["complete"]]
+    done = reached.sort_values("last_day").drop_duplicates("row").set_index("row")
     first = windows.merge(rows[["row", "attached_on"]], on="row")
     first_failed = first[(first["start"] == first["attached_on"]) & ~first["good"]]["row"]
     # The day the first window went over the allowance: the (allowed + 1)th event after attachment.
     ranked = after.sort_values(["row", "occurred_on"], kind="stable")
     ranked["n"] = ranked.groupby("row").cumcount()
     ranked = ranked[ranked["n"] == ranked["row"].map(allowed)].set_index("row")["occurred_on"]
+
+    # Under 2015-21 a window that sustained the problem is broken by a recurrence: more than the allowance within
+    # the months, counting only events after the window.
+    stretches = reached[["row", "start", "last_day"]].rename(columns={"last_day": "sustain_at"})
+    stretches = _reduction_breaks(stretches, after, r["months"], allowed)
+    banked = recurrence(rows, stretches)
 
     sustained_on = done["last_day"].reindex(r.index)
     # A family outcome must still hold on its as-of date: the trailing window ending then must be good.
@@ -272,28 +384,44 @@ def reduction(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     trailing = trailing[trailing["occurred_on"] >= trailing["ts"]].groupby("row").size()
     trailing_ok = trailing.reindex(r.index, fill_value=0) <= allowed
     sustained_on = sustained_on.where(r["banking"] | trailing_ok)
+    sustained_on = sustained_on.where(~r["banking"].astype(bool), banked["sustained_on"])
+    # The window that sustained it (under banking, after the latest recurrence when that reopens it).
+    sustained_from = done["start"].reindex(r.index).where(~r["banking"].astype(bool), banked["from"])
+    recurred_on = banked["recurred_on"]
+    reopened = recurred_on.notna() & sustained_on.isna()
+
+    # Windows still running; after a recurrence that reopened the problem, only those starting after it.
+    after_recurrence = windows["row"].map(recurred_on.where(reopened))
+    running = windows["good"] & ~windows["complete"] & (after_recurrence.isna() | (windows["start"] > after_recurrence))
+    on_track = windows[running].sort_values("last_day").drop_duplicates("row").set_index("row")
 
     broke = r.index.isin(first_failed) & sustained_on.isna()
     status = np.select(
-        [sustained_on.notna(), broke, on_track.reindex(r.index)["start"].notna()],
-        [SUSTAINED, REOPENED, PROGRESSING],
+        [sustained_on.notna(), reopened, broke, on_track.reindex(r.index)["start"].notna()],
+        [SUSTAINED, REOPENED, REOPENED, PROGRESSING],
         NOT_MET,
     )
     out["status"] = _status(status)
     expected = on_track["last_day"].reindex(r.index).where(sustained_on.isna())
     out["sustained_on"] = sustained_on
     out["expected_on"] = expected
-    out["status_on"] = sustained_on.where(status == SUSTAINED, ranked.reindex(r.index).where(status == REOPENED))
+    out["recurred_on"] = recurred_on
+    out["status_on"] = sustained_on.where(
+        status == SUSTAINED,
+        recurred_on.where(reopened, ranked.reindex(r.index)).where(status == REOPENED),
+    )
     out.loc[status == PROGRESSING, "status_on"] = r.loc[status == PROGRESSING, "attached_on"]
+    done = windows.set_index(["row", "start"])["count"]
+    done_count = done.reindex(pd.MultiIndex.from_arrays([r.index, sustained_from])).fillna(0).astype(int)
+    done_count = pd.Series(done_count.to_numpy(), index=r.index).astype(str)
 
     what = _phrase(r["event_kinds"], EVENT_PLURALS)
     months = r["months"].astype(str)
     base_txt = _text(baseline.astype(str), " in the ", months, " months before attachment, so at most ")
     base_txt = _text(base_txt, allowed.astype(str), " allowed in ", months, " months")
-    done_count = done["count"].reindex(r.index).fillna(0).astype(int).astype(str)
     track_count = on_track["count"].reindex(r.index).fillna(0).astype(int).astype(str)
     out["reason"] = np.select(
-        [status == SUSTAINED, status == REOPENED, status == PROGRESSING],
+        [status == SUSTAINED, reopened, status == REOPENED, status == PROGRESSING],
         [
             _text(
                 done_count,
@@ -306,6 +434,28 @@ def reduction(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
                 " before attachment: down at least ",
                 r["percent"].astype(str),
                 "%.",
+            ),
+            _text(
+                "Reopened on ",
+                words(recurred_on),
+                ": more than ",
+                allowed.astype(str),
+                " in ",
+                months,
+                " months after it was sustained.",
+            ).where(
+                expected.isna(),
+                _text(
+                    "Reopened on ",
+                    words(recurred_on),
+                    ": more than ",
+                    allowed.astype(str),
+                    " in ",
+                    months,
+                    " months after it was sustained; sustained again on ",
+                    words(expected),
+                    " if no more than that are recorded.",
+                ),
             ),
             _text(
                 "Reopened on ",
@@ -333,121 +483,257 @@ def reduction(rows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _reduction_breaks(
+    stretches: pd.DataFrame, after: pd.DataFrame, months: pd.Series, allowed: pd.Series
+) -> pd.DataFrame:
+    """For each window that sustained a reduction (``row``, ``start``, ``sustain_at``): ``end``, the first day after
+    the window on which more than the allowance were recorded within the months (counting only events after the
+    window); missing if none."""
+    if stretches.empty or after.empty:
+        return stretches.assign(end=pd.Series(NAT, index=stretches.index, dtype="datetime64[s]"))
+    days = stretches[["row", "start", "sustain_at"]].merge(after.drop_duplicates(), on="row")
+    days = days[days["occurred_on"] > days["sustain_at"]]
+    if days.empty:
+        return stretches.assign(end=pd.Series(NAT, index=stretches.index, dtype="datetime64[s]"))
+    window_from = add_months(days["occurred_on"], -days["row"].map(months).to_numpy())
+    days = days.assign(since=np.maximum(days["sustain_at"], window_from))
+    pairs = days.merge(after.rename(columns={"occurred_on": "other"}), on="row")
+    pairs = pairs[(pairs["other"] > pairs["since"]) & (pairs["other"] <= pairs["occurred_on"])]
+    counted = pairs.groupby(["row", "start", "occurred_on"], as_index=False).size()
+    over = counted[counted["size"] > counted["row"].map(allowed)]
+    ends = over.groupby(["row", "start"], as_index=False)["occurred_on"].min().rename(columns={"occurred_on": "end"})
+    out = stretches.merge(ends, on=["row", "start"], how="left")
+    out["end"] = out["end"].astype("datetime64[s]")
+    return out
+
+
 # ------------------------------------------------------------------ a measure held over consecutive periods
 
 
-def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
-    """Every member measured in a period at or above ``threshold``, for ``periods`` consecutive periods ending
-    after attachment. Periods are matched across members by their end date. A period below the threshold in any
-    member breaks the run (the problem is reopened); the run is sustained at the end of its last period."""
+def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """Each member with the problem measured at or above ``threshold`` for ``periods`` consecutive periods ending
+    after attachment (attendance). See ``_held``."""
+    return _held(rows, measures, problems, below=False)
+
+
+def held_below_over_periods(rows: pd.DataFrame, measures: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """Each member with the problem measured below ``threshold`` for ``periods`` consecutive periods ending after
+    attachment (unauthorised or overall absence). See ``_held``."""
+    return _held(rows, measures, problems, below=True)
+
+
+def _held(rows: pd.DataFrame, measures: pd.DataFrame, problems: pd.DataFrame, below: bool) -> pd.DataFrame:
+    """A measure held on the right side of ``threshold`` for ``periods`` consecutive periods ending after
+    attachment, judged on the member(s) identified with the problem (``problems``: attachment_id, problem_id,
+    member_id; every member measured when the problem names nobody), never on a sibling's figures.
+
+    The periods are those recorded for any member of the family (matched by their end date). In each, every member
+    judged must have a record on the right side of the threshold: one on the wrong side breaks the run and reopens
+    the problem; a period with no record for one of them is missing evidence: it breaks the run (it is not a pass)
+    but is not a reopening. The run is sustained at the end of its last period. ``measures``: family_id,
+    member_id, kind, period_end, value."""
     out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")
-    # Measures come one row per family, kind and period: the lowest value of any member, and how many members.
-    m = rows[["row", "family_id", "attached_on", "as_of", "measure", "threshold"]].merge(
-        measures[["family_id", "kind", "period_end", "low", "members"]],
+    m = rows[["row", "family_id", "as_of", "measure"]].merge(
+        measures[["family_id", "member_id", "kind", "period_end", "value"]],
         left_on=["family_id", "measure"],
         right_on=["family_id", "kind"],
     )
-    m = m[m["period_end"] <= m["as_of"]]
-    before = m[m["period_end"] <= m["attached_on"]]
+    m = m.loc[m["period_end"] <= m["as_of"], ["row", "member_id", "period_end", "value"]]
+    # Who is judged: the members identified with the problem, or every member measured when it names nobody.
+    named = rows[["row", "attachment_id", "problem_id"]].merge(
+        problems[["attachment_id", "problem_id", "member_id"]], on=["attachment_id", "problem_id"]
+    )
+    named = named.loc[named["member_id"].notna(), ["row", "member_id"]].drop_duplicates()
+    named = named.astype({"member_id": "int64"})
+    nobody = ~m["row"].isin(named["row"])
+    if nobody.any():
+        measured = m.loc[nobody, ["row", "member_id"]].drop_duplicates()
+        judged_members = pd.concat([named, measured], ignore_index=True)
+    else:
+        judged_members = named
+    # Every period of the family (recorded for any member); in each, the records of the members judged: one on
+    # the wrong side fails it, fewer records than members judged leave it missing evidence.
+    flagged = m.merge(judged_members.assign(judged=True), on=["row", "member_id"], how="left")
+    value = flagged["value"].where(flagged["judged"].notna())  # the judged members' figures only
+    threshold = flagged["row"].map(r["threshold"])
+    grouped = flagged.assign(fail=value >= threshold if below else value < threshold, value=value).groupby(
+        ["row", "period_end"], sort=False
+    )
+    values = grouped["value"]
+    per = pd.DataFrame(
+        {"fail": grouped["fail"].any(), "worst": values.max() if below else values.min(), "measured": values.count()}
+    ).reset_index()
+    per["miss"] = per["measured"] < per["row"].map(judged_members.groupby("row").size().reindex(r.index, fill_value=0))
+    per["attached_on"] = per["row"].map(r["attached_on"])
+    before = per[(per["period_end"] <= per["attached_on"]) & (per["measured"] > 0)]
     baseline = before.sort_values("period_end").drop_duplicates("row", keep="last").set_index("row")
-    baseline = baseline.rename(columns={"low": "base"})
-    periods = m[m["period_end"] > m["attached_on"]].sort_values(["row", "period_end"])
-    periods = periods[["row", "period_end", "low", "members", "threshold"]].reset_index(drop=True)
-    periods["pass"] = periods["low"] >= periods["threshold"]
+    baseline = baseline.rename(columns={"worst": "base"})
+    periods = per[per["period_end"] > per["attached_on"]].sort_values(["row", "period_end"]).reset_index(drop=True)
+    periods["pass"] = ~periods["fail"] & ~periods["miss"]
     periods["run"] = (~periods["pass"]).groupby(periods["row"]).cumsum()
     passing = periods[periods["pass"]].copy()
-    passing["k"] = passing.groupby(["row", "run"]).cumcount() + 1
-    passing["n"] = passing["row"].map(r["periods"])
-
-    stretch = passing.groupby(["row", "run"]).agg(
-        start=("period_end", "min"), last=("period_end", "max"), k=("k", "max")
+    runs = passing.groupby(["row", "run"])
+    passing["k"] = runs.cumcount() + 1
+    # The run is sustained at the end of its n-th period.
+    passing["at"] = passing["period_end"].where(passing["k"] == passing["row"].map(r["periods"]))
+    runs = passing.groupby(["row", "run"])
+    stretch = pd.DataFrame(
+        {
+            "start": runs["period_end"].min(),
+            "last": runs["period_end"].max(),
+            "k": runs["k"].max(),
+            "sustain_at": runs["at"].max(),
+        }
     )
-    nth = passing[passing["k"] == passing["n"]].set_index(["row", "run"])["period_end"]
-    stretch["sustain_at"] = nth.reindex(stretch.index)
-    # The run ends at the first failing period after it (which opens the next run).
-    fails = periods.loc[~periods["pass"], ["row", "run", "period_end"]].rename(columns={"period_end": "end"})
-    stretch = stretch.reset_index().merge(fails.assign(run=fails["run"] - 1), on=["row", "run"], how="left")
+    # The run ends at the first period after it that is not a pass (which opens the next run): one on the wrong
+    # side of the threshold (the problem recurs) or one with no record (missing evidence, not a recurrence).
+    stops = periods.loc[~periods["pass"], ["row", "run", "period_end", "fail"]]
+    # Per row: the last period, the last failing one, the last and number of missing ones, the last known figure.
+    end = periods["period_end"]
+    missed = periods["miss"] & ~periods["fail"]
+    by_row = periods.assign(
+        failed=end.where(periods["fail"]), missed=end.where(missed), known=end.where(~missed)
+    ).groupby("row")
+    failed_on = by_row["failed"].max().reindex(r.index)
+    missing_on = by_row["missed"].max().reindex(r.index)
+    missing_n = by_row["missed"].count().reindex(r.index, fill_value=0)
+    last_missing = (missing_on == by_row["period_end"].max().reindex(r.index)).fillna(False).astype(bool)
+    known = by_row["known"].max().reindex(r.index)
+    # Under banking, records still to come (no record after the last known figure) do not break the run yet.
+    trailing = ~stops["fail"] & ~(stops["period_end"] <= stops["row"].map(known))
+    stops = stops[~(trailing & stops["row"].map(r["banking"]).astype(bool))]
+    stops = stops.rename(columns={"period_end": "end", "fail": "recurs"})
+    stretch = stretch.reset_index().merge(stops.assign(run=stops["run"] - 1), on=["row", "run"], how="left")
+    stretch["recurs"] = stretch["recurs"].fillna(True).astype(bool)
     need = stretch["row"].map(r["periods"]) - stretch["k"]
-    forecast = add_months(stretch["last"], need.clip(lower=0) * MONTHS_PER_PERIOD)
-    stretch["sustain_at_forecast"] = forecast
-    judged = judge_stretches(rows, stretch[["row", "start", "end", "sustain_at"]])
+    stretch["sustain_at_forecast"] = add_months(stretch["last"], need.clip(lower=0) * MONTHS_PER_PERIOD)
+    # The problem comes back with any failing period after it was sustained, missing records between or not.
+    failing = periods.loc[periods["fail"], ["row", "period_end"]].rename(columns={"period_end": "on"})
+    judged = judge_stretches(rows, stretch[["row", "start", "end", "sustain_at", "recurs"]], failing)
     open_ = stretch[stretch["end"].isna() & stretch["sustain_at"].isna()].set_index("row")
 
-    latest = periods.sort_values("period_end").drop_duplicates("row", keep="last").set_index("row")
-    status = judged["status"].copy()
-    improving = latest["low"].reindex(r.index) > baseline["base"].reindex(r.index)
-    status = status.where(~((status == NOT_MET) & improving), PROGRESSING)
+    latest = periods[periods["measured"] > 0].drop_duplicates("row", keep="last").set_index("row").reindex(r.index)
+
+    status = judged["status"].astype(object)
+    # A run broken only by missing records was not reopened: the current run (if any) is what there is.
+    not_reopened = (status == REOPENED) & failed_on.isna()
+    has_open = open_["k"].reindex(r.index).notna()
+    status = status.where(~not_reopened, np.where(has_open, ACHIEVED, NOT_MET))
+    if below:
+        improving = latest["worst"] < baseline["base"].reindex(r.index)
+    else:
+        improving = latest["worst"] > baseline["base"].reindex(r.index)
+    status = status.where(~((status == NOT_MET) & improving & ~last_missing), PROGRESSING)
     out["status"] = _status(status)
     out["sustained_on"] = judged["sustained_on"]
+    out["recurred_on"] = judged["recurred_on"]
     expected = open_["sustain_at_forecast"].reindex(r.index)
     # A forecast already past means the figures for the terms since have not been recorded: no date to give.
     out["expected_on"] = expected.where(judged["sustained_on"].isna() & (expected > r["as_of"]))
     out["status_on"] = judged["status_on"]
-    out.loc[status == PROGRESSING, "status_on"] = latest["period_end"].reindex(r.index)
+    out.loc[status == REOPENED, "status_on"] = failed_on
+    out.loc[status == ACHIEVED, "status_on"] = open_["start"].reindex(r.index)
+    out.loc[status == PROGRESSING, "status_on"] = latest["period_end"]
+    out.loc[status == NOT_MET, "status_on"] = NAT
 
     threshold = r["threshold"].map(lambda v: f"{v:g}%")
+    side = "below" if below else "at or above"
+    wrong = "at or above" if below else "below"
     n = r["periods"].astype(str)
     k = open_["k"].reindex(r.index).fillna(0).astype(int).astype(str)
-    low = _percent(latest["low"].reindex(r.index))
-    out["reason"] = np.select(
-        [status == SUSTAINED, status == REOPENED, status == ACHIEVED, status == PROGRESSING],
+    worst = _percent(latest["worst"])
+    gap = "no record for a member with the problem for the period ending "
+    missing_sentence = _text(" There is ", gap, words(missing_on), ": missing evidence, not a pass.")
+    reason = np.select(
+        [status == SUSTAINED, status == REOPENED, status == ACHIEVED, status == PROGRESSING, last_missing],
         [
             _text(
-                "At or above ", threshold, " for ", n, " consecutive periods, to ", words(judged["sustained_on"]), "."
+                side.capitalize(),
+                " ",
+                threshold,
+                " for ",
+                n,
+                " consecutive periods, to ",
+                words(judged["sustained_on"]),
+                ".",
             ),
             _text(
                 "Reopened on ",
-                words(judged["broken_on"]),
-                ": a member fell below ",
+                words(out["status_on"]),
+                ": a member with the problem was ",
+                wrong,
+                " ",
                 threshold,
                 ". ",
                 k,
                 " of ",
                 n,
-                " periods at or above it since.",
+                " periods ",
+                side,
+                " it since.",
             ),
             _text(
                 k,
                 " of ",
                 n,
-                " consecutive periods at or above ",
+                " consecutive periods ",
+                side,
+                " ",
                 threshold,
                 " since ",
-                words(judged["start"]),
+                words(open_["start"].reindex(r.index)),
                 "; sustained when ",
                 _count(r["periods"] - open_["k"].reindex(r.index).fillna(0), "more period is", "more periods are"),
-                " at or above it too.",
+                " ",
+                side,
+                " it too.",
             ),
             _text(
-                "Latest period ",
-                low,
-                ", below ",
+                "Latest recorded period ",
+                worst,
+                ", ",
+                wrong,
+                " ",
                 threshold,
-                " but up on the ",
+                " but ",
+                "down" if below else "up",
+                " on the ",
                 _percent(baseline["base"].reindex(r.index)),
                 " before attachment.",
             ),
+            _text("There is ", gap, words(missing_on), ": missing evidence, not a pass."),
         ],
         np.where(
-            latest["low"].reindex(r.index).notna(),
+            latest["worst"].notna(),
             _text(
                 "Latest period, ending ",
-                words(latest["period_end"].reindex(r.index)),
+                words(latest["period_end"]),
                 ": ",
-                low,
-                ", below ",
+                worst,
+                ", ",
+                wrong,
+                " ",
                 threshold,
                 ".",
             ),
-            "Nothing recorded since attachment.",
+            "Nothing recorded since attachment for the member with the problem.",
         ),
     )
-    counts = _count(periods.groupby("row").size().reindex(r.index), "period", "periods")
-    members = _count(periods.groupby("row")["members"].max().reindex(r.index), "member", "members")
-    out["evidence"] = _text(counts, " recorded since attachment, for ", members, ".")
+    reason = pd.Series(reason, index=r.index, dtype=object)
+    add_missing = missing_on.notna() & status.isin([REOPENED, ACHIEVED, PROGRESSING])
+    out["reason"] = reason.where(~add_missing, _text(reason, missing_sentence))
+    what = _str(r["measure"].map(MEASURE_KINDS))
+    counts = _count(by_row.size().reindex(r.index), "period", "periods")
+    members = _count(judged_members.groupby("row").size().reindex(r.index), "member", "members")
+    evidence = _text(what, ": ", counts, " recorded since attachment, judged on ", members,
+                     " with the problem.")
+    out["evidence"] = evidence.where(
+        missing_n == 0,
+        _text(evidence, " ", _count(missing_n, "period has", "periods have"), " no record for one of them."),
+    )
     return out
 
 
@@ -455,24 +741,35 @@ def held_over_periods(rows: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
 
 
 def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
-    """Every plan of the kinds that was open at or after attachment has ended, and none has started again for
-    ``months`` (sustained on the end date plus the months). A plan starting again in any member reopens it."""
+    """Every plan of the kinds that was open at or after attachment has ended by a step-down or a closure with no
+    further action, and none has started again for ``months`` (sustained on the end date plus the months). A plan
+    starting again in any member reopens it. A plan that ended for another reason (the family moved away, other,
+    none recorded) is not progress: no sustain period starts from it."""
     out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")
     far = pd.Timestamp("2200-01-01")
-    e = _explode_kinds(rows, "status_kinds").merge(episodes[["family_id", "kind", "started_on", "ended_on"]])
+    e = _explode_kinds(rows, "status_kinds").merge(
+        episodes[["family_id", "kind", "started_on", "ended_on", "end_reason"]]
+    )
     e = e[e["started_on"] <= e["as_of"]]
     ended = e["ended_on"].where(e["ended_on"] <= e["as_of"]).fillna(far)
-    e = e.assign(ended=ended)
+    e = e.assign(ended=ended, good=e["end_reason"].isin(PROGRESS_END_REASONS))
     e = e[e["ended"] >= e["attached_on"]].sort_values(["row", "started_on"], kind="stable")
     # Merge overlapping plans (in any member) into blocks of time under a plan.
     previous_end = e.groupby("row")["ended"].cummax().groupby(e["row"]).shift(1)
     e["block"] = (previous_end.isna() | (e["started_on"] > previous_end)).groupby(e["row"]).cumsum()
-    blocks = e.groupby(["row", "block"]).agg(started=("started_on", "min"), ended=("ended", "max")).reset_index()
+    by_block = e.groupby(["row", "block"])
+    blocks = pd.DataFrame({"started": by_block["started_on"].min(), "ended": by_block["ended"].max()}).reset_index()
+    # A block ends as its last plan ended (of two ending the same day, the one that is not progress); one per
+    # block, in the blocks' order (row, block).
+    last = e.sort_values(["row", "block", "ended", "good"], ascending=[True, True, True, False], kind="stable")
+    last = last.drop_duplicates(["row", "block"], keep="last")
+    blocks["end_reason"] = last["end_reason"].to_numpy()
+    blocks["good"] = last["good"].to_numpy(dtype=bool)
     blocks["next_start"] = blocks.groupby("row")["started"].shift(-1)
-    closed = blocks[blocks["ended"] < far]
+    closed = blocks[(blocks["ended"] < far) & blocks["good"]]
     stretch = pd.DataFrame(
         {
             "row": closed["row"],
@@ -482,7 +779,15 @@ def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
         }
     )
     judged = judge_stretches(rows, stretch)
-    open_since = blocks[blocks["ended"] >= far].set_index("row")["started"].reindex(r.index)
+    final = blocks.drop_duplicates("row", keep="last").set_index("row").reindex(r.index)
+    open_since = final["started"].where(final["ended"] >= far)
+    # The latest plan ended, but not by a step-down or a closure: not progress.
+    not_progress = (final["ended"] < far) & ~final["good"].fillna(True).astype(bool)
+    bad_on = final["ended"].where(not_progress)
+    bad_reason = final["end_reason"].map(EPISODE_END_REASONS).where(final["end_reason"].notna(), "no reason recorded")
+    why = _str(bad_reason.where(not_progress)).map(str.lower)
+    tail = "), which is not progress: only a step-down or a closure with no further action counts."
+    bad_txt = _text("it ended on ", words(bad_on), " (", why, tail)
 
     plans = _phrase(r["status_kinds"], STATUS_PLURALS)
     status = judged["status"]
@@ -491,9 +796,18 @@ def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     out.loc[(status == NOT_MET) & open_since.notna(), "status_on"] = open_since
     out["sustained_on"] = judged["sustained_on"]
     out["expected_on"] = judged["expected_on"]
+    out["recurred_on"] = judged["recurred_on"]
     months = r["months"].astype(str)
     out["reason"] = np.select(
-        [status == SUSTAINED, status == REOPENED, status == ACHIEVED, open_since.notna()],
+        [
+            status == SUSTAINED,
+            (status == REOPENED) & open_since.notna(),
+            (status == REOPENED) & not_progress,
+            status == REOPENED,
+            status == ACHIEVED,
+            open_since.notna(),
+            not_progress,
+        ],
         [
             _text(
                 "Ended on ",
@@ -504,17 +818,16 @@ def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
                 words(judged["sustained_on"]),
                 ".",
             ),
-            _text("Reopened on ", words(judged["broken_on"]), ", when a plan started again.").where(
-                open_since.notna(),
-                _text(
-                    "Reopened on ",
-                    words(judged["broken_on"]),
-                    ", when a plan started again; it ended on ",
-                    words(judged["start"]),
-                    ", so sustained on ",
-                    words(judged["expected_on"]),
-                    " if none opens.",
-                ),
+            _text("Reopened on ", words(judged["broken_on"]), ", when a plan started again."),
+            _text("Reopened on ", words(judged["broken_on"]), ", when a plan started again; ", bad_txt),
+            _text(
+                "Reopened on ",
+                words(judged["broken_on"]),
+                ", when a plan started again; it ended on ",
+                words(judged["start"]),
+                ", so sustained on ",
+                words(judged["expected_on"]),
+                " if none opens.",
             ),
             _text(
                 "Ended on ",
@@ -524,6 +837,7 @@ def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
                 " if none opens again.",
             ),
             _text("A plan has been open since ", words(open_since), "."),
+            _text("The latest plan ended on ", words(bad_on), " (", why, tail),
         ],
         _text("No ", plans, " open at or since attachment are recorded."),
     )
@@ -537,32 +851,43 @@ def status_ended(rows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
 
 def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
     """Sustained when a manager has signed off the practitioner's evidence for this problem (on the day of the
-    decision); awaiting sign-off is progress; evidence not accepted leaves the problem not met."""
+    decision); awaiting sign-off is progress; evidence not accepted leaves the problem not met. For a successful
+    family outcome (no banking) a sign-off counts only on or after the day the case closed: one made before is
+    progress, not an outcome."""
     out = no_verdicts(rows)
     if rows.empty:
         return out
     r = rows.set_index("row")
-    ev = rows[["row", "attachment_id", "problem_id", "as_of"]].merge(evidence, on=["attachment_id", "problem_id"])
+    ev = rows[["row", "attachment_id", "problem_id", "as_of", "banking", "closed_on"]].merge(
+        evidence, on=["attachment_id", "problem_id"]
+    )
     ev = ev[ev["progress_from"] <= ev["as_of"]]  # evidence of progress not yet made does not count
     decided = ev["decided_on"].notna() & (ev["decided_on"] <= ev["as_of"])
-    accepted = ev[decided & (ev["status"] == "accepted")].sort_values("decided_on").drop_duplicates("row")
-    accepted = accepted.set_index("row")
+    signed = decided & (ev["status"] == "accepted")
+    counts = ev["banking"].astype(bool) | (ev["decided_on"] >= ev["closed_on"])
+    accepted = ev[signed & counts].sort_values("decided_on").drop_duplicates("row").set_index("row")
+    early = ev[signed & ~counts]
+    early = early.sort_values("decided_on").drop_duplicates("row", keep="last").set_index("row")
     awaiting = ev[(ev["status"] == "awaiting") | ~decided].sort_values("progress_from").drop_duplicates("row")
     awaiting = awaiting.set_index("row")
     declined = ev[decided & (ev["status"] == "declined")].sort_values("decided_on").drop_duplicates("row", keep="last")
     declined = declined.set_index("row")
 
     has_acc = accepted["decided_on"].reindex(r.index).notna()
+    has_early = early["decided_on"].reindex(r.index).notna()
     has_wait = awaiting["progress_from"].reindex(r.index).notna()
     has_dec = declined["decided_on"].reindex(r.index).notna()
-    status = np.select([has_acc, has_wait], [SUSTAINED, PROGRESSING], NOT_MET)
+    status = np.select([has_acc, has_early | has_wait], [SUSTAINED, PROGRESSING], NOT_MET)
     out["status"] = _status(status)
     out["sustained_on"] = accepted["decided_on"].reindex(r.index)
-    out["status_on"] = out["sustained_on"].where(has_acc, awaiting["progress_from"].reindex(r.index))
+    out["status_on"] = out["sustained_on"].where(
+        has_acc, early["decided_on"].reindex(r.index).where(has_early, awaiting["progress_from"].reindex(r.index))
+    )
     acc = accepted.reindex(r.index)
     dec = declined.reindex(r.index)
+    pre = early.reindex(r.index)
     out["reason"] = np.select(
-        [has_acc, has_wait, has_dec],
+        [has_acc, has_early & r["closed_on"].notna(), has_early, has_wait, has_dec],
         [
             _text(
                 "Signed off by ",
@@ -572,6 +897,23 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
                 ": ",
                 _str(acc["decision_reason"]),
                 ".",
+            ),
+            _text(
+                "Signed off by ",
+                _str(pre["decided_by"]),
+                " on ",
+                words(pre["decided_on"]),
+                ", before the case closed on ",
+                words(r["closed_on"]),
+                ": for a successful family outcome only a sign-off on or after closure counts.",
+            ),
+            _text(
+                "Signed off by ",
+                _str(pre["decided_by"]),
+                " on ",
+                words(pre["decided_on"]),
+                ", while the case is open: for a successful family outcome only a sign-off on or after closure "
+                "counts.",
             ),
             _text(
                 "Evidence of progress from ",
@@ -598,13 +940,19 @@ def manual(rows: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ continuous employment
 
 
-NO_EMPLOYMENT = "No adult who was on an out-of-work benefit has a spell in work recorded since attachment."
+NO_EMPLOYMENT = (
+    "No adult who was on an out-of-work benefit at attachment has a spell in work recorded that began after it."
+)
 
 
 def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
-    """An adult (18 or over when the spell began) who was on an out-of-work benefit, in work for ``weeks`` whole
-    weeks within a window of ``window_weeks``, as the framework sets per prior benefit (spells under the
-    benefit's minimum hours do not count). Weeks are counted from the attachment date, whole weeks only.
+    """An adult (18 or over when the spell began) who was on an out-of-work benefit at attachment and moved into
+    work after it, in work for ``weeks`` whole weeks within a window of ``window_weeks``, as the framework sets per
+    prior benefit (spells under the benefit's minimum hours do not count). A spell that began before the
+    attachment date does not count, and an adult in work on the attachment day (a spell that began before it and
+    had not ended) was not on an out-of-work benefit: none of their spells count. Weeks are whole weeks counted
+    from the start of the adult's first spell after attachment (a job starting mid-week loses no days): N weeks
+    are reached on the start + 7N - 1 days when the work is unbroken.
 
     ``rules``: framework_id, prior_benefit, weeks, window_weeks, min_hours. Rows need ``framework_id``.
     Besides the verdict columns, ``adult_member_id`` names the adult who reached the weeks (missing otherwise)."""
@@ -624,23 +972,32 @@ def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.Da
         return out
     r = rows.set_index("row")
     sp = rows[["row", "family_id", "framework_id", "attached_on", "as_of"]].merge(spells, on="family_id")
+    # In work on the attachment day: not on an out-of-work benefit then, so none of the member's spells count.
+    at_attachment = (sp["started_on"] < sp["attached_on"]) & (
+        sp["ended_on"].isna() | (sp["ended_on"] >= sp["attached_on"])
+    )
+    working = pd.MultiIndex.from_frame(sp.loc[at_attachment, ["row", "member_id"]])
+    sp = sp[~pd.MultiIndex.from_frame(sp[["row", "member_id"]]).isin(working)]
     sp = sp.merge(rules, on=["framework_id", "prior_benefit"])
     adult_from = add_months(sp["date_of_birth"], 18 * 12)
     sp = sp[(sp["started_on"] >= adult_from) & (sp["hours_per_week"] >= sp["min_hours"])]
-    sp = sp[(sp["started_on"] <= sp["as_of"])]
-    sp = sp[sp["ended_on"].isna() | (sp["ended_on"] >= sp["attached_on"])]
+    # A move into work after attachment: a spell that began before the attachment date does not count.
+    sp = sp[(sp["started_on"] >= sp["attached_on"]) & (sp["started_on"] <= sp["as_of"])]
     in_work = sp["ended_on"].isna() | (sp["ended_on"] > sp["as_of"])
     # An open spell is assumed to continue long enough to see when the weeks would be reached.
     horizon = sp["as_of"] + pd.to_timedelta(sp["window_weeks"] * 7, unit="D")
     sp = sp.assign(in_work=in_work, last=sp["ended_on"].where(~in_work, horizon))
-    # The member's benefit is that of their first qualifying spell.
+    # The member's benefit is that of their first qualifying spell, and their weeks are counted from its start.
     sp = sp.sort_values(["row", "member_id", "started_on"], kind="stable")
-    first = sp.groupby(["row", "member_id"])[["prior_benefit", "weeks", "window_weeks"]].transform("first")
-    sp[["prior_benefit", "weeks", "window_weeks"]] = first
+    first = sp.groupby(["row", "member_id"])[["prior_benefit", "weeks", "window_weeks", "started_on"]].transform(
+        "first"
+    )
+    sp[["prior_benefit", "weeks", "window_weeks"]] = first[["prior_benefit", "weeks", "window_weeks"]]
+    sp["anchor"] = first["started_on"]
 
-    att = sp["attached_on"]
-    from_week = np.maximum(0, -(-(sp["started_on"] - att).dt.days // 7)).to_numpy()
-    to_week = ((sp["last"] - att).dt.days.sub(6) // 7).to_numpy()
+    anchor = sp["anchor"]
+    from_week = np.maximum(0, -(-(sp["started_on"] - anchor).dt.days // 7)).to_numpy()
+    to_week = ((sp["last"] - anchor).dt.days.sub(6) // 7).to_numpy()
     need = sp["weeks"].to_numpy()
     # Only a spell's first ``need`` weeks can matter: a longer spell reaches the weeks within them, and a window
     # ending later than that can only be the first to reach them by using weeks of an earlier, shorter spell.
@@ -671,11 +1028,18 @@ def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.Da
             "member_id": sp["member_id"].to_numpy()[spell_of],
             "week": week[chosen],
             "from_week": week[back_safe[chosen]],
+            "anchor": sp["anchor"].to_numpy()[spell_of],
         }
     )
-    done = done.merge(rows[["row", "attached_on", "as_of"]], on="row")
-    done["on"] = done["attached_on"] + pd.to_timedelta(done["week"] * 7 + 6, unit="D")
-    done["since"] = done["attached_on"] + pd.to_timedelta(done["from_week"] * 7, unit="D")
+    done = done.merge(rows[["row", "as_of"]], on="row")
+    done["on"] = done["anchor"] + pd.to_timedelta(done["week"] * 7 + 6, unit="D")
+    # The run of weeks began in a spell: name the day that spell really started.
+    since = done["anchor"] + pd.to_timedelta(done["from_week"] * 7, unit="D")
+    starts = done[["row", "member_id"]].assign(since=since).merge(
+        sp[["row", "member_id", "started_on"]], on=["row", "member_id"]
+    )
+    starts = starts[starts["started_on"] <= starts["since"]].groupby(["row", "member_id"])["started_on"].max()
+    done = done.join(starts.rename("since"), on=["row", "member_id"])
     benefit = sp.drop_duplicates(["row", "member_id"])[["row", "member_id", "prior_benefit"]]
     done = done.merge(benefit.rename(columns={"prior_benefit": "benefit"}), on=["row", "member_id"], how="left")
     # A member reaches the weeks either already (on or before as_of) or, if still in work, later.
@@ -716,7 +1080,7 @@ def continuous_employment(rows: pd.DataFrame, spells: pd.DataFrame, rules: pd.Da
             _text(
                 "An adult who was on ",
                 ben,
-                " was in work from ",
+                " at attachment started work on ",
                 words(done["since"].reindex(r.index)),
                 " and reached ",
                 need_txt,

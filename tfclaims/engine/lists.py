@@ -6,6 +6,12 @@ row per family, as DataFrames. Set-based like the engine: no loop over families,
 The cohort as of a date is every family whose latest attachment began on or before that date. A family whose
 attachment was closed as not eligible can never be claimed: it is left out of the nearly-there list and the
 calendar.
+
+A family is claimed at most once per programme phase. The lists are given a frame of the families a claim holds
+(``claimed``: one row per family and framework code, from ``claims.queries.held_lines``: a live claim line, or a
+result marked invalid) and leave out every family held in the phase (framework) of its current attachment: it is
+never offered as ready or nearly there, nor counted in the calendar as to come. ``already_claimed`` lists those
+families, with their claim.
 """
 
 from __future__ import annotations
@@ -108,6 +114,22 @@ def _never_claimable(families: pd.DataFrame) -> pd.Series:
     return families["closure_reason"] == NOT_ELIGIBLE
 
 
+CLAIMED_KEYS = ["family_id", "framework"]
+
+
+def _held(families: pd.DataFrame, claimed: pd.DataFrame | None) -> pd.Series:
+    """True for each family a claim holds in the phase (framework) of its current attachment."""
+    if claimed is None or claimed.empty or families.empty:
+        return pd.Series(False, index=families.index)
+    keys = pd.MultiIndex.from_frame(claimed[CLAIMED_KEYS].astype(object))
+    mine = pd.MultiIndex.from_frame(families[CLAIMED_KEYS].astype(object))
+    return pd.Series(mine.isin(keys), index=families.index)
+
+
+def _unclaimed(families: pd.DataFrame, claimed: pd.DataFrame | None) -> pd.DataFrame:
+    return families[~_held(families, claimed)]
+
+
 def _sorted(rows: pd.DataFrame) -> pd.DataFrame:
     """Earliest date first (no date last), then by reference."""
     return rows.sort_values(["claimable_on", "reference"], na_position="last", kind="stable").reset_index(drop=True)
@@ -118,6 +140,7 @@ READY_COLUMNS = [
     "reference",
     "team",
     "lead_practitioner",
+    "framework",
     "route",
     "claimable_on",
     "plan_label",
@@ -127,10 +150,54 @@ READY_COLUMNS = [
 ]
 
 
-def ready_to_claim(verdicts: Verdicts, as_of: date, filters: ListFilter | None = None) -> pd.DataFrame:
-    """Families claimable as of the date, with the route and the date claimable from; earliest first."""
-    families = cohort(verdicts, as_of, filters)
+def ready_to_claim(
+    verdicts: Verdicts, as_of: date, filters: ListFilter | None = None, claimed: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Families claimable as of the date and not claimed in their phase, with the route and the date claimable
+    from; earliest first."""
+    families = _unclaimed(cohort(verdicts, as_of, filters), claimed)
     return _sorted(families.loc[families["claimable"], READY_COLUMNS])
+
+
+ALREADY_CLAIMED_COLUMNS = [
+    "family_id",
+    "reference",
+    "team",
+    "lead_practitioner",
+    "framework",
+    "claim_id",
+    "claim_reference",
+    "claim_status",
+    "window_label",
+    "claim_route",
+    "line_state",
+    "invalid",
+    "claimable",
+    "route",
+    "claimable_on",
+    "plan_label",
+]
+
+
+def already_claimed(
+    verdicts: Verdicts,
+    as_of: date,
+    filters: ListFilter | None = None,
+    claimed: pd.DataFrame | None = None,
+    claimable_only: bool = False,
+) -> pd.DataFrame:
+    """The families of the cohort that a claim holds in the phase of their current attachment, with the claim (its
+    reference, window and route) and whether the result was marked invalid; by reference. ``claimable_only``: only
+    those the engine finds claimable, which the ready list would otherwise offer."""
+    families = cohort(verdicts, as_of, filters)
+    if claimed is None or claimed.empty:
+        return pd.DataFrame(columns=ALREADY_CLAIMED_COLUMNS)
+    families = families[_held(families, claimed)]
+    if claimable_only:
+        families = families[families["claimable"]]
+    keys = {"family_id": "int64", "framework": object}
+    rows = families.astype(keys).merge(claimed.astype(keys), on=CLAIMED_KEYS, how="inner")
+    return rows.sort_values("reference", kind="stable").reset_index(drop=True)[ALREADY_CLAIMED_COLUMNS]
 
 
 NEARLY_THERE_COLUMNS = [
@@ -149,10 +216,13 @@ NEARLY_THERE_COLUMNS = [
 ]
 
 
-def nearly_there(verdicts: Verdicts, as_of: date, filters: ListFilter | None = None) -> pd.DataFrame:
-    """Families not claimable yet with at most one problem left to sustain, or expected to become claimable
-    within ``NEARLY_THERE_MONTHS`` of the date; with what is left and the expected date, soonest first."""
-    families = cohort(verdicts, as_of, filters)
+def nearly_there(
+    verdicts: Verdicts, as_of: date, filters: ListFilter | None = None, claimed: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Families not claimable yet (and not claimed in their phase) with at most one problem left to sustain, or
+    expected to become claimable within ``NEARLY_THERE_MONTHS`` of the date; with what is left and the expected
+    date, soonest first."""
+    families = _unclaimed(cohort(verdicts, as_of, filters), claimed)
     families = families[~families["claimable"] & ~_never_claimable(families)]
     left = families["problems"] - families["problems_sustained"]
     horizon = pd.Timestamp(as_of) + pd.DateOffset(months=NEARLY_THERE_MONTHS)
@@ -214,11 +284,12 @@ def calendar_families(
     filters: ListFilter | None = None,
     quarter: str | None = None,
     route: str = "",
+    claimed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every family that is or may become claimable, with the financial-year quarter of the date it is (or is
-    expected to become) claimable and the route (reached, or expected); ``quarter`` ("" for no date yet) and
-    ``route`` narrow it."""
-    families = cohort(verdicts, as_of, filters)
+    """Every family that is or may become claimable and is not claimed in its phase, with the financial-year
+    quarter of the date it is (or is expected to become) claimable and the route (reached, or expected);
+    ``quarter`` ("" for no date yet) and ``route`` narrow it."""
+    families = _unclaimed(cohort(verdicts, as_of, filters), claimed)
     families = families[~_never_claimable(families)]
     rows = families.assign(
         quarter=quarter_label(families["claimable_on"]),
@@ -231,10 +302,13 @@ def calendar_families(
     return _sorted(rows[CALENDAR_COLUMNS])
 
 
-def calendar(verdicts: Verdicts, as_of: date, filters: ListFilter | None = None) -> pd.DataFrame:
+def calendar(
+    verdicts: Verdicts, as_of: date, filters: ListFilter | None = None, claimed: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Families counted by the quarter in which they are (or become) claimable, a column per route and a total,
-    earliest quarter first; families with no foreseeable date in a last row ("no date yet")."""
-    rows = calendar_families(verdicts, as_of, filters)
+    earliest quarter first; families with no foreseeable date in a last row ("no date yet"). Families claimed in
+    their phase are not counted."""
+    rows = calendar_families(verdicts, as_of, filters, claimed=claimed)
     counts = pd.crosstab(rows["quarter"], rows["route"]).reindex(columns=list(ROUTES), fill_value=0)
     counts["total"] = rows.groupby("quarter").size()
     dated = sorted(q for q in counts.index if q)

@@ -10,6 +10,7 @@ import io
 import threading
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy import func, select
@@ -23,6 +24,22 @@ from tfclaims.extensions import db
 
 # How many family ids go into one IN (...) list.
 CHUNK = 5000
+
+# The national settings of each framework, as the engine judges under them (``Frames.frameworks``).
+FRAMEWORK_COLUMNS = [
+    "framework_id",
+    "framework",
+    "framework_name",
+    "routes",
+    "min_problems",
+    "attachment_payment_pence",
+    "result_payment_pence",
+    "outcome_months",
+    "employment_rules",
+    "recurrence_reopens",
+    "starts_on",
+    "ends_on",
+]
 
 
 def _day(column: str, dialect: str) -> str:
@@ -46,8 +63,11 @@ def _read(
             joined = " || ',' || ".join(f"c{i}" for i in range(len(columns)))
             cursor.execute(f"SELECT group_concat({joined}, char(10)) FROM ({sql})", params or ())
             text = cursor.fetchone()[0] or ""
+            # Never NULL, so nothing to look for as missing: a tenth faster to read.
             frame = (
-                pd.read_csv(io.StringIO(text), names=columns, header=None) if text else pd.DataFrame(columns=columns)
+                pd.read_csv(io.StringIO(text), names=columns, header=None, na_filter=False)
+                if text
+                else pd.DataFrame(columns=columns)
             )
         elif db.session.get_bind().dialect.name == "postgresql":
             buffer = io.BytesIO()
@@ -73,8 +93,12 @@ def _read(
     for column in dates:
         if frame[column].dtype.kind in "iuf" or frame.empty:
             frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="D").astype("datetime64[s]")
-        else:  # ISO text, as SQLite stores dates
-            frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d").astype("datetime64[s]")
+        else:  # ISO text, as SQLite stores dates: numpy reads YYYY-MM-DD faster than pandas' parser
+            try:
+                parsed = np.asarray(frame[column].to_numpy(dtype=object), dtype="datetime64[s]")
+                frame[column] = pd.Series(parsed, index=frame.index)
+            except (TypeError, ValueError):
+                frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d").astype("datetime64[s]")
     return frame
 
 
@@ -140,12 +164,20 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
             {
                 "framework_id": fw.id,
                 "framework": fw.code,
+                "framework_name": fw.name,
                 "routes": fw.routes,
+                "min_problems": fw.min_problems,
+                "attachment_payment_pence": fw.attachment_payment_pence,
+                "result_payment_pence": fw.result_payment_pence,
                 "outcome_months": fw.outcome_months_after_closure,
                 "employment_rules": fw.employment_rules,
+                "recurrence_reopens": fw.recurrence_reopens,
+                "starts_on": fw.starts_on,
+                "ends_on": fw.ends_on,
             }
             for fw in _frameworks()
-        ]
+        ],
+        columns=FRAMEWORK_COLUMNS,
     )
     headline = _read(
         "SELECT id, number, name FROM headline_problem", ["problem_id", "problem_number", "problem_name"], []
@@ -165,27 +197,39 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         ],
         columns=["criterion_id", "plan_version_id", "problem_id", "position", "kind", "parameters", "wording"],
     )
+    # With the descriptor and evidence of each: what a frozen claim line says about eligibility.
     problems = read(
-        """
-        SELECT attachment_id, family_id, problem_id, member_id, identified_after_attachment
-        FROM identified_problem WHERE {where}
+        f"""
+        SELECT attachment_id AS c0, family_id AS c1, problem_id AS c2, member_id AS c3,
+               identified_after_attachment AS c4, descriptor_id AS c5, evidence_source AS c6,
+               {day_or_text("evidence_date")} AS c7
+        FROM identified_problem WHERE {{where}}
         """,
-        ["attachment_id", "family_id", "problem_id", "member_id", "identified_after_attachment"],
-        [],
-    )
-    problems["identified_after_attachment"] = problems["identified_after_attachment"].astype(bool)
-    # One row per family, kind and period: the lowest value of any member, and how many members were measured
-    # (one measure per member and period: the progress pages refuse a second). Grouped here, not in SQL, which
-    # is twice as fast on SQLite.
-    measures = read(
-        f"SELECT family_id AS c0, kind AS c1, {day_or_text('period_end')} AS c2, value AS c3 FROM measure "
-        "WHERE {where}",
-        ["family_id", "kind", "period_end", "value"],
-        ["period_end"],
+        [
+            "attachment_id",
+            "family_id",
+            "problem_id",
+            "member_id",
+            "identified_after_attachment",
+            "descriptor_id",
+            "evidence_source",
+            "evidence_date",
+        ],
+        ["evidence_date"],
         concatenate=True,
     )
-    measures = measures.groupby(["family_id", "kind", "period_end"], as_index=False, sort=False).agg(
-        low=("value", "min"), members=("value", "size")
+    problems["identified_after_attachment"] = problems["identified_after_attachment"].astype(bool)
+    problems["evidence_source"] = problems["evidence_source"].astype(object)
+    descriptors = _read(
+        "SELECT id, code, text FROM descriptor", ["descriptor_id", "descriptor_code", "descriptor_wording"], []
+    )
+    # One row per member, kind and period: a criterion on a measure is judged on the member(s) with the problem.
+    measures = read(
+        f"SELECT family_id AS c0, member_id AS c1, kind AS c2, {day_or_text('period_end')} AS c3, value AS c4 "
+        "FROM measure WHERE {where}",
+        ["family_id", "member_id", "kind", "period_end", "value"],
+        ["period_end"],
+        concatenate=True,
     )
     events = read(
         f"SELECT family_id AS c0, kind AS c1, {day_or_text('occurred_on')} AS c2 FROM event WHERE {{where}}",
@@ -193,6 +237,9 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         ["occurred_on"],
         concatenate=True,
     )
+    # Codes as Python objects, which pandas joins faster than its own string type.
+    measures["kind"] = measures["kind"].astype(object)
+    events["kind"] = events["kind"].astype(object)
     spells = read(
         f"""SELECT s.family_id, s.member_id, {day("m.date_of_birth")}, {day("s.started_on")}, {day("s.ended_on")},
                s.hours_per_week, s.prior_benefit
@@ -202,9 +249,9 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         column="s.family_id",
     )
     episodes = read(
-        f"""SELECT family_id, member_id, kind, {day("started_on")}, {day("ended_on")}
+        f"""SELECT family_id, member_id, kind, {day("started_on")}, {day("ended_on")}, end_reason
         FROM status_episode WHERE {{where}}""",
-        ["family_id", "member_id", "kind", "started_on", "ended_on"],
+        ["family_id", "member_id", "kind", "started_on", "ended_on", "end_reason"],
         ["started_on", "ended_on"],
     )
     evidence = read(
@@ -236,6 +283,7 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         spells=spells,
         episodes=episodes,
         evidence=evidence,
+        descriptors=descriptors,
     )
 
 
@@ -253,7 +301,7 @@ def _criteria():
 
 def _concat(parts: list[Frames]) -> Frames:
     first = parts[0]
-    shared = {"versions", "frameworks", "headline", "criteria"}
+    shared = {"versions", "frameworks", "headline", "criteria", "descriptors"}
     values = {}
     for name in first.__dataclass_fields__:
         if name in shared:

@@ -6,18 +6,25 @@ slice of the same data. Nothing here touches the database.
 The rules (domain.md sections 3 and 4):
 - each family is judged on its latest attachment, under the plan version the attachment was made under;
 - each headline problem identified in that attachment (after attachment too) is judged by the plan version's
-  success criteria for it; meeting any one criterion is enough;
+  success criteria for it; meeting any one criterion is enough. A criterion on a measure (attendance, absence) is
+  judged on the member(s) identified with the problem, never on a sibling's figures;
 - 2015-21 (routes SSP and CE): claimable when every problem is sustained (significant and sustained progress),
-  or when an adult who was on an out-of-work benefit reaches continuous employment; one result, by the route
-  reached first (SSP on a tie). A problem once sustained stays sustained;
+  or when an adult who was on an out-of-work benefit at attachment moves into work and reaches continuous
+  employment; one result, by the route reached first (SSP on a tie). A problem once sustained stays sustained,
+  unless it recurs (the same kind of event in any member, a measure failing, a plan opening again) on or before
+  the as-of date: the recurrence is shown (``recurred_on``) and, when the framework's ``recurrence_reopens`` is
+  on (the default), the problem is reopened until it is sustained again;
 - 2022-25 (route SFO): judged on the day six months (the framework's setting) after the case closed; claimable
-  when every need is sustained and still holds on that day;
+  when every need is sustained and still holds on that day; a manager's sign-off counts only on or after closure;
+- a result reached after the framework's end date cannot be claimed under it;
 - an attachment closed as not eligible is never claimable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -29,11 +36,27 @@ from tfclaims.engine.kinds import SUSTAINED
 
 NOT_ELIGIBLE = "not_eligible"
 
+# What the kinds and the problem verdicts read of each family's judged attachment.
+ROW_COLUMNS = [
+    "family_id",
+    "attachment_id",
+    "attached_on",
+    "closed_on",
+    "as_of",
+    "banking",
+    "reopens",
+    "plan_version_id",
+    "plan_label",
+    "framework",
+    "framework_id",
+]
+
 # Which data each kind of criterion reads.
 KIND_DATA = {
     "no_events": "events",
     "reduction": "events",
     "held_over_periods": "measures",
+    "held_below_over_periods": "measures",
     "status_ended": "episodes",
     "manual": "evidence",
     "continuous_employment": "spells",
@@ -42,11 +65,29 @@ KIND_DATA = {
 
 DATE_COLUMNS = {
     "attachments": ["attached_on", "closed_on"],
+    "frameworks": ["starts_on", "ends_on"],
+    "problems": ["evidence_date"],
     "measures": ["period_end"],
     "events": ["occurred_on"],
     "spells": ["started_on", "ended_on", "date_of_birth"],
     "episodes": ["started_on", "ended_on"],
     "evidence": ["progress_from", "decided_on"],
+}
+
+
+# Columns that hand-made frames may leave out, and what they mean when left out.
+OPTIONAL_COLUMNS = {
+    "frameworks": {
+        "framework_name": None,
+        "min_problems": None,
+        "attachment_payment_pence": 0,
+        "result_payment_pence": 0,
+        "recurrence_reopens": True,
+        "starts_on": pd.NaT,
+        "ends_on": pd.NaT,
+    },
+    "problems": {"descriptor_id": np.nan, "evidence_source": None, "evidence_date": pd.NaT},
+    "episodes": {"end_reason": None},
 }
 
 
@@ -57,19 +98,30 @@ class Frames:
     attachments: pd.DataFrame  # family_id, reference, team, lead_practitioner, attachment_id, attached_on,
     #                            closed_on, closure_reason, plan_version_id  (every attachment of each family)
     versions: pd.DataFrame  # plan_version_id, plan_label, framework_id
-    frameworks: pd.DataFrame  # framework_id, framework, routes, outcome_months, employment_rules
-    problems: pd.DataFrame  # attachment_id, family_id, problem_id, member_id, identified_after_attachment
+    frameworks: pd.DataFrame  # framework_id, framework, framework_name, routes, min_problems,
+    #                           attachment_payment_pence, result_payment_pence, outcome_months, employment_rules,
+    #                           recurrence_reopens, starts_on, ends_on  (every national setting)
+    problems: pd.DataFrame  # attachment_id, family_id, problem_id, member_id, identified_after_attachment,
+    #                         descriptor_id, evidence_source, evidence_date
     headline: pd.DataFrame  # problem_id, problem_number, problem_name
     criteria: pd.DataFrame  # criterion_id, plan_version_id, problem_id, position, kind, parameters, wording
-    measures: pd.DataFrame  # family_id, kind, period_end, low (the lowest value of any member), members
+    measures: pd.DataFrame  # family_id, member_id, kind, period_end, value  (one row per member and period)
     events: pd.DataFrame  # family_id, kind, occurred_on
     spells: pd.DataFrame  # family_id, member_id, date_of_birth, started_on, ended_on, hours_per_week,
     #                       prior_benefit
-    episodes: pd.DataFrame  # family_id, member_id, kind, started_on, ended_on
+    episodes: pd.DataFrame  # family_id, member_id, kind, started_on, ended_on, end_reason
     evidence: pd.DataFrame  # family_id, attachment_id, problem_id, status, progress_from, decided_on,
     #                         decided_by, decision_reason
+    descriptors: pd.DataFrame | None = None  # descriptor_id, descriptor_code, descriptor_wording
 
     def __post_init__(self):
+        if self.descriptors is None:
+            self.descriptors = pd.DataFrame(columns=["descriptor_id", "descriptor_code", "descriptor_wording"])
+        for name, defaults in OPTIONAL_COLUMNS.items():
+            frame = getattr(self, name)
+            missing = {column: value for column, value in defaults.items() if column not in frame.columns}
+            if missing:
+                setattr(self, name, frame.assign(**missing))
         # Empty or hand-made frames lose their types; the rules expect dates as datetime64.
         for name, columns in DATE_COLUMNS.items():
             frame = getattr(self, name)
@@ -91,6 +143,18 @@ class Frames:
 class Verdicts:
     problems: pd.DataFrame
     families: pd.DataFrame
+    # Made when first read (the family page and the lists never read it): see ``eligibility``.
+    _eligibility: Callable[[], pd.DataFrame] | pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def eligibility(self) -> pd.DataFrame:
+        """One row per identified problem of each judged attachment, with its descriptor and evidence: what a frozen
+        claim line says about eligibility (columns in ``ELIGIBILITY_COLUMNS``)."""
+        if callable(self._eligibility):
+            self._eligibility = self._eligibility()
+        if self._eligibility is None:
+            self._eligibility = pd.DataFrame(columns=ELIGIBILITY_COLUMNS)
+        return self._eligibility
 
 
 def employment_rules(frameworks: pd.DataFrame) -> pd.DataFrame:
@@ -119,6 +183,8 @@ def _family_base(frames: Frames, as_of: pd.Timestamp) -> pd.DataFrame:
     latest = latest.sort_values(["family_id", "attached_on", "attachment_id"]).drop_duplicates("family_id", keep="last")
     fam = latest.merge(frames.versions, on="plan_version_id").merge(frames.frameworks, on="framework_id")
     fam["banking"] = ~fam["routes"].str.contains("SFO")
+    # Under 2015-21, a recurrence after a problem was sustained reopens it, when the framework says so.
+    fam["reopens"] = fam["banking"] & fam["recurrence_reopens"].fillna(True).astype(bool)
     judged_on = add_months(fam["closed_on"], fam["outcome_months"].fillna(0).astype(int))
     fam["judged_on"] = judged_on.where(~fam["banking"])
     # Data after the as-of date is ignored; a family outcome is judged on its own day once that has come.
@@ -130,10 +196,15 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
     """Judge every family in ``frames`` as of a date: a verdict per problem and per family."""
     as_of = pd.Timestamp(as_of)
     fam = _family_base(frames, as_of)
+    # The problems of the attachments judged, one row each with what the kinds read of the family.
+    identified = frames.problems[frames.problems["attachment_id"].isin(fam["attachment_id"])]
+    by_problem = identified.groupby(["attachment_id", "problem_id"])
     pairs = (
-        frames.problems.groupby(["attachment_id", "problem_id"], as_index=False)
-        .agg(members=("member_id", "nunique"), after=("identified_after_attachment", "max"))
-        .merge(fam, on="attachment_id")
+        pd.DataFrame(
+            {"members": by_problem["member_id"].nunique(), "after": by_problem["identified_after_attachment"].max()}
+        )
+        .reset_index()
+        .merge(fam[ROW_COLUMNS], on="attachment_id")
         .merge(frames.headline, on="problem_id")
     )
     crit = _criteria_columns(frames.criteria)
@@ -163,6 +234,8 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
                 subset[parameter.name] = subset[parameter.name].astype("int64")
         if kind == "continuous_employment":
             judged.append(employment.loc[subset["family_id"]].set_axis(pd.Index(subset["row"], name="row")))
+        elif source == "measures":
+            judged.append(getattr(kinds, kind)(subset, frames.measures, frames.problems))
         else:
             judged.append(getattr(kinds, kind)(subset, data[source]))
     missing = rows[rows["kind"].isna()]
@@ -171,10 +244,67 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
         none["reason"] = "The plan version has no success criterion for this problem."
         judged.append(none)
     verdict = pd.concat(judged) if judged else kinds.no_verdicts(rows)
+    verdict["reason"] = kinds.with_recurrence(verdict)
     rows = rows.join(verdict, on="row")
     problems = _best_criterion(rows)
-    families = _families(fam, problems, employment, adults)
-    return Verdicts(problems=problems, families=families)
+    families = _families(fam, problems, employment, adults, _settings(frames.frameworks))
+    return Verdicts(problems, families, partial(_eligibility, frames, identified))
+
+
+def _settings(frameworks: pd.DataFrame) -> pd.Series:
+    """Per framework id, the national settings a verdict was judged under, as JSON-safe values (dates as ISO
+    text): what a claim line freezes. One dict per framework, shared by its families' rows: read, never change."""
+
+    def plain(value):
+        if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat()
+        return value.item() if hasattr(value, "item") else value
+
+    def whole(value):
+        """A count or an amount in pence: a whole number (a column with a missing value holds floats)."""
+        value = plain(value)
+        return int(value) if value is not None else None
+
+    settings = {}
+    for fw in frameworks.to_dict("records"):
+        settings[fw["framework_id"]] = {
+            "framework": fw["framework"],
+            "min_problems": whole(fw["min_problems"]),
+            "attachment_payment_pence": whole(fw["attachment_payment_pence"]),
+            "result_payment_pence": whole(fw["result_payment_pence"]),
+            "outcome_months": whole(fw["outcome_months"]),
+            "employment_rules": {
+                benefit: {k: plain(v) for k, v in rule.items()}
+                for benefit, rule in (fw["employment_rules"] or {}).items()
+            },
+            "recurrence_reopens": bool(plain(fw["recurrence_reopens"]) if plain(fw["recurrence_reopens"]) is not None
+                                       else True),
+            "starts_on": plain(fw["starts_on"]),
+            "ends_on": plain(fw["ends_on"]),
+        }
+    return pd.Series(settings, dtype=object)
+
+
+ELIGIBILITY_COLUMNS = [
+    "family_id",
+    "attachment_id",
+    "problem_id",
+    "problem_number",
+    "problem_name",
+    "descriptor_code",
+    "descriptor_wording",
+    "evidence_source",
+    "evidence_date",
+]
+
+
+def _eligibility(frames: Frames, identified: pd.DataFrame) -> pd.DataFrame:
+    """Every identified problem of each judged attachment (``identified``), with its descriptor and evidence."""
+    found = identified.merge(frames.headline, on="problem_id").merge(frames.descriptors, on="descriptor_id", how="left")
+    found = found.sort_values(["family_id", "problem_number", "evidence_date"], kind="stable")
+    return _dates_in_seconds(found[ELIGIBILITY_COLUMNS].reset_index(drop=True))
 
 
 def _best_criterion(rows: pd.DataFrame) -> pd.DataFrame:
@@ -208,32 +338,52 @@ def _best_criterion(rows: pd.DataFrame) -> pd.DataFrame:
         "status_on",
         "sustained_on",
         "expected_on",
+        "recurred_on",
         "reason",
         "evidence",
+        "event_kinds",
     ]
+    # The criterion's kinds of event (empty for kinds without them): the claim line names its outcome source.
+    kinds_of_event = best["event_kinds"] if "event_kinds" in best else pd.Series(np.nan, index=best.index, dtype=object)
+    best["event_kinds"] = _tuples(kinds_of_event)
     best = best[columns].rename(columns={"after": "identified_after_attachment"})
     return _dates_in_seconds(best.reset_index(drop=True))
 
 
+def _tuples(values: pd.Series) -> pd.Series:
+    """Tuples as they are; missing values (a kind without the parameter) as the empty tuple."""
+    out = values.to_numpy(dtype=object, copy=True)
+    empty = np.flatnonzero(pd.isna(values).to_numpy())
+    filler = np.empty(len(empty), dtype=object)
+    filler.fill(())
+    out[empty] = filler
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def _dates_in_seconds(frame: pd.DataFrame) -> pd.DataFrame:
     """One date type in every output, whichever path a column came by."""
-    for column in frame.columns:
-        if str(frame[column].dtype).startswith("datetime64"):
+    for column, dtype in frame.dtypes.items():
+        if dtype.kind == "M" and dtype != "datetime64[s]":
             frame[column] = frame[column].astype("datetime64[s]")
     return frame
 
 
-def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFrame, adults: pd.Series) -> pd.DataFrame:
+def _families(
+    fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFrame, adults: pd.Series, settings: pd.Series
+) -> pd.DataFrame:
     p = problems.assign(
         is_sustained=problems["status"] == SUSTAINED,
         forecast=problems["sustained_on"].fillna(problems["expected_on"]),
     )
-    agg = p.groupby("family_id").agg(
-        problems=("problem_id", "size"),
-        problems_sustained=("is_sustained", "sum"),
-        last_sustained=("sustained_on", "max"),
-        last_forecast=("forecast", "max"),
-        forecast_known=("forecast", "count"),
+    by_family = p.groupby("family_id")  # one grouping, several reductions (cheaper than a named aggregation)
+    agg = pd.DataFrame(
+        {
+            "problems": by_family.size(),
+            "problems_sustained": by_family["is_sustained"].sum(),
+            "last_sustained": by_family["sustained_on"].max(),
+            "last_forecast": by_family["forecast"].max(),
+            "forecast_known": by_family["forecast"].count(),
+        }
     )
     f = fam.join(agg, on="family_id")
     f["problems"] = f["problems"].fillna(0).astype(int)
@@ -258,9 +408,16 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFram
     sfo_expected = np.maximum(sfo_expected, f["last_forecast"]).where(sfo_expected.notna() & all_forecast)
 
     invalid = f["closure_reason"] == NOT_ELIGIBLE
-    ssp_now = ssp_on.where(f["banking"] & ~invalid)
-    ce_now = ce_on.where(ce_route & ~invalid)
-    sfo_now = sfo_on.where(~invalid)
+    # A result reached after the framework's end date cannot be claimed under it.
+    ends_on = f["ends_on"]
+
+    def in_period(dates: pd.Series) -> pd.Series:
+        return dates.where(ends_on.isna() | (dates <= ends_on))
+
+    ssp_all = ssp_on.where(f["banking"] & ~invalid)
+    ce_all = ce_on.where(ce_route & ~invalid)
+    sfo_all = sfo_on.where(~invalid)
+    ssp_now, ce_now, sfo_now = in_period(ssp_all), in_period(ce_all), in_period(sfo_all)
     use_ce = ce_now.notna() & (ssp_now.isna() | (ce_now < ssp_now))
     route = np.select([sfo_now.notna(), use_ce, ssp_now.notna()], ["SFO", "CE", "SSP"], "")
     f["route"] = route
@@ -268,12 +425,15 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFram
     # The adult whose continuous employment is the result, on the CE route.
     f["ce_member_id"] = adults.reindex(f["family_id"]).set_axis(f.index).where(f["route"] == "CE").astype("Int64")
     claimable_on = sfo_now.where(f["route"] == "SFO", ce_now.where(f["route"] == "CE", ssp_now))
+    reached_late = pd.concat([ssp_all, ce_all, sfo_all], axis=1).min(axis=1).where(~f["claimable"])
     next_day = as_of + DAY
-    forecast = pd.concat([ssp_expected.where(f["banking"]), ce_expected.where(ce_route), sfo_expected], axis=1).min(
-        axis=1
-    )
-    forecast = forecast.where(~invalid)
-    forecast = forecast.where(forecast.isna() | (forecast > as_of), next_day)
+    forecast_all = pd.concat(
+        [ssp_expected.where(f["banking"]), ce_expected.where(ce_route), sfo_expected], axis=1
+    ).min(axis=1)
+    forecast_all = forecast_all.where(~invalid & reached_late.isna())
+    forecast_all = forecast_all.where(forecast_all.isna() | (forecast_all > as_of), next_day)
+    forecast = in_period(forecast_all)
+    expected_late = forecast_all.where(forecast.isna())
     f["claimable_on"] = claimable_on.where(f["claimable"], forecast).astype("datetime64[s]")
     f["expected_route"] = np.select(
         [f["claimable"], sfo & forecast.notna(), forecast.notna() & (forecast == ce_expected)],
@@ -282,27 +442,68 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFram
     )
 
     # What blocks a family that is not claimable, in plain English.
-    open_problems = p[~p["is_sustained"]].assign(
-        text=lambda d: d["problem_name"] + " (" + d["status_label"].str.lower() + ")"
+    open_problems = p[~p["is_sustained"]]
+    lower = {code: label.lower() for code, label in kinds.STATUSES.items()}
+    open_problems = open_problems.assign(
+        text=_text_series(
+            open_problems["problem_name"].astype(object), " (", open_problems["status"].map(lower).astype(object), ")"
+        )
     )
     blocking = _joined(open_problems, "family_id", "text", "; ")
-    blockers = f["family_id"].map(blocking).astype(object).where(lambda b: b.notna(), "").astype(str)
+    blockers = f["family_id"].map(blocking).astype(object)
+    blockers = blockers.where(blockers.notna(), "").astype(object)
     no_problems = f["problems"] == 0
     case_open = sfo & f["closed_on"].isna()
     waiting = sfo & f["judged_on"].notna() & (f["judged_on"] > f["as_of"])
+    judged_late = waiting & ends_on.notna() & (f["judged_on"] > ends_on)
+    late = reached_late.notna() | judged_late | expected_late.notna()
+    if late.any():  # rare: the words are written only when a family needs them
+        name = f["framework_name"].astype(object).where(f["framework_name"].notna(), "the framework")
+        ended = _text_series("the end of ", name, " on ", words(ends_on))
+        reached_txt = _text_series(
+            "The result was reached on ", words(reached_late), ", after ", ended, ": it cannot be claimed under it."
+        )
+        judged_txt = _text_series(
+            "Judged on ", words(f["judged_on"]), ", after ", ended, ": it cannot be claimed under it."
+        )
+        expected_txt = _text_series(
+            "Not yet sustained: ",
+            blockers,
+            ". Expected on ",
+            words(expected_late),
+            ", after ",
+            ended,
+            ": too late to be claimed under it.",
+        )
+    else:
+        reached_txt = judged_txt = expected_txt = ""
     f["blockers"] = np.select(
-        [f["claimable"], invalid, no_problems, case_open, waiting & (blockers == ""), waiting],
+        [
+            f["claimable"],
+            invalid,
+            no_problems,
+            reached_late.notna(),
+            case_open,
+            judged_late,
+            waiting & (blockers == ""),
+            waiting,
+            expected_late.notna(),
+        ],
         [
             "",
             "The attachment was closed as not eligible.",
             "No problems identified in the attachment.",
+            reached_txt,
             _join("The case is open: a successful family outcome is judged six months after closure. ", blockers),
-            "Judged on " + words(f["judged_on"]) + ", six months after the case closed.",
-            "Judged on " + words(f["judged_on"]) + ". Not yet sustained: " + blockers + ".",
+            judged_txt,
+            _text_series("Judged on ", words(f["judged_on"]), ", six months after the case closed."),
+            _text_series("Judged on ", words(f["judged_on"]), ". Not yet sustained: ", blockers, "."),
+            expected_txt,
         ],
-        "Not yet sustained: " + blockers + ".",
+        _text_series("Not yet sustained: ", blockers, "."),
     )
     f["reason"] = _family_reason(f)
+    f["settings"] = settings.reindex(f["framework_id"]).to_numpy()
     columns = [
         "family_id",
         "reference",
@@ -324,8 +525,19 @@ def _families(fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFram
         "problems_sustained",
         "blockers",
         "reason",
+        "settings",
     ]
     return _dates_in_seconds(f[columns].sort_values("reference").reset_index(drop=True))
+
+
+def _text_series(*parts) -> pd.Series:
+    """Series of text and plain strings joined element-wise, as Python objects."""
+    index = next(p.index for p in parts if isinstance(p, pd.Series))
+    result = None
+    for part in parts:
+        value = part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part
+        result = value if result is None else result + value
+    return pd.Series(result, index=index, dtype=object)
 
 
 def _joined(frame: pd.DataFrame, key: str, column: str, separator: str) -> pd.Series:
@@ -343,12 +555,15 @@ def _joined(frame: pd.DataFrame, key: str, column: str, separator: str) -> pd.Se
 
 
 def _join(prefix: str, blockers: pd.Series) -> pd.Series:
-    return np.where(blockers != "", prefix + "Not yet sustained: " + blockers + ".", prefix.strip())
+    return np.where(blockers != "", _text_series(prefix + "Not yet sustained: ", blockers, "."), prefix.strip())
 
 
 def _family_reason(f: pd.DataFrame) -> pd.Series:
     on = words(f["claimable_on"])
-    counts = f["problems_sustained"].astype(str) + " of " + f["problems"].astype(str)
+    # Numbers as text through Python objects: pandas' own string type is slow to build and join.
+    problems = pd.Series(f["problems"].to_numpy().astype(str).astype(object), index=f.index)
+    sustained = pd.Series(f["problems_sustained"].to_numpy().astype(str).astype(object), index=f.index)
+    counts = _text_series(sustained, " of ", problems)
     return pd.Series(
         np.select(
             [
@@ -358,16 +573,16 @@ def _family_reason(f: pd.DataFrame) -> pd.Series:
                 f["claimable_on"].notna(),
             ],
             [
-                "Claimable from "
-                + on
-                + ": significant and sustained progress on every problem ("
-                + f["problems"].astype(str)
-                + ").",
-                "Claimable from " + on + ": an adult who was on an out-of-work benefit reached continuous employment.",
-                "Claimable from " + on + ": every need still met six months after the case closed.",
-                "Not claimable yet (" + counts + " sustained); expected from " + on + " if progress holds.",
+                _text_series(
+                    "Claimable from ", on, ": significant and sustained progress on every problem (", problems, ")."
+                ),
+                _text_series(
+                    "Claimable from ", on, ": an adult who was on an out-of-work benefit reached continuous employment."
+                ),
+                _text_series("Claimable from ", on, ": every need still met six months after the case closed."),
+                _text_series("Not claimable yet (", counts, " sustained); expected from ", on, " if progress holds."),
             ],
-            "Not claimable yet (" + counts + " sustained). " + f["blockers"],
+            _text_series("Not claimable yet (", counts, " sustained). ", f["blockers"].astype(object)),
         ),
         index=f.index,
     )

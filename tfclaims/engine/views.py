@@ -1,19 +1,24 @@
 """The cohort lists: ready to claim, nearly there and the claim calendar. Thin: role, filter form, list, render.
 
 Every list is worked out by the rule engine over the whole cohort as of a date, then narrowed by the filters
-(``lists.py``). Each has a CSV download of the full list, keeping the filters.
+(``lists.py``). Each has a CSV download of the full list, keeping the filters. Families a claim holds in the phase
+of their attachment (``claims.queries.held_lines``) are left out of ready, nearly there and the calendar, and
+listed as claimed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import pandas as pd
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
+from tfclaims.claims import queries as claims_queries
 from tfclaims.engine import exports, lists
 from tfclaims.engine import queries as engine_queries
 from tfclaims.engine.forms import CohortFilterForm
@@ -23,20 +28,31 @@ from tfclaims.pagination import Page, page_number
 bp = Blueprint("engine", __name__)
 
 READERS = (Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
+CLAIM_READERS = claims_queries.CLAIM_READERS
 PER_PAGE = 50
+# Claimed families shown under the ready list (all of them are on the claimed list).
+CLAIMED_SHOWN = 20
 
 
 @bp.context_processor
 def _labels():
-    return {"routes": lists.ROUTES, "nearly_there_months": lists.NEARLY_THERE_MONTHS}
+    return {"routes": lists.ROUTES, "nearly_there_months": lists.NEARLY_THERE_MONTHS,
+            "claim_links": _claim_links}
+
+
+def _claim_links() -> bool:
+    """Claim references link to the claim for those who may read claims, while claims are switched on."""
+    return any(current_user.has_role(role) for role in CLAIM_READERS) and not claims_queries.claims_switched_off()
 
 
 @dataclass
 class Cohort:
-    """The filter form as submitted, and the engine's verdicts as of its date (None while the date is wrong)."""
+    """The filter form as submitted, the engine's verdicts as of its date (None while the date is wrong), and the
+    families a claim holds (one row per family and phase)."""
 
     form: CohortFilterForm
     verdicts: Verdicts | None
+    claimed: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> date:
@@ -53,7 +69,15 @@ def _cohort() -> Cohort:
     form.set_choices(lists.filter_choices(frames))
     verdicts = engine_queries.cohort_verdicts(frames, form.as_of_date) if form.validate() else None
     form.show_as_of()
-    return Cohort(form, verdicts)
+    return Cohort(form, verdicts, claims_queries.held_lines() if verdicts is not None else None)
+
+
+def _left_out(cohort: Cohort, shown: pd.DataFrame | None, every) -> int:
+    """How many families the list would show but for a claim holding them in their phase: ``every`` is the list
+    worked out without the claimed families left out."""
+    if cohort.verdicts is None or shown is None or cohort.claimed is None or cohort.claimed.empty:
+        return 0
+    return len(every()) - len(shown)
 
 
 FILTER_ARGS = ("as_of", "team", "practitioner", "problem", "status", "route")
@@ -119,8 +143,16 @@ def _back_to(endpoint: str, **values):
 @roles_required(*READERS)
 def ready_to_claim():
     cohort = _cohort()
-    rows = lists.ready_to_claim(cohort.verdicts, cohort.as_of, cohort.filters) if cohort.verdicts is not None else None
-    return _render("engine/ready.html", cohort, rows, "engine.ready_to_claim_csv")
+    rows = already = None
+    if cohort.verdicts is not None:
+        rows = lists.ready_to_claim(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed)
+        already = lists.already_claimed(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed,
+                                        claimable_only=True)
+    return _render(
+        "engine/ready.html", cohort, rows, "engine.ready_to_claim_csv",
+        already=engine_queries.records(already.head(CLAIMED_SHOWN)) if already is not None else [],
+        already_count=len(already) if already is not None else 0,
+    )
 
 
 @bp.get("/ready.csv")
@@ -129,8 +161,33 @@ def ready_to_claim_csv():
     cohort = _cohort()
     if cohort.verdicts is None:
         return _back_to("engine.ready_to_claim")
-    rows = lists.ready_to_claim(cohort.verdicts, cohort.as_of, cohort.filters)
+    rows = lists.ready_to_claim(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed)
     return _csv(cohort, rows, exports.READY, "ready-to-claim")
+
+
+# ---------------------------------------------------------------- claimed
+
+
+@bp.get("/claimed")
+@roles_required(*READERS)
+def claimed():
+    cohort = _cohort()
+    rows = (
+        lists.already_claimed(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed)
+        if cohort.verdicts is not None
+        else None
+    )
+    return _render("engine/claimed.html", cohort, rows, "engine.claimed_csv", phases=claims_queries.phase_labels())
+
+
+@bp.get("/claimed.csv")
+@roles_required(*READERS)
+def claimed_csv():
+    cohort = _cohort()
+    if cohort.verdicts is None:
+        return _back_to("engine.claimed")
+    rows = lists.already_claimed(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed)
+    return _csv(cohort, exports.claimed_rows(rows, claims_queries.phase_labels()), exports.CLAIMED, "claimed")
 
 
 # ---------------------------------------------------------------- nearly there
@@ -140,8 +197,14 @@ def ready_to_claim_csv():
 @roles_required(*READERS)
 def nearly_there():
     cohort = _cohort()
-    rows = lists.nearly_there(cohort.verdicts, cohort.as_of, cohort.filters) if cohort.verdicts is not None else None
-    return _render("engine/nearly_there.html", cohort, rows, "engine.nearly_there_csv")
+    rows = (
+        lists.nearly_there(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed)
+        if cohort.verdicts is not None
+        else None
+    )
+    every = partial(lists.nearly_there, cohort.verdicts, cohort.as_of, cohort.filters)
+    return _render("engine/nearly_there.html", cohort, rows, "engine.nearly_there_csv",
+                   claimed_count=_left_out(cohort, rows, every))
 
 
 @bp.get("/nearly-there.csv")
@@ -150,7 +213,7 @@ def nearly_there_csv():
     cohort = _cohort()
     if cohort.verdicts is None:
         return _back_to("engine.nearly_there")
-    rows = lists.nearly_there(cohort.verdicts, cohort.as_of, cohort.filters)
+    rows = lists.nearly_there(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed)
     return _csv(cohort, rows, exports.NEARLY_THERE, "nearly-there")
 
 
@@ -161,7 +224,11 @@ def nearly_there_csv():
 @roles_required(*READERS)
 def calendar():
     cohort = _cohort()
-    table = lists.calendar(cohort.verdicts, cohort.as_of, cohort.filters) if cohort.verdicts is not None else None
+    table = (
+        lists.calendar(cohort.verdicts, cohort.as_of, cohort.filters, cohort.claimed)
+        if cohort.verdicts is not None
+        else None
+    )
     return render_template(
         "engine/calendar.html",
         form=cohort.form,
@@ -169,6 +236,13 @@ def calendar():
         table=table.to_dict("records") if table is not None else None,
         count=int(table["total"].sum()) if table is not None else 0,
         csv_url=url_for("engine.calendar_csv", **_args()),
+        claimed_count=_left_out(
+            cohort,
+            lists.calendar_families(cohort.verdicts, cohort.as_of, cohort.filters, claimed=cohort.claimed)
+            if cohort.verdicts is not None
+            else None,
+            partial(lists.calendar_families, cohort.verdicts, cohort.as_of, cohort.filters),
+        ),
         **_filter_context(),
     )
 
@@ -179,7 +253,7 @@ def calendar_csv():
     cohort = _cohort()
     if cohort.verdicts is None:
         return _back_to("engine.calendar")
-    rows = lists.calendar_families(cohort.verdicts, cohort.as_of, cohort.filters)
+    rows = lists.calendar_families(cohort.verdicts, cohort.as_of, cohort.filters, claimed=cohort.claimed)
     return _csv(cohort, rows, exports.CALENDAR, "claim-calendar")
 
 
@@ -202,7 +276,7 @@ def calendar_quarter(quarter: str):
     cohort = _cohort()
     route = _route()
     rows = (
-        lists.calendar_families(cohort.verdicts, cohort.as_of, cohort.filters, label, route)
+        lists.calendar_families(cohort.verdicts, cohort.as_of, cohort.filters, label, route, cohort.claimed)
         if cohort.verdicts is not None
         else None
     )
@@ -225,6 +299,6 @@ def calendar_quarter_csv(quarter: str):
     if cohort.verdicts is None:
         return _back_to("engine.calendar_quarter", quarter=quarter)
     route = _route()
-    rows = lists.calendar_families(cohort.verdicts, cohort.as_of, cohort.filters, label, route)
+    rows = lists.calendar_families(cohort.verdicts, cohort.as_of, cohort.filters, label, route, cohort.claimed)
     name = "-".join(part for part in ("claim-calendar", quarter, route.lower()) if part)
     return _csv(cohort, rows, exports.CALENDAR, name)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -9,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -95,6 +97,12 @@ class MemberForm(FlaskForm):
         widget=GovRadioInput(),
         choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, for example a non-resident parent")],
         validators=[InputRequired("Select whether this person lives in the household")],
+    )
+    expectant = BooleanField(
+        "Expectant parent",
+        description="Tick if this person is expecting a baby (or is the partner of someone who is). A family with an "
+        "expectant parent counts as a family with dependent children.",
+        widget=GovCheckboxInput(),
     )
     postcode = StringField(
         "Postcode", widget=GovTextInput(), filters=[strip], validators=[DataRequired("Enter the member's postcode")]
@@ -248,6 +256,11 @@ class CloseAttachmentForm(FlaskForm):
     )
     closure_note = TextAreaField(
         "Note (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)]
+    )
+    # Shown only when the case closes as "outcomes achieved" while problems are not sustained.
+    confirm_not_sustained = BooleanField(
+        "Yes, the case closed with outcomes achieved although these problems are not sustained",
+        widget=GovCheckboxInput(),
     )
     submit = SubmitField("Close attachment", widget=GovSubmitInput())
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
+
+from tfclaims import people
+from tfclaims.text import long_date
 
 # ---------------------------------------------------------------- identifiers
 
@@ -67,6 +71,63 @@ def reference_is_valid(value: str) -> bool:
 
 
 # ---------------------------------------------------------------- people
+
+# Who a descriptor's ``applies_to`` asks for, inside a sentence.
+APPLIES_TO_WHO = {
+    "adult": "an adult (18 or over)",
+    "child": "a child (under 18)",
+    "school_age": "a school-age child (5 to 16)",
+}
+DEPENDENT_CHILDREN = "a resident child under 18 or an expectant parent"
+
+
+def member_fits(applies_to: str, date_of_birth: date, on: date) -> bool:
+    """Whether a member of that date of birth fits a descriptor's ``applies_to`` on a day.
+
+    "any" and "dependent_children" (a condition on the family, checked by ``has_dependent_children``) fit everyone.
+    """
+    if applies_to == "adult":
+        return date_of_birth <= on and people.is_adult_on(date_of_birth, on)
+    if applies_to == "child":
+        return people.is_child_on(date_of_birth, on)
+    if applies_to == "school_age":
+        return date_of_birth <= on and people.is_school_age_on(date_of_birth, on)
+    return True
+
+
+def has_dependent_children(members: Iterable[tuple[date, bool, bool]], on: date) -> bool:
+    """Whether a family has dependent children on a day: a resident child under 18, or an expectant parent.
+
+    ``members`` holds (date of birth, resident, expectant) for each member.
+    """
+    return any(
+        expectant or (resident and people.is_child_on(date_of_birth, on))
+        for date_of_birth, resident, expectant in members
+    )
+
+
+def member_does_not_fit_message(
+    code: str, applies_to: str, name: str, date_of_birth: date, on: date, after_attachment: bool = False
+) -> str:
+    """Why a member cannot have a descriptor: "Descriptor ED2 applies to a school-age child (5 to 16): Dawn Fletcher
+    was 41 on the attachment date (3 June 2019)"."""
+    when = f"the {'evidence' if after_attachment else 'attachment'} date ({long_date(on)})"
+    if date_of_birth > on:
+        age = f"{name} was not yet born on {when}"
+    else:
+        age = f"{name} was {people.age_on(date_of_birth, on)} on {when}"
+    return f"Descriptor {code} applies to {APPLIES_TO_WHO.get(applies_to, applies_to)}: {age}"
+
+
+def no_dependent_children_message(on: date, after_attachment: bool = False, code: str | None = None,
+                                  framework: str | None = None) -> str:
+    """Why a family cannot have a descriptor (``code``) or be attached under a framework needing dependent children."""
+    when = f"the {'evidence' if after_attachment else 'attachment'} date ({long_date(on)})"
+    subject = f"Descriptor {code} is for" if code else f"{framework} is for"
+    return (
+        f"{subject} families with {DEPENDENT_CHILDREN}: this family had neither on {when}. Record the child, or "
+        "mark the expectant parent in their member details"
+    )
 
 # ---------------------------------------------------------------- attachment
 

@@ -13,8 +13,9 @@ from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db, flush_unique
 from tfclaims.families import queries, rules
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
+from tfclaims.outcomes_plan import rules as plan_rules
 from tfclaims.outcomes_plan.models import PlanVersion
-from tfclaims.outcomes_plan.queries import get_version_in_force
+from tfclaims.outcomes_plan.queries import attachable_periods, get_version_in_force
 from tfclaims.progress import queries as progress_queries
 from tfclaims.text import long_date
 
@@ -26,6 +27,7 @@ MEMBER_FIELDS = (
     "sex",
     "relationship_to_lead",
     "resident",
+    "expectant",
     "postcode",
     "upn",
     "nhs_number",
@@ -57,6 +59,7 @@ def update_family(family: Family, **data) -> Family:
 
 def _member_values(data: dict) -> dict:
     values = {k: data.get(k) for k in MEMBER_FIELDS}
+    values["expectant"] = bool(values["expectant"])
     for key in ("upn", "nhs_number", "ni_number", "pnc_number"):
         values[key] = rules.compact(values[key]) or None
     values["case_reference"] = (values["case_reference"] or "").strip() or None
@@ -130,12 +133,44 @@ class ProblemInput:
 
 
 def version_in_force(attached_on: date) -> PlanVersion:
+    """The published plan version in force on the attachment date, under a framework running that day.
+
+    Refused, naming the dates attachment is possible on, when none covers the date: before the first published
+    version's effective-from date, or outside its framework's start and end dates.
+    """
     version = get_version_in_force(attached_on)
     if version is None:
         raise DomainError(
-            "No published outcomes plan was in force on the attachment date. A manager must publish a plan "
-            "version effective on or before that date.",
+            plan_rules.no_plan_in_force_message(attached_on, attachable_periods()), field="attached_on"
+        )
+    return version
+
+
+def _dependent_children(family: Family, on: date) -> bool:
+    return rules.has_dependent_children(((m.date_of_birth, m.resident, m.expectant) for m in family.members), on)
+
+
+def check_attachment_date(family: Family, attached_on: date) -> PlanVersion:
+    """Everything the attachment date alone decides: returns the plan version the family would be judged under."""
+    if attached_on > clock.today():
+        raise DomainError("The attachment date must be today or in the past", field="attached_on")
+    if family.open_attachment is not None:
+        raise NotAllowedError(
+            "This family already has an open attachment. Close it before attaching again.", field="attached_on"
+        )
+    last_closed = max((a.closed_on for a in family.attachments if a.closed_on), default=None)
+    if last_closed and attached_on <= last_closed:
+        raise DomainError(
+            f"The attachment date must be after the last attachment closed ({long_date(last_closed)})",
             field="attached_on",
+        )
+    if not family.members:
+        raise DomainError("Add the family's members before attaching it", field="attached_on")
+    version = version_in_force(attached_on)
+    framework = version.plan.framework
+    if framework.requires_dependent_children and not _dependent_children(family, attached_on):
+        raise DomainError(
+            rules.no_dependent_children_message(attached_on, framework=framework.name), field="attached_on"
         )
     return version
 
@@ -166,6 +201,20 @@ def _identified_problems(
                 "A problem identified after attachment has evidence dated after the attachment date",
                 field=f"{field}-evidence_date",
             )
+        on = p.evidence_date if after_attachment else attached_on
+        applies_to = descriptor.applies_to or "any"
+        if applies_to == "dependent_children" and not _dependent_children(family, on):
+            raise DomainError(
+                rules.no_dependent_children_message(on, after_attachment, code=descriptor.code),
+                field=f"{field}-descriptor_id",
+            )
+        if not rules.member_fits(applies_to, member.date_of_birth, on):
+            raise DomainError(
+                rules.member_does_not_fit_message(
+                    descriptor.code, applies_to, member.full_name, member.date_of_birth, on, after_attachment
+                ),
+                field=f"{field}-member_id",
+            )
         if (descriptor.id, member.id) in seen:
             raise DomainError("This descriptor is already recorded for this member", field=f"{field}-descriptor_id")
         seen.add((descriptor.id, member.id))
@@ -184,22 +233,13 @@ def _identified_problems(
 
 
 def attach_family(family: Family, attached_on: date, problems: list[ProblemInput]) -> Attachment:
-    """Attach a family under the plan version in force on the attachment date, with the problems identified."""
-    if attached_on > clock.today():
-        raise DomainError("The attachment date must be today or in the past", field="attached_on")
-    if family.open_attachment is not None:
-        raise NotAllowedError(
-            "This family already has an open attachment. Close it before attaching again.", field="attached_on"
-        )
-    last_closed = max((a.closed_on for a in family.attachments if a.closed_on), default=None)
-    if last_closed and attached_on <= last_closed:
-        raise DomainError(
-            f"The attachment date must be after the last attachment closed ({long_date(last_closed)})",
-            field="attached_on",
-        )
-    if not family.members:
-        raise DomainError("Add the family's members before attaching it", field="attached_on")
-    version = version_in_force(attached_on)
+    """Attach a family under the plan version in force on the attachment date, with the problems identified.
+
+    Refused when no published plan version of a running framework covers the date, when the framework needs
+    dependent children and the family has none, and for a descriptor whose member (or family) does not fit who it
+    applies to.
+    """
+    version = check_attachment_date(family, attached_on)
     framework = version.plan.framework
     rows = _identified_problems(family, version, problems, attached_on, after_attachment=False)
     members = {m.id: m for m in family.members}
@@ -243,23 +283,79 @@ def add_problem_after_attachment(family: Family, problem: ProblemInput) -> Ident
     return row
 
 
-def close_attachment(attachment: Attachment, closed_on: date, reason: str, note: str = "") -> Attachment:
+OUTCOMES_ACHIEVED = "outcomes_achieved"
+
+
+class NotSustainedError(DomainError):
+    """Closing as "outcomes achieved" while problems are not sustained: refused until the user confirms it.
+
+    ``problems`` names each problem not sustained on the closure date, with its status ("2. Children not attending
+    school regularly: progressing").
+    """
+
+    def __init__(self, problems: list[str]):
+        count = len(problems)
+        super().__init__(
+            f"Confirm that the case closed with outcomes achieved although {count} "
+            f"{'problem is' if count == 1 else 'problems are'} not sustained, or select another reason",
+            field="confirm_not_sustained",
+        )
+        self.problems = problems
+
+
+def problems_not_sustained(attachment: Attachment, on: date) -> list[str]:
+    """The attachment's problems not sustained on a date, as the rule engine judges the family that day."""
+    from tfclaims.engine.queries import evaluate_family  # the engine reads families: imported when used
+
+    problems = evaluate_family(attachment.family_id, on).problems
+    if problems.empty:
+        return []
+    rows = problems[(problems["attachment_id"] == attachment.id) & (problems["status"].astype(object) != "sustained")]
+    rows = rows.sort_values("problem_number")
+    return [
+        f"{number}. {name}: {str(label).lower()}"
+        for number, name, label in zip(rows["problem_number"], rows["problem_name"], rows["status_label"], strict=True)
+    ]
+
+
+def close_attachment(
+    attachment: Attachment, closed_on: date, reason: str, note: str = "", confirm_not_sustained: bool = False
+) -> Attachment:
+    """Close an open attachment. Closing as "outcomes achieved" while the engine judges any problem not sustained on
+    the closure date is refused (``NotSustainedError``) unless ``confirm_not_sustained``; the confirmation and the
+    problems are then recorded in the closure's audit event and its note."""
     if not attachment.is_open:
         raise NotAllowedError("This attachment is already closed")
     if closed_on < attachment.attached_on:
         raise DomainError("The closure date must be on or after the attachment date", field="closed_on")
     if closed_on > clock.today():
         raise DomainError("The closure date must be today or in the past", field="closed_on")
+    not_sustained = problems_not_sustained(attachment, closed_on) if reason == OUTCOMES_ACHIEVED else []
+    if not_sustained and not confirm_not_sustained:
+        raise NotSustainedError(not_sustained)
+    note = (note or "").strip()
+    summary = f"Attachment closed on {long_date(closed_on)}"
+    changes = {}
+    if not_sustained:
+        confirmation = (
+            f"Closed as outcomes achieved although {len(not_sustained)} "
+            f"{'problem was' if len(not_sustained) == 1 else 'problems were'} not sustained on "
+            f"{long_date(closed_on)}: {'; '.join(not_sustained)}."
+        )
+        note = f"{note}\n\n{confirmation}" if note else confirmation
+        summary += f", as outcomes achieved although not sustained: {'; '.join(not_sustained)}"
+        changes = {"confirmed_not_sustained": [None, not_sustained]}
     attachment.closed_on = closed_on
     attachment.closure_reason = reason
-    attachment.closure_note = note or ""
+    attachment.closure_note = note
     db.session.flush()
     record(
         db.session,
         "attachment_closed",
         "attachment",
         attachment.id,
-        f"Attachment closed on {long_date(closed_on)}",
+        summary,
+        changes=changes,
         family_id=attachment.family_id,
     )
     return attachment

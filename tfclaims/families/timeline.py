@@ -28,6 +28,7 @@ FIELD_LABELS = {
     "sex": "sex",
     "relationship_to_lead": "relationship",
     "resident": "residence",
+    "expectant": "expectant parent",
     "postcode": "postcode",
     "upn": "unique pupil number",
     "nhs_number": "NHS number",
@@ -88,6 +89,11 @@ def describe(family: Family, event: AuditEvent) -> TimelineEntry | None:
         title = "Attachment closed"
         if attachment and attachment.closure_reason:
             detail = CLOSURE_REASONS.get(attachment.closure_reason, attachment.closure_reason)
+        not_sustained = (changes.get("confirmed_not_sustained") or [None, None])[1]
+        if not_sustained:
+            detail = (
+                f"{detail or 'Outcomes achieved'}, confirmed although not sustained: {'; '.join(not_sustained)}"
+            )
     elif key == ("identified_problem", "create") and (changes.get("identified_after_attachment") or [None, False])[1]:
         title = "Problem identified after attachment"
     elif event.action == "evidence_signed_off":

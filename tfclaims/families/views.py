@@ -10,6 +10,7 @@ from tfclaims import clock
 from tfclaims.audit.queries import family_timeline
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
+from tfclaims.claims import queries as claims_queries
 from tfclaims.engine import queries as engine_queries
 from tfclaims.errors import DomainError
 from tfclaims.families import forms, queries, services
@@ -17,6 +18,7 @@ from tfclaims.families.models import CLOSURE_REASONS, CONSENT_STATUSES, LAWFUL_B
 from tfclaims.families.timeline import describe_events
 from tfclaims.forms import show_error
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
+from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO_SHORT
 from tfclaims.pagination import Page, page_number
 from tfclaims.progress import queries as progress_queries
 from tfclaims.text import long_date
@@ -94,6 +96,8 @@ def new_family():
 @roles_required(*READERS)
 def family_page(family_id: int):
     family = _family_or_404(family_id)
+    panel = engine_queries.family_panel(family.id, clock.today())
+    framework = panel["verdict"]["framework"] if panel["verdict"] else None
     return render_template(
         "families/family.html",
         family=family,
@@ -101,7 +105,10 @@ def family_page(family_id: int):
         timeline=describe_events(family, family_timeline(family.id)),
         today=clock.today(),
         **progress_queries.family_progress(family),
-        **engine_queries.family_panel(family.id, clock.today()),
+        **panel,
+        # The family's claims: claimed in the phase of its attachment, and every claim line it has been in.
+        **claims_queries.family_claims(family.id, framework),
+        claims_on=not claims_queries.claims_switched_off(),
     )
 
 
@@ -216,9 +223,7 @@ def attach_start(family_id: int):
     form = forms.AttachmentDateForm()
     if form.validate_on_submit():
         try:
-            services.version_in_force(form.attached_on.data)
-            if not family.members:
-                raise DomainError("Add the family's members before attaching it", field="attached_on")
+            services.check_attachment_date(family, form.attached_on.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -296,15 +301,31 @@ def close_attachment(family_id: int, attachment_id: int):
         flash("This attachment is already closed", "info")
         return redirect(url_for("families.family_page", family_id=family.id))
     form = forms.CloseAttachmentForm()
+    not_sustained: list[str] = []
     if form.validate_on_submit():
         try:
-            services.close_attachment(attachment, form.closed_on.data, form.closure_reason.data, form.closure_note.data)
+            services.close_attachment(
+                attachment,
+                form.closed_on.data,
+                form.closure_reason.data,
+                form.closure_note.data,
+                confirm_not_sustained=form.confirm_not_sustained.data,
+            )
+        except services.NotSustainedError as error:
+            not_sustained = error.problems
+            show_error(form, error)
         except DomainError as error:
             show_error(form, error)
         else:
             flash(f"Attachment closed on {long_date(attachment.closed_on)}", "success")
             return redirect(url_for("families.family_page", family_id=family.id))
-    return render_template("families/close_attachment.html", form=form, family=family, attachment=attachment)
+    return render_template(
+        "families/close_attachment.html",
+        form=form,
+        family=family,
+        attachment=attachment,
+        not_sustained=not_sustained,
+    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -325,7 +346,8 @@ def _problem_choices(rows, version, family) -> None:
 
     descriptors = sorted(version.descriptors, key=lambda d: (d.problem.number, d.code))
     descriptor_choices = [SelectChoice("", "Select a descriptor")] + [
-        SelectChoice(str(d.id), f"{d.problem.number}. {d.problem.name} – {d.code}: {d.text}") for d in descriptors
+        SelectChoice(str(d.id), f"{d.problem.number}. {d.problem.name} – {d.code}: {d.text}{_for_whom(d)}")
+        for d in descriptors
     ]
     member_choices = [SelectChoice("", "Select a member")] + [
         SelectChoice(
@@ -338,6 +360,12 @@ def _problem_choices(rows, version, family) -> None:
     for row in rows:
         row.form.descriptor_id.choices = descriptor_choices
         row.form.member_id.choices = member_choices
+
+
+def _for_whom(descriptor) -> str:
+    """ " (school-age children only)" after a descriptor that applies to some members only; nothing otherwise."""
+    short = DESCRIPTOR_APPLIES_TO_SHORT.get(descriptor.applies_to or "any", "")
+    return f" ({short})" if short else ""
 
 
 def _problem_inputs(rows, require_one: bool = False) -> list[services.ProblemInput]:

@@ -12,6 +12,7 @@ from tfclaims.claims.models import ACCEPTED, INCLUDED, RECONCILED, SUBMITTED, Cl
 from tfclaims.extensions import db
 from tfclaims.families.models import Attachment
 from tfclaims.forecasts.models import ForecastSettings, Target
+from tfclaims.outcomes_plan.models import Framework, OutcomesPlan, PlanVersion
 
 # A result counts once its claim is submitted, unless the department rejected it or clawed it back.
 RESULT_STATES = (INCLUDED, ACCEPTED)
@@ -52,13 +53,18 @@ def label_taken(label: str, except_id: int | None) -> bool:
 
 
 def attachments() -> pd.DataFrame:
-    """Every attachment: attachment_id, family_id, attached_on, closed_on, closure_reason (dates as datetime64)."""
+    """Every attachment: attachment_id, family_id, attached_on, closed_on, closure_reason, and phase_ends_on (the
+    end of the programme phase, the framework, of its plan version); dates as datetime64."""
     rows = db.session.execute(
         select(Attachment.id, Attachment.family_id, Attachment.attached_on, Attachment.closed_on,
-               Attachment.closure_reason)
+               Attachment.closure_reason, Framework.ends_on)
+        .join(PlanVersion, PlanVersion.id == Attachment.plan_version_id)
+        .join(OutcomesPlan, OutcomesPlan.id == PlanVersion.plan_id)
+        .join(Framework, Framework.id == OutcomesPlan.framework_id)
     ).all()
-    frame = pd.DataFrame(rows, columns=["attachment_id", "family_id", "attached_on", "closed_on", "closure_reason"])
-    for column in ("attached_on", "closed_on"):
+    frame = pd.DataFrame(rows, columns=["attachment_id", "family_id", "attached_on", "closed_on", "closure_reason",
+                                        "phase_ends_on"])
+    for column in ("attached_on", "closed_on", "phase_ends_on"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
 
@@ -72,6 +78,22 @@ def results() -> pd.DataFrame:
     ).all()
     frame = pd.DataFrame(rows, columns=["attachment_id", "family_id", "claimed_on"])
     frame["claimed_on"] = pd.to_datetime(frame["claimed_on"])
+    return frame
+
+
+def claim_lines() -> pd.DataFrame:
+    """Every claim line, for ``rules.track``: attachment_id, state, holds_family, claim_status, submitted_on,
+    claim_as_of (dates as datetime64)."""
+    rows = db.session.execute(
+        select(ClaimLine.attachment_id, ClaimLine.state, ClaimLine.holds_family, Claim.status, Claim.submitted_on,
+               Claim.as_of)
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["attachment_id", "state", "holds_family", "claim_status", "submitted_on",
+                                        "claim_as_of"])
+    for column in ("submitted_on", "claim_as_of"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame["holds_family"] = frame["holds_family"].astype(bool)
     return frame
 
 

@@ -4,12 +4,11 @@ command takes them as options)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
-from tfclaims.engine import queries as engine_queries
 from tfclaims.errors import DomainError, DuplicateValueError
 from tfclaims.extensions import db
 from tfclaims.forecasts import queries, rules
@@ -68,24 +67,19 @@ class ForecastPage:
     observed_rate: float | None
     assumed_rate: float | None
     maturity_months: int
+    # Where the families tracked come from: attachments by programme year of attachment (rules.tracked_by_year).
+    by_year: pd.DataFrame = field(default_factory=lambda: rules.tracked_by_year(pd.DataFrame()))
+    # The inputs the forecast lacks ("results_target", "attachment_deadline", "rate"): the shell command names its
+    # option for each.
+    missing: tuple[str, ...] = ()
+    tracked_given: bool = False  # the families tracked were given, not counted (the table is then the data's)
+    at_fault: str = ""  # the input a refused forecast is refused for ("claim_deadline"), when it is one
 
 
-def tracked_families(as_of: date, starts_on: date, attachments: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-    """Families attached in the target period by the as-of date, not yet claimed, and not closed without a result:
-    a closed family still counts while the engine finds it claimable or expects it to be. ``attachments`` and
-    ``results`` as ``queries.attachments()`` and ``queries.results()``. Columns: attachment_id, family_id,
-    attached_on."""
-    claimed = set(results["attachment_id"])
-    in_period = attachments[
-        (attachments["attached_on"] >= pd.Timestamp(starts_on)) & (attachments["attached_on"] <= pd.Timestamp(as_of))
-        & ~attachments["attachment_id"].isin(claimed)
-    ]
-    closed = in_period["closed_on"].notna() & (in_period["closed_on"] <= pd.Timestamp(as_of))
-    if closed.any():
-        verdicts = engine_queries.cohort_verdicts(engine_queries.cohort_frames(), as_of).families
-        hopeful = verdicts.loc[verdicts["claimable"] | verdicts["claimable_on"].notna(), "attachment_id"]
-        closed &= ~in_period["attachment_id"].isin(set(hopeful))
-    return in_period.loc[~closed, ["attachment_id", "family_id", "attached_on"]]
+def tracking(as_of: date, attachments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What has become of every attachment made by the as-of date (``rules.track``)."""
+    attachments = queries.attachments() if attachments is None else attachments
+    return rules.track(attachments, queries.claim_lines(), as_of)
 
 
 def observed(as_of: date, attachments: pd.DataFrame | None = None, results: pd.DataFrame | None = None):
@@ -93,6 +87,9 @@ def observed(as_of: date, attachments: pd.DataFrame | None = None, results: pd.D
     attachments = queries.attachments() if attachments is None else attachments
     results = queries.results() if results is None else results
     return rules.conversion(attachments, results, as_of, queries.settings().maturity_months)
+
+
+NO_TARGET = "There is no target for this date yet: a manager sets the programme year's target."
 
 
 def forecast_page(
@@ -106,7 +103,9 @@ def forecast_page(
     attachment_deadline: date | None = None,
     claim_deadline: date | None = None,
 ) -> ForecastPage:
-    """The forecast as of a date from the database; any input given replaces the database's figure."""
+    """The forecast as of a date from the database; any input given replaces the database's figure. Without a
+    claim deadline, the target's is used when it is on or after the attachment deadline, else 31 March at the end
+    of the attachment deadline's programme year (``rules.default_claim_deadline``)."""
     target = target or queries.target_for(as_of)
     settings = queries.settings()
     attachments, results = queries.attachments(), queries.results()
@@ -118,39 +117,55 @@ def forecast_page(
         rate, source = assumed, rules.ASSUMED
     else:
         rate, source = conversion.rate_percent, rules.OBSERVED
+    states = tracking(as_of, attachments)
+    by_year = rules.tracked_by_year(states)
+    tracked_given = tracked is not None
 
-    def page(forecast=None, problem="", curve=None):
+    def page(forecast=None, problem="", curve=None, missing=(), at_fault=""):
         return ForecastPage(as_of, target, forecast, problem, conversion, curve, conversion.rate_percent, assumed,
-                            settings.maturity_months)
+                            settings.maturity_months, by_year, tuple(missing), tracked_given, at_fault)
 
-    if target is None and None in (results_target, attachment_deadline, claim_deadline):
-        return page(problem="There is no target for this date yet: a manager sets the programme year's target.")
+    missing = []
+    if results_target is None and target is None:
+        missing.append("results_target")
+    if attachment_deadline is None and target is None:
+        missing.append("attachment_deadline")
+    if source == rules.OBSERVED and not rate:
+        missing.append("rate")
+    if missing:
+        if target is None:
+            problem = NO_TARGET
+        elif rate is None:
+            problem = ("There is no observed conversion rate to forecast with: no attachment cohort old enough has a "
+                       "result claimed yet. Set an assumed rate.")
+        else:
+            problem = ("The observed conversion rate is 0%: no family of the matured cohorts has a result claimed. "
+                       "Set an assumed rate.")
+        return page(problem=problem, missing=missing)
     starts_on = target.starts_on if target else date(as_of.year if as_of.month >= 4 else as_of.year - 1, 4, 1)
     results_target = results_target if results_target is not None else target.results_target
     attachment_deadline = attachment_deadline or target.attachment_deadline
-    claim_deadline = claim_deadline or target.claim_deadline
+    if claim_deadline is None:
+        if target is not None and target.claim_deadline >= attachment_deadline:
+            claim_deadline = target.claim_deadline
+        else:
+            claim_deadline = rules.default_claim_deadline(attachment_deadline)
     in_target = results[(results["claimed_on"] >= pd.Timestamp(starts_on))
                         & (results["claimed_on"] <= pd.Timestamp(as_of))]
     claimed = claimed if claimed is not None else len(in_target)
-    tracked_rows = tracked_families(as_of, starts_on, attachments, results)
+    tracked_rows = states[states["state"] == rules.TRACKED]
     tracked = tracked if tracked is not None else len(tracked_rows)
-    if source == rules.OBSERVED and not rate:
-        return page(problem=(
-            "There is no observed conversion rate to forecast with: no attachment cohort old enough has a result "
-            "claimed yet. Set an assumed rate." if rate is None else
-            "The observed conversion rate is 0%: no family of the matured cohorts has a result claimed. Set an "
-            "assumed rate."
-        ))
+    in_claims = int((states["state"] == rules.IN_CLAIM).sum())
     others = {rules.OBSERVED: conversion.rate_percent, rules.ASSUMED: assumed}
     others.pop(source, None)
     try:
         forecast = rules.forecast(
             as_of=as_of, target=results_target, claimed=claimed, rate_percent=rate, rate_source=source,
             tracked=tracked, attachment_deadline=attachment_deadline, claim_deadline=claim_deadline,
-            other_rates=others,
+            other_rates=others, in_claims=in_claims,
         )
     except rules.ForecastError as error:
-        return page(problem=str(error))
+        return page(problem=str(error), at_fault=error.field)
     ages = rules.months_between(tracked_rows["attached_on"],
                                 pd.Series(pd.Timestamp(as_of), index=tracked_rows.index)).tolist()
     curve = rules.curve_view(conversion.curve, ages, forecast.still_needed, as_of, attachment_deadline,

@@ -25,7 +25,8 @@ READERS = (Role.MANAGER, Role.CLAIMS_OFFICER)
 
 @bp.context_processor
 def _labels():
-    return {"rate_sources": rules.RATE_SOURCES, "percent": rules.percent}
+    return {"rate_sources": rules.RATE_SOURCES, "percent": rules.percent, "forecast_terms": rules.terms,
+            "progress_text": rules.progress_text, "track_states": rules.TRACK_STATES, "short_time": rules.short_time}
 
 
 def _as_of_form() -> AsOfForm:

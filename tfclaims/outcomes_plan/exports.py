@@ -10,12 +10,12 @@ Data in, bytes out (and bytes in, data out): no database here. The content is th
     effective_from: 2018-04-01
     notes: Annual review
     descriptors:
-      - {problem: school, code: ED2, text: A child missing 10% ..., evidence_source: school}
+      - {problem: school, code: ED2, text: A child missing 10% ..., evidence_source: school, applies_to: school_age}
     criteria:
       - problem: school
         kind: held_over_periods
         parameters: {measure: attendance, threshold: 90, periods: 3}
-        wording: Every member with school attendance recorded at or above 90% for 3 consecutive periods
+        wording: Each member with the problem has school attendance at or above 90% for 3 consecutive terms
 
 What a file must hold is checked by ``rules.check_plan_document``.
 """
@@ -50,7 +50,13 @@ def version_document(version) -> dict:
         "effective_from": version.effective_from,
         "notes": version.notes or "",
         "descriptors": [
-            {"problem": d.problem.code, "code": d.code, "text": d.text, "evidence_source": d.evidence_source}
+            {
+                "problem": d.problem.code,
+                "code": d.code,
+                "text": d.text,
+                "evidence_source": d.evidence_source,
+                "applies_to": d.applies_to or "any",
+            }
             for d in descriptors
         ],
         "criteria": [

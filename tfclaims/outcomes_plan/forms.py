@@ -28,6 +28,7 @@ from tfclaims.engine.criteria import KINDS, Kind
 from tfclaims.forms import GovDateField, choices, strip
 from tfclaims.outcomes_plan import rules
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
+from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO
 
 EFFECTIVE_FROM_HINT = "The first attachment date judged under this version, for example 1 4 2018"
 
@@ -126,6 +127,15 @@ class DescriptorForm(FlaskForm):
         choices=choices(EVIDENCE_SOURCES, "Select a source"),
         invalid_choice_message="Select the usual evidence source",
         validators=[DataRequired("Select the usual evidence source")],
+    )
+    applies_to = RadioField(
+        "Who can meet this descriptor?",
+        description="Checked when a family is attached: ages on the attachment date, or on the evidence date for a "
+        "problem identified after attachment",
+        widget=GovRadioInput(),
+        choices=choices(DESCRIPTOR_APPLIES_TO),
+        default="any",  # and when a form leaves it out: existing plans apply to anyone
+        invalid_choice_message="Select who the descriptor applies to",
     )
     submit = SubmitField("Save descriptor", widget=GovSubmitInput())
 
@@ -308,3 +318,105 @@ class CompareForm(FlaskForm):
     def validate_right(self, field):
         if self.left.data is not None and field.data == self.left.data:
             raise ValidationError("Select two different versions to compare")
+
+
+# ---------------------------------------------------------------- national settings of a framework
+
+
+class FrameworkSettingsForm(FlaskForm):
+    """A framework's national settings; its continuous-employment fields, one set per benefit, are added by
+    ``framework_settings_form_class``. Numbers are text fields: the service checks them and says what is wrong."""
+
+    benefits: dict[str, str] = {}
+    uses_outcome_months = False
+
+    def employment_rows(self) -> list[tuple[str, str, list]]:
+        """(code, name, [weeks, window, hours fields]) per benefit, in order."""
+        return [
+            (code, name, [self[rules.employment_field(code, key)] for key in rules.EMPLOYMENT_KEYS])
+            for code, name in self.benefits.items()
+        ]
+
+    def raw(self) -> dict:
+        """The values as typed, for ``rules.check_framework_settings``."""
+        return {field.name: field.data for field in self if field.name not in ("csrf_token", "submit")}
+
+
+def _number_field(label: str, hint: str = "", numeric: bool = True) -> StringField:
+    return StringField(
+        label,
+        description=hint,
+        widget=GovTextInput(),
+        filters=[strip],
+        render_kw={"inputmode": "numeric" if numeric else "decimal", "spellcheck": False},
+    )
+
+
+def framework_settings_form_class(benefits: dict[str, str], uses_outcome_months: bool) -> type[FrameworkSettingsForm]:
+    attrs: dict = {
+        "benefits": dict(benefits),
+        "uses_outcome_months": uses_outcome_months,
+        "starts_on": GovDateField(
+            "Start date",
+            what="the start date",
+            allow_future=True,
+            description="The first day a family can be attached under this framework, for example 1 4 2015",
+        ),
+        "ends_on": GovDateField(
+            "End date",
+            what="the end date",
+            allow_future=True,
+            description="The last day a family can be attached under this framework, for example 31 3 2021",
+        ),
+        "attachment_payment": _number_field(
+            "Attachment payment, in pounds", "Paid per family attached. 0 if there is none.", numeric=False
+        ),
+        "result_payment": _number_field("Results payment, in pounds", "Paid per family result claimed.", False),
+        "min_problems": _number_field(
+            "Minimum number of problems", "How many different problems a family needs to be attached"
+        ),
+    }
+    if uses_outcome_months:
+        attrs["outcome_months"] = _number_field(
+            "Outcome judged, months after the case closed",
+            "Every need must still have its positive outcome this many months after the case closed",
+        )
+    attrs["recurrence_reopens"] = RadioField(
+        "Does a problem that recurs after it was sustained invalidate the result?",
+        description="Until it is sustained again. On in phase 1 of the programme.",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validate_choice=False,
+    )
+    for code, name in benefits.items():
+        attrs[rules.employment_field(code, "weeks")] = _number_field(f"Weeks in work after {name}", "", True)
+        attrs[rules.employment_field(code, "window_weeks")] = _number_field(
+            f"Within a window of weeks after {name}", "", True
+        )
+        attrs[rules.employment_field(code, "min_hours")] = _number_field(
+            f"Minimum hours a week after {name}", "0 for any hours", numeric=False
+        )
+    attrs["submit"] = SubmitField("Save settings", widget=GovSubmitInput())
+    return type("FrameworkSettingsForm_", (FrameworkSettingsForm,), attrs)
+
+
+def framework_settings_data(framework, benefits: dict[str, str]) -> dict:
+    """What the settings form starts with: the framework's settings as typed."""
+    data = {
+        "starts_on": framework.starts_on,
+        "ends_on": framework.ends_on,
+        "attachment_payment": rules.pounds_text(framework.attachment_payment_pence),
+        "result_payment": rules.pounds_text(framework.result_payment_pence),
+        "min_problems": str(framework.min_problems),
+        "outcome_months": rules.number_text(framework.outcome_months_after_closure)
+        if framework.outcome_months_after_closure is not None
+        else "",
+        "recurrence_reopens": "yes" if framework.recurrence_reopens else "no",
+    }
+    employment = framework.employment_rules or {}
+    for code in benefits:
+        setting = employment.get(code) or {}
+        for key in rules.EMPLOYMENT_KEYS:
+            value = setting.get(key)
+            data[rules.employment_field(code, key)] = "" if value is None else rules.number_text(value)
+    return data

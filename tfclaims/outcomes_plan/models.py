@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tfclaims.db import Base, Timestamps
+from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO  # noqa: F401  (who a descriptor applies to)
 
 DRAFT = "draft"
 PUBLISHED = "published"
@@ -178,15 +179,6 @@ class SuccessCriterion(Base):
     def audit_summary(self) -> str:
         return f"Success criterion ({self.kind})"
 
-
-# Who an eligibility descriptor can be met by (``Descriptor.applies_to``).
-DESCRIPTOR_APPLIES_TO = {
-    "any": "Any member",
-    "adult": "An adult (18 or over)",
-    "child": "A child (under 18)",
-    "school_age": "A school-age child (5 to 16)",
-    "dependent_children": "A family with dependent children or an expectant parent",
-}
 
 EVIDENCE_SOURCES = {
     "school": "School census and attendance",

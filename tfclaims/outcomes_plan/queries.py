@@ -5,7 +5,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from tfclaims.audit.models import AuditEvent
 from tfclaims.extensions import db
+from tfclaims.families.models import Attachment
+from tfclaims.outcomes_plan import rules
 from tfclaims.outcomes_plan.models import (
     PUBLISHED,
     Descriptor,
@@ -18,19 +21,40 @@ from tfclaims.outcomes_plan.models import (
 
 
 def get_version_in_force(on: date) -> PlanVersion | None:
-    """The published plan version in force on a date: the latest effective-from on or before it.
+    """The published plan version in force on a date: the latest effective-from on or before it, of a plan whose
+    framework runs that day (between its start and end dates). None when no published version covers the date.
 
     A council has one outcomes plan in force at a time; when two versions share an effective-from date the
     later-published one wins.
     """
     return db.session.scalar(
         select(PlanVersion)
-        .where(PlanVersion.status == PUBLISHED, PlanVersion.effective_from <= on)
+        .join(OutcomesPlan, OutcomesPlan.id == PlanVersion.plan_id)
+        .join(Framework, Framework.id == OutcomesPlan.framework_id)
+        .where(
+            PlanVersion.status == PUBLISHED,
+            PlanVersion.effective_from <= on,
+            Framework.starts_on <= on,
+            Framework.ends_on >= on,
+        )
         .order_by(
             PlanVersion.effective_from.desc(), PlanVersion.published_at.desc().nulls_last(), PlanVersion.id.desc()
         )
         .limit(1)
     )
+
+
+def attachable_periods() -> list[rules.AttachablePeriod]:
+    """When families can be attached: per framework with a published plan version, from the first version's
+    effective-from date (or the framework's start, if later) to the framework's end, in date order."""
+    rows = db.session.execute(
+        select(Framework.name, Framework.starts_on, Framework.ends_on, func.min(PlanVersion.effective_from))
+        .join(OutcomesPlan, OutcomesPlan.framework_id == Framework.id)
+        .join(PlanVersion, PlanVersion.plan_id == OutcomesPlan.id)
+        .where(PlanVersion.status == PUBLISHED)
+        .group_by(Framework.id, Framework.name, Framework.starts_on, Framework.ends_on)
+    ).all()
+    return rules.attachable_periods(rows)
 
 
 def get_plan_version(version_id: int) -> PlanVersion | None:
@@ -147,3 +171,53 @@ def problem_groups(version: PlanVersion) -> list[ProblemGroup]:
         ProblemGroup(problem, descriptors, criteria.get(problem.id, []))
         for problem, descriptors in descriptors_by_problem(version)
     ]
+
+
+# ---------------------------------------------------------------- framework settings
+
+
+@dataclass(frozen=True)
+class FrameworkUse:
+    """What bounds a framework's start and end dates: its plan versions' effective-from dates and the attachments
+    judged under it (each pair earliest, latest; None when there are none), and the other frameworks' periods."""
+
+    versions: tuple[date, date] | None
+    attachments: tuple[date, date] | None
+    others: list[tuple[str, date, date]]
+
+
+def framework_use(framework: Framework) -> FrameworkUse:
+    first, last = db.session.execute(
+        select(func.min(PlanVersion.effective_from), func.max(PlanVersion.effective_from))
+        .join(OutcomesPlan, OutcomesPlan.id == PlanVersion.plan_id)
+        .where(OutcomesPlan.framework_id == framework.id)
+    ).one()
+    attached_first, attached_last = db.session.execute(
+        select(func.min(Attachment.attached_on), func.max(Attachment.attached_on))
+        .join(PlanVersion, PlanVersion.id == Attachment.plan_version_id)
+        .join(OutcomesPlan, OutcomesPlan.id == PlanVersion.plan_id)
+        .where(OutcomesPlan.framework_id == framework.id)
+    ).one()
+    others = db.session.execute(
+        select(Framework.name, Framework.starts_on, Framework.ends_on)
+        .where(Framework.id != framework.id)
+        .order_by(Framework.starts_on)
+    ).all()
+    return FrameworkUse(
+        (first, last) if first else None,
+        (attached_first, attached_last) if attached_first else None,
+        [tuple(row) for row in others],
+    )
+
+
+def framework_history(framework_id: int) -> list[AuditEvent]:
+    """Every recorded change of a framework's row (old and new values of each column changed), newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == "framework", AuditEvent.entity_id == framework_id, AuditEvent.action == "update"
+            )
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tfclaims.engine.criteria import KINDS, check_parameters, default_wording
-from tfclaims.text import long_date
+from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO
+from tfclaims.text import long_date, money
 
 CODE_MAX_LENGTH = 20
 # A letter first, then letters, numbers, full stops, hyphens or slashes: "ED2", "ASB1", "P1.1", "SF-H3".
@@ -235,7 +236,7 @@ TOP_LEVEL_FIELDS = (
     "descriptors",
     "criteria",
 )
-DESCRIPTOR_FIELDS = ("problem", "code", "text", "evidence_source")
+DESCRIPTOR_FIELDS = ("problem", "code", "text", "evidence_source", "applies_to")
 CRITERION_FIELDS = ("problem", "kind", "parameters", "wording")
 MAX_ITEMS = 1000
 TEXT_MAX = 2000
@@ -376,7 +377,8 @@ def check_plan_document(
     Returns (the plan as clean values, []) or (None, every problem found, each saying where it is). ``plan_name``,
     when given, is used instead of the plan name in the file. The clean plan: ``framework`` (code), ``plan``,
     ``version`` (or None), ``effective_from`` (a date), ``notes``, ``descriptors`` (problem, code, text,
-    evidence_source) and ``criteria`` (problem, kind, parameters, wording; blank wording made from the settings).
+    evidence_source, applies_to: "any" when the file leaves it out) and ``criteria`` (problem, kind, parameters,
+    wording; blank wording made from the settings).
     """
     if not isinstance(document, dict):
         return None, [
@@ -464,8 +466,18 @@ def check_plan_document(
         elif source not in check.evidence_sources:
             check.add(f"{where}: unknown evidence_source {source!r}; use one of {', '.join(check.evidence_sources)}")
             source = None
-        if None not in (problem, code, text, source):
-            descriptors.append({"problem": problem, "code": code, "text": text, "evidence_source": source})
+        applies_to = item.get("applies_to")
+        if _blank(applies_to):
+            applies_to = "any"  # files from before descriptors said who they apply to
+        elif not isinstance(applies_to, str) or applies_to.strip() not in DESCRIPTOR_APPLIES_TO:
+            check.add(f"{where}: unknown applies_to {applies_to!r}; use one of {', '.join(DESCRIPTOR_APPLIES_TO)}")
+            applies_to = None
+        else:
+            applies_to = applies_to.strip()
+        if None not in (problem, code, text, source, applies_to):
+            descriptors.append(
+                {"problem": problem, "code": code, "text": text, "evidence_source": source, "applies_to": applies_to}
+            )
     counts = Counter(d["code"] for d in descriptors)
     for code in sorted(c for c, n in counts.items() if n > 1):
         check.add(f"Descriptor code {code} appears {_times(counts[code])}")
@@ -561,7 +573,8 @@ class ProblemDifferences:
 
 
 def compare_descriptors(left: Iterable[dict], right: Iterable[dict]) -> list[Difference]:
-    """Descriptors matched by code, in code order: added, removed, changed (wording or evidence source) or not."""
+    """Descriptors matched by code, in code order: added, removed, changed (wording, evidence source or who it
+    applies to) or not."""
     lefts = {normalise_code(d["code"]): d for d in left}
     rights = {normalise_code(d["code"]): d for d in right}
     differences = []
@@ -572,8 +585,8 @@ def compare_descriptors(left: Iterable[dict], right: Iterable[dict]) -> list[Dif
         elif b is None:
             differences.append(Difference(REMOVED, a, None))
         else:
-            fields = (("text", "wording"), ("evidence_source", "evidence source"))
-            what = tuple(words for key, words in fields if a[key] != b[key])
+            fields = (("text", "wording"), ("evidence_source", "evidence source"), ("applies_to", "who it applies to"))
+            what = tuple(words for key, words in fields if a.get(key, "any") != b.get(key, "any"))
             differences.append(Difference(CHANGED if what else UNCHANGED, a, b, what))
     return differences
 
@@ -636,3 +649,296 @@ def change_counts(problems: Iterable[ProblemDifferences]) -> dict[str, int]:
     """How many descriptors and criteria were added, removed and changed across every problem."""
     counts = Counter(d.change for p in problems for d in (*p.descriptors, *p.criteria))
     return {change: counts.get(change, 0) for change in (ADDED, REMOVED, CHANGED)}
+
+
+# ---------------------------------------------------------------- framework periods
+
+
+@dataclass(frozen=True)
+class AttachablePeriod:
+    """Dates a family can be attached on under one framework: from its first published plan version's
+    effective-from date (or the framework's start, if later) to the framework's end."""
+
+    framework: str
+    starts_on: date
+    ends_on: date
+
+
+def attachable_periods(rows: Iterable[tuple[str, date, date, date | None]]) -> list[AttachablePeriod]:
+    """From (framework name, starts on, ends on, first published effective-from), in date order; a framework
+    without a published version, or whose versions all take effect after it ends, gives none."""
+    periods = []
+    for name, starts_on, ends_on, first_effective in rows:
+        if first_effective is None:
+            continue
+        start = max(starts_on, first_effective)
+        if start <= ends_on:
+            periods.append(AttachablePeriod(name, start, ends_on))
+    return sorted(periods, key=lambda p: p.starts_on)
+
+
+def no_plan_in_force_message(on: date, periods: Sequence[AttachablePeriod]) -> str:
+    """Why a date cannot be an attachment date, naming the dates that can be."""
+    message = f"No published outcomes plan was in force on the attachment date ({long_date(on)})."
+    if not periods:
+        return f"{message} A manager must publish a plan version effective on or before that date."
+    spans = [f"from {long_date(p.starts_on)} to {long_date(p.ends_on)} under {p.framework}" for p in periods]
+    return f"{message} Families can be attached {_one_of(spans)}."
+
+
+# ---------------------------------------------------------------- national settings of a framework
+
+MONEY_MAX_PENCE = 10_000_000  # £100,000
+OUTCOME_MONTHS_MAX = 36
+WEEKS_MAX = 104
+WINDOW_WEEKS_MAX = 156
+HOURS_MAX = 60
+_POUNDS = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
+EMPLOYMENT_KEYS = ("weeks", "window_weeks", "min_hours")
+
+
+@dataclass(frozen=True)
+class SettingsLimits:
+    """What a framework's national settings are checked against, as plain values.
+
+    ``versions`` and ``attachments`` are the earliest and latest effective-from dates of its plan versions and
+    attachment dates of the families judged under it (None when there are none); ``others`` are the other
+    frameworks as (name, starts on, ends on).
+    """
+
+    name: str
+    problem_count: int
+    problem_noun: str = "headline problem"
+    uses_outcome_months: bool = False
+    benefits: dict[str, str] = field(default_factory=dict)
+    versions: tuple[date, date] | None = None
+    attachments: tuple[date, date] | None = None
+    others: Sequence[tuple[str, date, date]] = ()
+
+
+def employment_field(benefit: str, key: str) -> str:
+    """The form field of one continuous-employment setting: ("JSA", "window_weeks") -> "jsa_window_weeks"."""
+    return f"{benefit.lower()}_{key}"
+
+
+def pence_from_pounds(value) -> int | None:
+    """ "800", "£1,000", "800.5", "800.50" -> pence; None when the text is not an amount of pounds."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().removeprefix("£").strip()
+    match = _POUNDS.fullmatch(text)
+    if not match:
+        return None
+    pence = (match.group(2) or "").ljust(2, "0")
+    return int(match.group(1).replace(",", "")) * 100 + int(pence)
+
+
+def pounds_text(pence: int | None) -> str:
+    """Pence as a manager types pounds: 80000 -> "800", 80050 -> "800.50"."""
+    if pence is None:
+        return ""
+    pounds, rem = divmod(int(pence), 100)
+    return str(pounds) if rem == 0 else f"{pounds}.{rem:02d}"
+
+
+def _whole_number(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() else None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = value.strip() if isinstance(value, str) else ""
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    return None
+
+
+def _plain_number(value: float):
+    return int(value) if float(value).is_integer() else value
+
+
+def check_framework_settings(raw: dict, limits: SettingsLimits) -> tuple[dict | None, dict[str, str]]:
+    """A manager's national settings for a framework, as typed, checked.
+
+    ``raw`` holds the form's values: ``starts_on`` and ``ends_on`` (dates or None), ``attachment_payment`` and
+    ``result_payment`` (pounds, as text), ``min_problems``, ``outcome_months`` (used only when
+    ``limits.uses_outcome_months``), ``recurrence_reopens`` ("yes" or "no") and, per benefit, ``<code>_weeks``,
+    ``<code>_window_weeks`` and ``<code>_min_hours`` (see ``employment_field``). Returns (the settings as the
+    framework's columns, {}) or (None, {field: message}) in the form's order.
+    """
+    errors: dict[str, str] = {}
+    clean: dict = {}
+
+    starts_on, ends_on = raw.get("starts_on"), raw.get("ends_on")
+    if starts_on is None:
+        errors["starts_on"] = "Enter the start date"
+    if ends_on is None:
+        errors["ends_on"] = "Enter the end date"
+    if starts_on and ends_on:
+        if ends_on <= starts_on:
+            errors["ends_on"] = "The end date must be after the start date"
+        else:
+            _check_period(starts_on, ends_on, limits, errors)
+    clean["starts_on"], clean["ends_on"] = starts_on, ends_on
+
+    for key, label in (("attachment_payment", "attachment payment"), ("result_payment", "results payment")):
+        value = raw.get(key)
+        pence = pence_from_pounds(value)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors[key] = f"Enter the {label}, or 0 if there is none"
+        elif isinstance(value, str) and value.strip().startswith("-"):
+            errors[key] = f"The {label} must be £0 or more"
+        elif pence is None:
+            errors[key] = f"Enter the {label} as an amount in pounds, like 800 or 800.50"
+        elif pence > MONEY_MAX_PENCE:
+            errors[key] = f"The {label} must be {money(MONEY_MAX_PENCE)} or less"
+        clean[f"{key}_pence"] = pence
+
+    noun = limits.problem_noun
+    minimum = _whole_number(raw.get("min_problems"))
+    if minimum is None or not 1 <= minimum <= limits.problem_count:
+        errors["min_problems"] = (
+            f"Enter the minimum number of {noun}s as a whole number from 1 to {limits.problem_count}"
+        )
+    clean["min_problems"] = minimum
+
+    if limits.uses_outcome_months:
+        months = _whole_number(raw.get("outcome_months"))
+        if months is None or not 1 <= months <= OUTCOME_MONTHS_MAX:
+            errors["outcome_months"] = (
+                f"Enter the months after the case closed as a whole number from 1 to {OUTCOME_MONTHS_MAX}"
+            )
+        clean["outcome_months_after_closure"] = months
+
+    recurrence = raw.get("recurrence_reopens")
+    if recurrence not in ("yes", "no"):
+        errors["recurrence_reopens"] = "Select whether a recurrence after sustained invalidates the result"
+    clean["recurrence_reopens"] = recurrence == "yes"
+
+    employment: dict[str, dict] = {}
+    for code, name in limits.benefits.items():
+        weeks = _whole_number(raw.get(employment_field(code, "weeks")))
+        window = _whole_number(raw.get(employment_field(code, "window_weeks")))
+        hours = _number(raw.get(employment_field(code, "min_hours")))
+        if weeks is None or not 1 <= weeks <= WEEKS_MAX:
+            errors[employment_field(code, "weeks")] = (
+                f"Enter the weeks in work after {name} as a whole number from 1 to {WEEKS_MAX}"
+            )
+        if window is None or not 1 <= window <= WINDOW_WEEKS_MAX:
+            errors[employment_field(code, "window_weeks")] = (
+                f"Enter the window after {name} as a whole number of weeks from 1 to {WINDOW_WEEKS_MAX}"
+            )
+        elif weeks is not None and window < weeks:
+            errors[employment_field(code, "window_weeks")] = (
+                f"The window after {name} must be at least the weeks in work ({weeks})"
+            )
+        if hours is None or hours > HOURS_MAX:
+            errors[employment_field(code, "min_hours")] = (
+                f"Enter the minimum hours a week after {name} as a number from 0 to {HOURS_MAX}, 0 for any hours"
+            )
+        employment[code] = {"weeks": weeks, "window_weeks": window, "min_hours": _plain_number(hours or 0)}
+    clean["employment_rules"] = employment
+
+    if errors:
+        return None, errors
+    return clean, {}
+
+
+def _check_period(starts_on: date, ends_on: date, limits: SettingsLimits, errors: dict[str, str]) -> None:
+    """A framework's dates must hold its plan versions and attachments, and not overlap another framework."""
+    if limits.versions and starts_on > limits.versions[0]:
+        errors["starts_on"] = (
+            f"The start date must be on or before {long_date(limits.versions[0])}, when the first plan version "
+            f"under {limits.name} takes effect"
+        )
+    elif limits.attachments and starts_on > limits.attachments[0]:
+        errors["starts_on"] = (
+            f"The start date must be on or before {long_date(limits.attachments[0])}, when the first family was "
+            f"attached under {limits.name}"
+        )
+    if limits.attachments and ends_on < limits.attachments[1]:
+        errors["ends_on"] = (
+            f"The end date must be on or after {long_date(limits.attachments[1])}, when the last family was "
+            f"attached under {limits.name}"
+        )
+    elif limits.versions and ends_on < limits.versions[1]:
+        errors["ends_on"] = (
+            f"The end date must be on or after {long_date(limits.versions[1])}, when the last plan version "
+            f"under {limits.name} takes effect"
+        )
+    if "starts_on" in errors or "ends_on" in errors:
+        return
+    for name, other_start, other_end in limits.others:
+        if starts_on <= other_end and ends_on >= other_start:
+            where = "starts_on" if other_start <= starts_on <= other_end else "ends_on"
+            errors[where] = (
+                f"The dates must not overlap {name}, which runs from {long_date(other_start)} to "
+                f"{long_date(other_end)}"
+            )
+            return
+
+
+SETTING_LABELS = {
+    "starts_on": "Start date",
+    "ends_on": "End date",
+    "attachment_payment_pence": "Attachment payment",
+    "result_payment_pence": "Results payment",
+    "min_problems": "Minimum number of problems",
+    "outcome_months_after_closure": "Outcome judged, months after the case closed",
+    "recurrence_reopens": "A recurrence after sustained invalidates the result",
+    "requires_dependent_children": "Dependent children or an expectant parent required",
+}
+EMPLOYMENT_LABELS = {"weeks": "weeks in work", "window_weeks": "window in weeks", "min_hours": "minimum hours a week"}
+
+
+def _setting_text(key: str, value) -> str:
+    if value is None or value == "":
+        return "not set"
+    if key.endswith("_pence"):
+        return money(value)
+    if key.endswith("_on"):
+        day = _as_date(value) if isinstance(value, str) else value
+        return long_date(day) if isinstance(day, date) else str(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return number_text(value)
+
+
+def setting_change_lines(
+    changes: dict[str, list], benefit_names: dict[str, str], problem_noun: str = "headline problem"
+) -> list[str]:
+    """A framework's changed columns ({column: [old, new]}, as audit events keep them) in words, one line each:
+    "Results payment: £800 to £1,000", "Continuous employment after Jobseeker's Allowance (JSA), weeks in work:
+    26 to 20"."""
+    lines = []
+    order = list(SETTING_LABELS) + ["employment_rules"]
+    for key in sorted(changes, key=lambda k: order.index(k) if k in order else len(order)):
+        old, new = (list(changes[key]) + [None, None])[:2]
+        if key == "employment_rules":
+            lines.extend(_employment_change_lines(old or {}, new or {}, benefit_names))
+            continue
+        label = SETTING_LABELS.get(key, key.replace("_", " ").capitalize())
+        if key == "min_problems":
+            label = f"Minimum number of {problem_noun}s"
+        lines.append(f"{label}: {_setting_text(key, old)} to {_setting_text(key, new)}")
+    return lines
+
+
+def _employment_change_lines(old: dict, new: dict, benefit_names: dict[str, str]) -> list[str]:
+    order = [code for code in benefit_names if code in old or code in new]
+    order += sorted(code for code in {*old, *new} if code not in benefit_names)
+    lines = []
+    for code in order:
+        before, after = old.get(code) or {}, new.get(code) or {}
+        name = f"{benefit_names[code]} ({code})" if code in benefit_names else code
+        for key in EMPLOYMENT_KEYS:
+            if before.get(key) != after.get(key):
+                lines.append(
+                    f"Continuous employment after {name}, {EMPLOYMENT_LABELS[key]}: "
+                    f"{_setting_text(key, before.get(key))} to {_setting_text(key, after.get(key))}"
+                )
+    return lines

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from sqlalchemy import delete
+
 from tfclaims.audit.services import record
 from tfclaims.db import utcnow
 from tfclaims.engine.criteria import KINDS, default_wording
+from tfclaims.engine.models import FamilyVerdict
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db, flush_unique
 from tfclaims.outcomes_plan import exports, queries, rules
@@ -26,6 +29,8 @@ from tfclaims.outcomes_plan.models import (
     PlanVersion,
     SuccessCriterion,
 )
+from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO
+from tfclaims.progress.vocabulary import PRIOR_BENEFITS
 from tfclaims.text import long_date
 
 PLAN_NAME_TAKEN = "An outcomes plan with this name already exists"
@@ -112,6 +117,7 @@ def copy_version(version: PlanVersion, effective_from: date, notes: str = "") ->
             code=descriptor.code,
             text=descriptor.text,
             evidence_source=descriptor.evidence_source,
+            applies_to=descriptor.applies_to or "any",
         )
         for descriptor in version.descriptors
     ]
@@ -215,6 +221,7 @@ def _descriptor_values(
     code: str,
     text: str,
     evidence_source: str,
+    applies_to: str = "any",
     excluding_id: int | None = None,
 ) -> dict:
     problems = {p.id: p for p in version.plan.framework.problems}
@@ -230,27 +237,49 @@ def _descriptor_values(
         raise DomainError("Enter the wording of the descriptor", field="text")
     if evidence_source not in EVIDENCE_SOURCES:
         raise DomainError("Select the usual evidence source", field="evidence_source")
+    if applies_to not in DESCRIPTOR_APPLIES_TO:
+        raise DomainError("Select who the descriptor applies to", field="applies_to")
     if queries.descriptor_code_exists(version.id, code, excluding_id=excluding_id):
         raise DuplicateValueError(CODE_TAKEN, field="code")
-    return {"problem": problems[problem_id], "code": code, "text": text, "evidence_source": evidence_source}
+    return {
+        "problem": problems[problem_id],
+        "code": code,
+        "text": text,
+        "evidence_source": evidence_source,
+        "applies_to": applies_to,
+    }
 
 
 def add_descriptor(
-    version: PlanVersion, problem_id: int | None, code: str, text: str, evidence_source: str
+    version: PlanVersion,
+    problem_id: int | None,
+    code: str,
+    text: str,
+    evidence_source: str,
+    applies_to: str = "any",
 ) -> Descriptor:
+    """A new descriptor of a draft. ``applies_to`` says who can meet it (``DESCRIPTOR_APPLIES_TO``), enforced at
+    attachment."""
     _draft_only(version, field="code")
-    descriptor = Descriptor(**_descriptor_values(version, problem_id, code, text, evidence_source))
+    descriptor = Descriptor(**_descriptor_values(version, problem_id, code, text, evidence_source, applies_to))
     version.descriptors.append(descriptor)
     flush_unique(CODE_TAKEN, "code")
     return descriptor
 
 
 def update_descriptor(
-    descriptor: Descriptor, problem_id: int | None, code: str, text: str, evidence_source: str
+    descriptor: Descriptor,
+    problem_id: int | None,
+    code: str,
+    text: str,
+    evidence_source: str,
+    applies_to: str = "any",
 ) -> Descriptor:
     version = descriptor.plan_version
     _draft_only(version, field="code")
-    values = _descriptor_values(version, problem_id, code, text, evidence_source, excluding_id=descriptor.id)
+    values = _descriptor_values(
+        version, problem_id, code, text, evidence_source, applies_to, excluding_id=descriptor.id
+    )
     for key, value in values.items():
         setattr(descriptor, key, value)
     flush_unique(CODE_TAKEN, "code")
@@ -370,6 +399,7 @@ def import_plan(filename: str | None, data: bytes, plan_name: str | None = None)
                 code=d["code"],
                 text=d["text"],
                 evidence_source=d["evidence_source"],
+                applies_to=d["applies_to"],
             )
         )
     positions: Counter = Counter()
@@ -396,3 +426,64 @@ def import_plan(filename: str | None, data: bytes, plan_name: str | None = None)
     )
     db.session.flush()
     return version
+
+
+# ---------------------------------------------------------------- national settings of a framework
+
+
+def employment_benefits(framework: Framework) -> dict[str, str]:
+    """The out-of-work benefits a framework has continuous-employment settings for, code to name: every benefit
+    in the vocabulary, then any other the framework already holds."""
+    names = {code: name for code, name in PRIOR_BENEFITS.items() if code != "none"}
+    extra = {code: code for code in sorted(framework.employment_rules or {}) if code not in names}
+    return names | extra
+
+
+def settings_limits(framework: Framework) -> rules.SettingsLimits:
+    use = queries.framework_use(framework)
+    return rules.SettingsLimits(
+        name=framework.name,
+        problem_count=len(framework.problems),
+        problem_noun=framework.problem_noun,
+        uses_outcome_months="SFO" in framework.route_codes,
+        benefits=employment_benefits(framework),
+        versions=use.versions,
+        attachments=use.attachments,
+        others=use.others,
+    )
+
+
+def update_framework_settings(framework: Framework, raw: dict, check_only: bool = False) -> list[str]:
+    """Change a framework's national settings (payments, minimum problems, months after closure, the recurrence
+    setting, continuous employment per benefit, start and end dates). ``raw`` is the settings form's values (see
+    ``rules.check_framework_settings``); every problem is refused at once (``InvalidParameters``).
+
+    The audit listeners keep each changed column's old and new value; a ``framework_settings_changed`` event says
+    what changed in words. Returns those words, one line per change (empty when nothing changed). With
+    ``check_only`` nothing is written (a form with errors of its own still hears every other problem).
+    """
+    clean, errors = rules.check_framework_settings(raw, settings_limits(framework))
+    if errors:
+        raise InvalidParameters(errors)
+    if check_only:
+        return []
+    old = {key: getattr(framework, key) for key in clean}
+    changes = {key: [old[key], value] for key, value in clean.items() if old[key] != value}
+    if not changes:
+        return []
+    for key, (_, value) in changes.items():
+        setattr(framework, key, dict(value) if isinstance(value, dict) else value)
+    db.session.flush()
+    lines = rules.setting_change_lines(changes, employment_benefits(framework), framework.problem_noun)
+    record(
+        db.session,
+        "framework_settings_changed",
+        "framework",
+        framework.id,
+        f"{framework.name} national settings changed: {'; '.join(lines)}",
+    )
+    # Every family is judged under the new settings from now on: the stored verdicts judged under the old ones go
+    # (they are a cache; the nightly refresh, or the next page view, judges each family again).
+    db.session.execute(delete(FamilyVerdict))
+    db.session.flush()
+    return lines

@@ -15,6 +15,7 @@ from tfclaims.errors import DomainError
 from tfclaims.forms import show_error
 from tfclaims.outcomes_plan import exports, forms, queries, rules, services
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
+from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO
 from tfclaims.progress.models import PRIOR_BENEFITS
 
 bp = Blueprint("outcomes_plan", __name__)
@@ -29,6 +30,7 @@ def _labels():
         "route_labels": rules.route_labels,
         "criterion_kinds": KINDS,
         "parameter_lines": rules.parameter_lines,
+        "applies_to_labels": DESCRIPTOR_APPLIES_TO,
     }
 
 
@@ -85,6 +87,49 @@ def list_plans():
 @signed_in
 def frameworks():
     return render_template("outcomes_plan/frameworks.html", frameworks=queries.list_frameworks())
+
+
+@bp.get("/frameworks/<int:framework_id>")
+@signed_in
+def framework_page(framework_id: int):
+    """A framework's national settings and their history (who changed what, when)."""
+    framework = queries.get_framework(framework_id) or abort(404)
+    benefits = services.employment_benefits(framework)
+    history = [
+        (event, rules.setting_change_lines(event.changes or {}, benefits, framework.problem_noun))
+        for event in queries.framework_history(framework.id)
+    ]
+    return render_template(
+        "outcomes_plan/framework.html",
+        framework=framework,
+        employment=rules.employment_settings(framework.employment_rules, PRIOR_BENEFITS),
+        history=history,
+    )
+
+
+@bp.route("/frameworks/<int:framework_id>/settings", methods=["GET", "POST"])
+@roles_required(*CHANGERS)
+def edit_framework_settings(framework_id: int):
+    framework = queries.get_framework(framework_id) or abort(404)
+    benefits = services.employment_benefits(framework)
+    form_class = forms.framework_settings_form_class(benefits, "SFO" in framework.route_codes)
+    form = form_class(data=forms.framework_settings_data(framework, benefits) if request.method == "GET" else None)
+    if form.is_submitted():
+        valid = form.validate()  # the dates' own messages ("must be a real date")
+        try:
+            changed = services.update_framework_settings(framework, form.raw(), check_only=not valid)
+        except services.InvalidParameters as error:
+            for field, message in error.errors.items():
+                if not form[field].errors:
+                    show_error(form, DomainError(message, field=field))
+        else:
+            if valid:
+                flash(
+                    f"Settings of {framework.name} saved: {'; '.join(changed)}" if changed else "Nothing changed",
+                    "success" if changed else "info",
+                )
+                return redirect(url_for("outcomes_plan.framework_page", framework_id=framework.id))
+    return render_template("outcomes_plan/framework_settings.html", form=form, framework=framework)
 
 
 @bp.get("/<int:plan_id>")
@@ -229,6 +274,7 @@ def _descriptor_args(form) -> dict:
         "code": form.code.data,
         "text": form.text.data,
         "evidence_source": form.evidence_source.data,
+        "applies_to": form.applies_to.data,
     }
 
 

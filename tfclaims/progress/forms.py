@@ -84,6 +84,38 @@ class MeasureForm(_MemberForm):
             raise ValidationError(problem)
 
 
+# The absence measures (``vocabulary.ABSENCE_MEASURES``), as the form asks for them.
+ABSENCE_CHOICES = {
+    "unauthorised_absence": "Unauthorised absence",
+    "overall_absence": "Overall absence (authorised and unauthorised)",
+}
+
+
+class AbsenceForm(MeasureForm):
+    """A child's absence in a term: unauthorised, or overall, as a percentage of possible sessions."""
+
+    kind = RadioField(
+        "Which absence",
+        widget=GovRadioInput(),
+        choices=choices(ABSENCE_CHOICES),
+        invalid_choice_message="Select which absence the figure is",
+        validators=[InputRequired("Select which absence the figure is")],
+    )
+    value = StringField(
+        "Absence",
+        description="The percentage of possible sessions missed, from 0 to 100, with up to one decimal place",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[DataRequired("Enter the absence")],
+    )
+    submit = SubmitField("Save absence", widget=GovSubmitInput())
+
+    def validate_value(self, field):
+        problem = rules.percentage_problem(field.data, "Absence")
+        if problem:
+            raise ValidationError(problem)
+
+
 class EventForm(_MemberForm):
     kind = RadioField(
         "What happened",

@@ -112,7 +112,7 @@ def problems_identified(attachment: Attachment) -> list:
 class FamilyProgress:
     """Everything recorded about a family's progress, arranged for the family page."""
 
-    attendance: list[tuple[Member, list[Measure]]]
+    attendance: list[tuple[Member, str, list[Measure]]]  # (member, kind of measure, its records)
     events: list[Event]
     spells: list[EmploymentSpell]
     episodes: list[StatusEpisode]
@@ -130,10 +130,16 @@ def family_progress(family: Family) -> dict:
     measures = db.session.scalars(
         select(Measure).where(Measure.family_id == family.id).order_by(Measure.period_start, Measure.id)
     ).all()
-    by_member: dict[int, list[Measure]] = {}
+    by_member: dict[tuple[int, str], list[Measure]] = {}
     for measure in measures:
-        by_member.setdefault(measure.member_id, []).append(measure)
-    attendance = [(m, by_member[m.id]) for m in family.members if m.id in by_member]
+        by_member.setdefault((measure.member_id, measure.kind), []).append(measure)
+    # One table per member and kind of measure (attendance, then each kind of absence), members in family order.
+    attendance = [
+        (m, kind, by_member[(m.id, kind)])
+        for m in family.members
+        for kind in MEASURE_KINDS
+        if (m.id, kind) in by_member
+    ]
     events = db.session.scalars(
         select(Event).where(Event.family_id == family.id).order_by(Event.occurred_on.desc(), Event.id.desc())
     ).all()

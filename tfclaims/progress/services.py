@@ -376,7 +376,8 @@ def decide_evidence(evidence: ManualEvidence, manager, *, accept: bool, reason: 
     evidence.status = EVIDENCE_ACCEPTED if accept else EVIDENCE_DECLINED
     evidence.decided_by_id = manager.id
     evidence.decided_at = decided_at
-    evidence.decided_on = decided_at.astimezone(LONDON).date()
+    # The day of the decision in England (the demo's fixed day when it runs on one).
+    evidence.decided_on = clock.fixed() or decided_at.astimezone(LONDON).date()
     evidence.decision_reason = reason
     db.session.flush()
     headline = f"{evidence.problem.number}. {evidence.problem.name}"

@@ -12,6 +12,7 @@ from tfclaims.families.queries import get_family
 from tfclaims.forms import show_error
 from tfclaims.progress import forms, queries, services
 from tfclaims.progress.models import EVIDENCE_AWAITING, MEASURE_KINDS
+from tfclaims.progress.vocabulary import ABSENCE_MEASURES
 from tfclaims.text import long_date
 
 bp = Blueprint("progress", __name__)
@@ -80,23 +81,33 @@ def _delete(family, record, what: str, anchor: str, action, **context):
     )
 
 
-# ---------------------------------------------------------------- school attendance
+# ---------------------------------------------------------------- school attendance and absence
+
+ABSENCE = "absence"  # ?measure=absence: the page records absence (unauthorised or overall) instead of attendance
+
+
+def _measure_page(absence: bool) -> dict:
+    return {"absence": absence, "form_action": url_for(request.endpoint, **request.view_args, **request.args)}
 
 
 @bp.route("/<int:family_id>/progress/attendance/new", methods=["GET", "POST"])
 @roles_required(*WRITERS)
 def add_measure(family_id: int):
     family = _family_or_404(family_id)
-    form = forms.MeasureForm()
+    absence = request.args.get("measure") == ABSENCE
+    form = forms.AbsenceForm() if absence else forms.MeasureForm()
     form.set_members(family.members)
     return _save(
         form,
         family,
         "progress/measure_form.html",
         "attendance",
-        "Attendance recorded",
-        lambda: services.add_measure(family, kind=services.ATTENDANCE, **_data(form, MEASURE_FIELDS)),
+        "Absence recorded" if absence else "Attendance recorded",
+        lambda: services.add_measure(
+            family, kind=form.kind.data if absence else services.ATTENDANCE, **_data(form, MEASURE_FIELDS)
+        ),
         measure=None,
+        **_measure_page(absence),
     )
 
 
@@ -105,18 +116,21 @@ def add_measure(family_id: int):
 def edit_measure(family_id: int, measure_id: int):
     family = _family_or_404(family_id)
     measure = queries.get_measure(family.id, measure_id) or abort(404)
-    form = forms.MeasureForm(obj=measure)
+    absence = measure.kind in ABSENCE_MEASURES
+    form = (forms.AbsenceForm if absence else forms.MeasureForm)(obj=measure)
     form.set_members(family.members)
     if request.method == "GET":
         form.value.data = _number(measure.value)
+    fields = (*MEASURE_FIELDS, "kind") if absence else MEASURE_FIELDS
     return _save(
         form,
         family,
         "progress/measure_form.html",
         "attendance",
-        "Attendance saved",
-        lambda: services.update_measure(measure, **_data(form, MEASURE_FIELDS)),
+        "Absence saved" if absence else "Attendance saved",
+        lambda: services.update_measure(measure, **_data(form, fields)),
         measure=measure,
+        **_measure_page(absence),
     )
 
 
@@ -134,7 +148,7 @@ def delete_measure(family_id: int, measure_id: int):
         rows=[
             ("Family member", measure.member.full_name),
             ("Term", measure.period_label),
-            ("Attendance", f"{_number(measure.value)}%"),
+            (MEASURE_KINDS.get(measure.kind, measure.kind), f"{_number(measure.value)}%"),
         ],
     )
 

@@ -5,9 +5,21 @@ Plain data, no SQLAlchemy: the pure rules (the engine, the plan criteria) import
 
 from __future__ import annotations
 
-# Periodic measures: the value recorded for a member over a period (a school term).
-MEASURE_KINDS = {"attendance": "School attendance"}
-MEASURE_UNITS = {"attendance": "% of sessions"}
+# Periodic measures: the value recorded for a member over a period (a school term), in % of possible sessions.
+# Attendance is judged at or above a level; absence (unauthorised, or overall: authorised and unauthorised) below.
+MEASURE_KINDS = {
+    "attendance": "School attendance",
+    "unauthorised_absence": "Unauthorised absence",
+    "overall_absence": "Overall absence",
+}
+MEASURE_UNITS = {
+    "attendance": "% of sessions",
+    "unauthorised_absence": "% of sessions",
+    "overall_absence": "% of sessions",
+}
+# Which measures are judged "at or above a level" and which "below a level" (the criteria's measure options).
+ATTENDANCE_MEASURES = ("attendance",)
+ABSENCE_MEASURES = ("unauthorised_absence", "overall_absence")
 
 # Dated events of a member.
 EVENT_KINDS = {
@@ -26,6 +38,8 @@ EPISODE_END_REASONS = {
     "moved_away": "Moved out of the area",
     "other": "Other",
 }
+# The endings that are progress: a plan that ended because the family moved away (or for another reason) is not.
+PROGRESS_END_REASONS = ("stepped_down", "closed")
 
 # The out-of-work benefit an adult was on before a spell of employment.
 PRIOR_BENEFITS = {

@@ -3,7 +3,9 @@ PDF in the scorecard's familiar layout with the programme's charts. A scorecard 
 
 Text that a spreadsheet would read as a formula (starting =, +, -, @) is written with a leading apostrophe in the
 CSV and stored as text in the spreadsheet, so opening either runs nothing. Numbers stay numbers: values, % changes
-(in percentage points, rounded towards zero to one decimal place, as on the page), averages, targets, benchmarks.
+(in percentage points, rounded towards zero to one decimal place, as on the page), 12-month averages and maximums
+when twelve months have a value (otherwise the words the page shows: "7 months: 12.3", "not available"), targets,
+benchmarks.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ DEFINITIONS = [
     "10% or more, → no change otherwise; better or worse depending on whether up is good for the indicator. An "
     "increase from 0 is up, with no percentage (n/a: previous value was 0); 0 to 0 is no change.",
     "Percentages are rounded towards zero to one decimal place, so +9.99% is shown as +9.9% (no change).",
-    "12-month average and maximum: of the twelve months to the month, months without a value left out.",
+    "12-month average and maximum: of the twelve months to the month, shown only when all twelve have a value; "
+    "otherwise the number of months with a value and the figure over them (7 months: 12.3), or not available when "
+    "none has.",
 ]
 
 
@@ -112,8 +116,8 @@ def rows(scorecard: Scorecard) -> pd.DataFrame:
                 _change(f.from_last_year),
                 travel_words(line),
                 judged_words(line),
-                None if f.average is None else round(f.average, 2),
-                f.maximum,
+                f.average.cell(indicator.unit),
+                f.maximum.cell(indicator.unit),
                 *(line.targets.get(year) for year in scorecard.target_years),
                 *benchmarks,
                 line.comment,
@@ -348,8 +352,8 @@ def _table(scorecard: Scorecard) -> Table:
                 _p(_change_text(f.from_previous), CELL_RIGHT),
                 _p(_change_text(f.from_last_year), CELL_RIGHT),
                 _Travel(f.travel, f.judged),
-                _p(_number(f.average, unit), CELL_RIGHT),
-                _p(_number(f.maximum, unit), CELL_RIGHT),
+                _p(f.average.text(unit), CELL_RIGHT),
+                _p(f.maximum.text(unit), CELL_RIGHT),
                 *(_p(_number(line.targets.get(year), unit), CELL_RIGHT) for year in years),
                 *(_benchmark_cell(line, kind) for kind in BENCHMARK_KINDS),
             ]

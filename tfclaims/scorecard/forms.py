@@ -64,7 +64,8 @@ class MonthForm(FlaskForm):
 
 
 class _MonthText(StringField):
-    """A month typed as 2026-10 or October 2026: ``data`` is the first day of the month, or None."""
+    """A month typed in any of the council's styles (Oct-26, October 2026, 10/2026, 2026-10): ``data`` is the first
+    day of the month, or None."""
 
     def process_formdata(self, valuelist):
         self.raw_text = (valuelist[0] if valuelist else "").strip()

@@ -19,8 +19,10 @@ absent or None):
 - **direction of travel**, from the change from the previous period: "up" for a change of +10% or more, "down" for
   -10% or less, "flat" otherwise. Whether it is good: up is good when up is good for the indicator, down is good
   when up is not; flat is neutral; anything else is bad;
-- **12-month average and maximum**: of the values for the twelve months M-11 to M, missing months ignored; None
-  when none of the twelve has a value.
+- **12-month average and maximum**: of the values for the twelve months M-11 to M, shown as such only when all
+  twelve have a value. Otherwise the figure says how many months it covers ("7 months: 12.3", of the months that
+  have a value) or, when none has, "not available": the same words on the page and in the CSV, XLSX and PDF files,
+  so a figure over seven months is never read as a 12-month one.
 
 The programme's own indicators are computed from the monthly counts of families attached and results claimed
 (``forecasts.queries.monthly_counts``): ``attached_month`` is the month's count, ``attached_quarter`` the sum of the
@@ -138,29 +140,58 @@ MONTH_NAMES = {
     **{date(2000, m, 1).strftime("%b").lower(): m for m in range(1, 13)},
     "sept": 9,
 }
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+# The styles a council's spreadsheets write months in, all read: 2019-10 (and 2019/10), 2019-10-01 (any real date:
+# its month), 10/2019 (and 10-2019, 10.2019), 01/10/2019 (a UK date: day, month, year), Oct-19, Oct 2019,
+# October 2019, Oct-2019. A two-digit year is 20yy: months before 2000 are refused anyway.
+MONTH_FORMATS = "Oct-19, Oct 2019, October 2019, 10/2019, 2019-10 or 2019-10-01"
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/](\d{1,2})$")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NAMED = re.compile(r"^([a-z]+)\.?\s+(\d{4})$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
+_UK_DAY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_NAMED = re.compile(r"^([a-z]+)\.?(?:\s*[-/.'’]\s*|\s+)(\d{4}|\d{2})$")
 
 
-def parse_month(text: str | None) -> date | None:
-    """The first day of the month written as "2026-04", "2026-04-01" (any real date: its month) or "April 2026"
-    ("Apr 2026"; any case); None when it is none of these, or the year is before 2000 or after 2099."""
+def read_month(text: str | None) -> tuple[date | None, str]:
+    """The first day of the month written in any of the styles of ``MONTH_FORMATS`` (any case, spaces ignored) and
+    no reason; or None and why it cannot be read: there is no month 13; "Smarch" is not the name of a month; the
+    year 1999 is not between 2000 and 2099; 30 February 2019 is not a real date; or how to write it."""
     value = " ".join((text or "").split()).lower()
-    year = month = None
-    if found := _ISO_MONTH.match(value):
+    if not value:
+        return None, "there is no month"
+    how = f"write it as {MONTH_FORMATS}"
+    day = None
+    if found := _YEAR_MONTH.match(value):
         year, month = int(found.group(1)), int(found.group(2))
     elif found := _ISO_DAY.match(value):
         year, month, day = (int(part) for part in found.groups())
+    elif found := _MONTH_YEAR.match(value):
+        month, year = int(found.group(1)), int(found.group(2))
+    elif found := _UK_DAY.match(value):
+        day, month, year = (int(part) for part in found.groups())
+    elif found := _NAMED.match(value):
+        name, digits = found.groups()
+        month = MONTH_NAMES.get(name)
+        if month is None:
+            return None, f"{_quoted(name.capitalize())} is not the name of a month ({how})"
+        year = int(digits) + (2000 if len(digits) == 2 else 0)
+    else:
+        return None, how
+    if not 1 <= month <= 12:
+        return None, f"there is no month {month}"
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return None, f"the year {year} is not between {FIRST_YEAR} and {LAST_YEAR}"
+    if day is not None:
         try:
             date(year, month, day)
         except ValueError:
-            return None
-    elif found := _NAMED.match(value):
-        month, year = MONTH_NAMES.get(found.group(1)), int(found.group(2))
-    if year is None or month is None or not 1 <= month <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
-        return None
-    return date(year, month, 1)
+            return None, f"{day} {date(2000, month, 1):%B} {year} is not a real date"
+    return date(year, month, 1), ""
+
+
+def parse_month(text: str | None) -> date | None:
+    """The first day of the month written in any of the styles of ``MONTH_FORMATS``; None when it is none of them,
+    or the year is before 2000 or after 2099 (``read_month`` says why)."""
+    return read_month(text)[0]
 
 
 _PLAIN_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
@@ -257,15 +288,48 @@ def last_values(series: Mapping[date, float | None], month: date, count: int = S
     return [_value(series, m) for m in months_to(month, count)]
 
 
-def twelve_month_average(series: Mapping[date, float | None], month: date) -> float | None:
-    """The mean of the values of the twelve months to ``month``, missing months ignored; None if all are."""
-    present = [v for v in last_values(series, month, YEAR_MONTHS) if v is not None]
-    return math.fsum(present) / len(present) if present else None
+@dataclass(frozen=True)
+class YearFigure:
+    """A 12-month average or maximum: ``value`` over the ``months`` (0 to 12) of the twelve that have a value. It is
+    a 12-month figure only when ``months`` is 12; otherwise it is shown as "7 months: 12.3", or "not available"."""
+
+    value: float | None
+    months: int
+
+    @property
+    def complete(self) -> bool:
+        return self.months == YEAR_MONTHS
+
+    def text(self, unit: str = "number") -> str:
+        if self.value is None or self.months == 0:
+            return NOT_AVAILABLE
+        if self.complete:
+            return format_value(self.value, unit)
+        return f"{self.months} month{'s' if self.months != 1 else ''}: {format_value(self.value, unit)}"
+
+    def cell(self, unit: str = "number"):
+        """For a spreadsheet: the number when it is a 12-month figure, else the words the page shows."""
+        if self.complete:
+            return round(self.value, 2)
+        return self.text(unit)
 
 
-def twelve_month_maximum(series: Mapping[date, float | None], month: date) -> float | None:
-    present = [v for v in last_values(series, month, YEAR_MONTHS) if v is not None]
-    return max(present) if present else None
+NOT_AVAILABLE = "not available"
+
+
+def _year_values(series: Mapping[date, float | None], month: date) -> list[float]:
+    return [v for v in last_values(series, month, YEAR_MONTHS) if v is not None]
+
+
+def twelve_month_average(series: Mapping[date, float | None], month: date) -> YearFigure:
+    """The mean of the values of the twelve months to ``month``, over the months that have one, and how many do."""
+    present = _year_values(series, month)
+    return YearFigure(math.fsum(present) / len(present) if present else None, len(present))
+
+
+def twelve_month_maximum(series: Mapping[date, float | None], month: date) -> YearFigure:
+    present = _year_values(series, month)
+    return YearFigure(max(present) if present else None, len(present))
 
 
 @dataclass(frozen=True)
@@ -279,8 +343,8 @@ class Figures:
     from_last_year: Change
     travel: str | None  # the direction of travel: UP, DOWN, FLAT or None
     judged: str | None  # GOOD, BAD, NEUTRAL or None
-    average: float | None
-    maximum: float | None
+    average: YearFigure  # of the twelve months to the month (see YearFigure for fewer)
+    maximum: YearFigure
 
     @property
     def current(self) -> float | None:
@@ -367,7 +431,6 @@ def format_value(value: float | None, unit: str = "number") -> str:
 # ---------------------------------------------------------------- a CSV file of values
 
 IMPORT_COLUMNS = ("code", "month", "value")
-MONTH_FORMATS = "2026-04, 2026-04-01 or April 2026"
 
 
 @dataclass(frozen=True)
@@ -441,11 +504,11 @@ def _read_value_rows(text: str, computed_by_code: Mapping[str, bool], latest: da
             reasons.append(f"unknown indicator code {_quoted(raw['code'])}")
         elif computed_by_code[code]:
             reasons.append(f"{code} is computed from the programme's data: its values cannot be imported")
-        month = parse_month(raw["month"])
+        month, why = read_month(raw["month"])
         if not raw["month"]:
             reasons.append("there is no month")
         elif month is None:
-            reasons.append(f"the month {_quoted(raw['month'])} is not a month: write it as {MONTH_FORMATS}")
+            reasons.append(f"the month {_quoted(raw['month'])} cannot be read: {why}")
         elif month > latest:
             reasons.append(f"the month {month_label(month)} is after this month")
         value = parse_number(raw["value"])
