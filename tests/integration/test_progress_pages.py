@@ -734,3 +734,20 @@ def test_progress_appears_on_the_family_timeline(pages, coordinator, family):
     timeline = text(pages.get(f"/families/{family.id}").select_one(".app-timeline"))
     assert "Anti-social behaviour incident recorded" in timeline
     assert "School attendance recorded" in timeline and "Autumn term 2019" in timeline
+
+
+def test_a_sign_off_on_the_demo_day_is_dated_that_day(app, pages, sign_in, family, plan_version, monkeypatch):
+    """With TFCLAIMS_TODAY set (the demo, tests), a manager's sign-off is dated the app's today, not the real date:
+    otherwise a demo sign-off would fall after the framework ended and never count."""
+    attachment = attach(family, plan_version, problem_numbers=(2, 4))
+    sign_in(Role.COORDINATOR)
+    pages.post(f"{base(family)}/evidence/new", evidence_data(problem_of(attachment, 2)),
+               redirects_to=f"/families/{family.id}")
+    evidence = db.session.scalar(select(ManualEvidence).where(ManualEvidence.family_id == family.id))
+    pages.client.get("/sign-out")
+    sign_in(Role.MANAGER)
+    monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", date.today() + timedelta(days=3))
+    pages.post(f"{base(family)}/evidence/{evidence.id}/decision", {"decision": "accept", "decision_reason": ""},
+               redirects_to=f"/families/{family.id}")
+    db.session.refresh(evidence)
+    assert evidence.decided_on == date.today() + timedelta(days=3)

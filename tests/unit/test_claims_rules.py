@@ -256,3 +256,19 @@ def test_the_phase_of_a_claim_in_words():
     assert rules.phase_label("Supporting Families 2022-25", "SFO") == (
         "Supporting Families 2022-25: successful family outcomes"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "event_kinds", "source"),
+    [
+        ("held_over_periods", None, "school"),
+        ("held_below_over_periods", None, "school"),  # absence comes from schools too, not the practitioner
+        ("no_events", ["exclusion"], "school"),
+        ("no_events", ["offence", "exclusion"], "police"),
+        ("status_ended", None, "social_care"),
+        ("continuous_employment", None, "dwp"),
+        (None, None, "practitioner"),
+    ],
+)
+def test_the_outcome_source_follows_the_criterion(kind, event_kinds, source):
+    assert rules.outcome_source(kind, event_kinds) == source
