@@ -9,6 +9,7 @@ from datetime import date
 
 from tests import factories
 from tests.progress_helpers import attach, make_accepted_evidence
+from tfclaims import clock
 from tfclaims.auth.roles import Role
 from tfclaims.claims import queries, services
 from tfclaims.claims.models import ClaimWindow
@@ -51,9 +52,10 @@ def make_claimable(reference: str, version, manager, route: str = "SSP"):
     return family
 
 
-def submitted_claim(window: ClaimWindow, family_ids: list[int], users: dict, today: date = date(2026, 12, 2)):
+def submitted_claim(window: ClaimWindow, family_ids: list[int], users: dict, today: date | None = None):
     """A claim of the families taken through the services to "submitted" by three different people: a claims
     officer builds and submits it, an internal auditor passes its whole sample (100%), a manager signs it off."""
+    today = today or clock.today()
     queries.settings().sample_percent = 100
     officer, auditor, manager = users[Role.CLAIMS_OFFICER], users[Role.AUDITOR], users[Role.MANAGER]
     claim = services.build_claim(window, family_ids, officer, today)

@@ -128,6 +128,19 @@ def plan_version(db_session):
     return factories.make_published_plan()
 
 
+@pytest.fixture
+def today_is(app):
+    """Fix the application's today (``TFCLAIMS_TODAY``) for one test: ``today_is(date(2026, 12, 2))``. Tests that
+    write dates relative to a day they name fix it, so that they pass on every later day too."""
+    previous = app.config.get("TFCLAIMS_TODAY")
+
+    def _fix(day):
+        app.config["TFCLAIMS_TODAY"] = day
+
+    yield _fix
+    app.config["TFCLAIMS_TODAY"] = previous
+
+
 @pytest.fixture(autouse=True)
 def _no_csrf_in_client_tests(request):
     """Page tests post without CSRF tokens; the browser tests and tests marked csrf_on keep CSRF on."""

@@ -8,9 +8,12 @@ it, today is the real date.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def parse_today(value: str | date | None) -> date | None:
@@ -31,3 +34,12 @@ def fixed() -> date | None:
 
 def today() -> date:
     return fixed() or date.today()
+
+
+def day_of(moment: datetime) -> date:
+    """The day a stored moment (timezone-aware) fell on in England, as the application sees it: under a fixed
+    today, a moment after that day counts as that day (the demo's calendar stands still while real time moves on,
+    so a claim signed off in the demo was signed off on the demo's today)."""
+    day = moment.astimezone(LONDON).date()
+    held = fixed()
+    return min(day, held) if held else day

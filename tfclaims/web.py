@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from tfclaims.auth.permissions import can
 from tfclaims.auth.roles import Role
+from tfclaims.clock import LONDON
 from tfclaims.db import as_utc
 from tfclaims.extensions import db
 from tfclaims.forms import error_summary
 from tfclaims.text import long_date, money
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def init_app(app: Flask) -> None:

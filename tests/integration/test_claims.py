@@ -44,6 +44,12 @@ from tfclaims.progress.models import Event
 TODAY = date(2026, 12, 2)
 
 
+@pytest.fixture(autouse=True)
+def _on_the_day(today_is):
+    """The tests below submit and date claims on TODAY: the application's today is TODAY too."""
+    today_is(TODAY)
+
+
 @pytest.fixture
 def cohort(users):
     """Three families claimable by SSP and one by CE as of 30 September 2019, and the July-September window."""
@@ -257,6 +263,29 @@ def test_a_fixed_line_is_frozen_again_and_checked_again(cohort, users):
     assert line.audit_verdict is None and line.line_hash != old
     assert line.snapshot["family"]["lead_practitioner"] == "Alex Keyworker"
     assert queries.drifted(claim) == [] and queries.hash_intact(claim)
+
+
+def test_a_claim_signed_off_on_the_demo_day_can_be_submitted_that_day(cohort, users, today_is):
+    """The demo lives on a fixed day in the past while real time moves on: a claim signed off in the demo was
+    signed off on the demo's today, so it can be submitted that day (the sign-off's real timestamp is later)."""
+    demo_day = date(2024, 11, 20)
+    today_is(demo_day)
+    claim = _in_audit(cohort, users)
+    for line in claim.lines:
+        _check(line, users)
+    services.sign_off(claim, users[Role.MANAGER])
+    with pytest.raises(DomainError, match="on or after the sign-off date"):
+        services.submit(
+            claim,
+            users[Role.CLAIMS_OFFICER],
+            submitted_on=date(2024, 11, 19),
+            department_reference="DLUHC-7",
+            today=demo_day,
+        )
+    services.submit(
+        claim, users[Role.CLAIMS_OFFICER], submitted_on=demo_day, department_reference="DLUHC-7", today=demo_day
+    )
+    assert claim.status == SUBMITTED and claim.submitted_on == demo_day
 
 
 def test_reconciliation_returns_rejected_families_and_keeps_totals(cohort, users):

@@ -3,6 +3,7 @@ identified after attachment, and reopening by another member."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -852,3 +853,27 @@ def test_the_verdicts_carry_the_eligibility_evidence_and_the_event_kinds():
     problems = verdicts.problems.set_index("problem_name")
     assert problems.loc["crime_asb", "event_kinds"] == ("offence", "asb")
     assert problems.loc["health", "event_kinds"] == ()
+
+
+def test_stored_verdicts_carry_the_same_values_as_the_records_shown():
+    """The nightly refresh writes each verdict a column at a time: the same JSON values as the row-by-row
+    conversion of the page (dates as ISO text; NaT, NaN, NA and missing text as None; numbers as Python's)."""
+    from tfclaims.engine.queries import _json_ready, _json_values, records
+
+    frame = pd.DataFrame(
+        {
+            "family_id": [1, 2, 3],
+            "claimable": [True, False, True],
+            "claimable_on": pd.to_datetime(["2024-11-20", None, "1999-01-31"]).astype("datetime64[s]"),
+            "ce_member_id": pd.array([7, None, 9], dtype="Int64"),
+            "value": [1.5, np.nan, 0.0],
+            "route": pd.Series(["SSP", None, ""], dtype="str"),
+            "reason": np.array(["Claimable", None, "Not yet"], dtype=object),
+            "event_kinds": [("police_incident",), (), ("asb",)],
+            "settings": [{"min_problems": 2}, {}, {"min_problems": 3}],
+        }
+    )
+    expected = [_json_ready(record) for record in records(frame)]
+    assert _json_values(frame) == expected
+    assert expected[1]["claimable_on"] is None and expected[0]["claimable_on"] == "2024-11-20"
+    assert [type(r["ce_member_id"]) for r in _json_values(frame)] == [int, type(None), int]

@@ -59,3 +59,14 @@ def test_rule_modules_import_nothing_of_the_database(module):
     closure = _closure(module)
     bad = sorted(n for n in closure if n.split(".")[0] in FORBIDDEN or n.endswith((".models", ".extensions")))
     assert not bad, f"{module} imports {bad}"
+
+
+def test_the_day_of_a_moment_is_the_day_in_england():
+    """Late on a summer evening in UTC is already the next day in England (British Summer Time); in winter it is
+    the same day. Outside an application there is no fixed today."""
+    from datetime import UTC, date, datetime
+
+    from tfclaims import clock
+
+    assert clock.day_of(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == date(2026, 7, 1)
+    assert clock.day_of(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 12, 31)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 
 from tfclaims.audit.models import AuditEvent
+from tfclaims.clock import LONDON
 from tfclaims.extensions import db
-from tfclaims.web import LONDON
 
 
 @dataclass

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tfclaims import clock
 from tfclaims.audit.services import record
 from tfclaims.auth.models import User
 from tfclaims.auth.roles import Role
@@ -34,7 +35,7 @@ from tfclaims.claims.models import (
     ClaimSettings,
     ClaimWindow,
 )
-from tfclaims.db import utcnow
+from tfclaims.db import as_utc, utcnow
 from tfclaims.engine import lists
 from tfclaims.engine import queries as engine_queries
 from tfclaims.engine.rules import Verdicts
@@ -561,7 +562,7 @@ def submit(claim: Claim, user: User, *, submitted_on: date, department_reference
     _step(claim, "submit", user)
     if submitted_on > today:
         raise DomainError("The submission date must be today or in the past", field="submitted_on")
-    if claim.signed_off_at and submitted_on < claim.signed_off_at.date():
+    if claim.signed_off_at and submitted_on < clock.day_of(as_utc(claim.signed_off_at)):
         raise DomainError("The submission date must be on or after the sign-off date", field="submitted_on")
     claim.submitted_by_id, claim.submitted_on = user.id, submitted_on
     claim.department_reference = department_reference.strip()

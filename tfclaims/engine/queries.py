@@ -344,14 +344,32 @@ def _from_json(record: dict) -> dict:
     return {k: date.fromisoformat(v) if k.endswith("_on") and isinstance(v, str) else v for k, v in record.items()}
 
 
+def _json_values(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a frame as JSON-ready dicts, a column at a time: dates as ISO text, missing values as None.
+    The same values as ``_json_ready`` of ``records``, without a Python call per value (a cohort has millions)."""
+    columns = {}
+    for name, column in frame.items():
+        missing = column.isna().to_numpy()
+        if column.dtype.kind == "M":
+            values = np.datetime_as_string(column.to_numpy(), unit="D").astype(object)
+        else:
+            values = column.to_numpy(dtype=object)  # numbers and booleans as Python's own
+        if missing.any():
+            values = values.copy()
+            values[missing] = None
+        columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
 def _payloads(verdicts: Verdicts) -> dict[int, dict]:
     """Per family: its verdict and its problems' verdicts, as JSON-ready values."""
     problems: dict[int, list[dict]] = {}
-    for record in records(verdicts.problems.sort_values(["family_id", "problem_number"])):
-        problems.setdefault(record["family_id"], []).append(_json_ready(record))
+    for record in _json_values(verdicts.problems.sort_values(["family_id", "problem_number"])):
+        problems.setdefault(record["family_id"], []).append(record)
     return {
-        record["family_id"]: {"family": _json_ready(record), "problems": problems.get(record["family_id"], [])}
-        for record in records(verdicts.families)
+        record["family_id"]: {"family": record, "problems": problems.get(record["family_id"], [])}
+        for record in _json_values(verdicts.families)
     }
 
 

@@ -246,7 +246,9 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
     verdict = pd.concat(judged) if judged else kinds.no_verdicts(rows)
     verdict["reason"] = kinds.with_recurrence(verdict)
     rows = rows.join(verdict, on="row")
+    del judged, verdict, pairs, data  # a cohort's worth each: let them go before the families are judged
     problems = _best_criterion(rows)
+    del rows
     families = _families(fam, problems, employment, adults, _settings(frames.frameworks))
     return Verdicts(problems, families, partial(_eligibility, frames, identified))
 
@@ -279,8 +281,9 @@ def _settings(frameworks: pd.DataFrame) -> pd.Series:
                 benefit: {k: plain(v) for k, v in rule.items()}
                 for benefit, rule in (fw["employment_rules"] or {}).items()
             },
-            "recurrence_reopens": bool(plain(fw["recurrence_reopens"]) if plain(fw["recurrence_reopens"]) is not None
-                                       else True),
+            "recurrence_reopens": bool(
+                plain(fw["recurrence_reopens"]) if plain(fw["recurrence_reopens"]) is not None else True
+            ),
             "starts_on": plain(fw["starts_on"]),
             "ends_on": plain(fw["ends_on"]),
         }
@@ -315,9 +318,11 @@ def _best_criterion(rows: pd.DataFrame) -> pd.DataFrame:
     )
     # Only problems with several criteria need choosing between them.
     several = rows.duplicated(["family_id", "problem_id"], keep=False)
-    chosen = rows[several].sort_values(["rank", "sort_date", "position"], na_position="last")
-    chosen = chosen.drop_duplicates(["family_id", "problem_id"])
-    best = pd.concat([rows[~several], chosen]).sort_values(["family_id", "problem_number"])
+    if several.any():
+        chosen = rows[several].sort_values(["rank", "sort_date", "position"], na_position="last")
+        chosen = chosen.drop_duplicates(["family_id", "problem_id"])
+        rows = pd.concat([rows[~several], chosen])
+    best = rows.sort_values(["family_id", "problem_number"])
     best["status_label"] = best["status"].map(kinds.STATUSES)
     columns = [
         "family_id",
@@ -427,9 +432,9 @@ def _families(
     claimable_on = sfo_now.where(f["route"] == "SFO", ce_now.where(f["route"] == "CE", ssp_now))
     reached_late = pd.concat([ssp_all, ce_all, sfo_all], axis=1).min(axis=1).where(~f["claimable"])
     next_day = as_of + DAY
-    forecast_all = pd.concat(
-        [ssp_expected.where(f["banking"]), ce_expected.where(ce_route), sfo_expected], axis=1
-    ).min(axis=1)
+    forecast_all = pd.concat([ssp_expected.where(f["banking"]), ce_expected.where(ce_route), sfo_expected], axis=1).min(
+        axis=1
+    )
     forecast_all = forecast_all.where(~invalid & reached_late.isna())
     forecast_all = forecast_all.where(forecast_all.isna() | (forecast_all > as_of), next_day)
     forecast = in_period(forecast_all)
@@ -442,14 +447,10 @@ def _families(
     )
 
     # What blocks a family that is not claimable, in plain English.
-    open_problems = p[~p["is_sustained"]]
+    open_rows = ~p["is_sustained"].to_numpy(dtype=bool)
     lower = {code: label.lower() for code, label in kinds.STATUSES.items()}
-    open_problems = open_problems.assign(
-        text=_text_series(
-            open_problems["problem_name"].astype(object), " (", open_problems["status"].map(lower).astype(object), ")"
-        )
-    )
-    blocking = _joined(open_problems, "family_id", "text", "; ")
+    texts = _texts((p["problem_name"], " (", p["status"].map(lower), ")"), open_rows)
+    blocking = _joined(p["family_id"].to_numpy()[open_rows], texts, "; ")
     blockers = f["family_id"].map(blocking).astype(object)
     blockers = blockers.where(blockers.notna(), "").astype(object)
     no_problems = f["problems"] == 0
@@ -460,47 +461,45 @@ def _families(
     if late.any():  # rare: the words are written only when a family needs them
         name = f["framework_name"].astype(object).where(f["framework_name"].notna(), "the framework")
         ended = _text_series("the end of ", name, " on ", words(ends_on))
-        reached_txt = _text_series(
-            "The result was reached on ", words(reached_late), ", after ", ended, ": it cannot be claimed under it."
-        )
-        judged_txt = _text_series(
-            "Judged on ", words(f["judged_on"]), ", after ", ended, ": it cannot be claimed under it."
-        )
-        expected_txt = _text_series(
-            "Not yet sustained: ",
-            blockers,
-            ". Expected on ",
-            words(expected_late),
-            ", after ",
-            ended,
-            ": too late to be claimed under it.",
-        )
     else:
-        reached_txt = judged_txt = expected_txt = ""
-    f["blockers"] = np.select(
+        ended = ""
+    judged_words = words(f["judged_on"])
+    case_open_text = "The case is open: a successful family outcome is judged six months after closure."
+    f["blockers"] = _select_text(
+        f.index,
         [
-            f["claimable"],
-            invalid,
-            no_problems,
-            reached_late.notna(),
-            case_open,
-            judged_late,
-            waiting & (blockers == ""),
-            waiting,
-            expected_late.notna(),
+            (f["claimable"], ""),
+            (invalid, "The attachment was closed as not eligible."),
+            (no_problems, "No problems identified in the attachment."),
+            (
+                reached_late.notna(),
+                (
+                    "The result was reached on ",
+                    words(reached_late),
+                    ", after ",
+                    ended,
+                    ": it cannot be claimed under it.",
+                ),
+            ),
+            (case_open & (blockers != ""), (case_open_text + " Not yet sustained: ", blockers, ".")),
+            (case_open, case_open_text),
+            (judged_late, ("Judged on ", judged_words, ", after ", ended, ": it cannot be claimed under it.")),
+            (waiting & (blockers == ""), ("Judged on ", judged_words, ", six months after the case closed.")),
+            (waiting, ("Judged on ", judged_words, ". Not yet sustained: ", blockers, ".")),
+            (
+                expected_late.notna(),
+                (
+                    "Not yet sustained: ",
+                    blockers,
+                    ". Expected on ",
+                    words(expected_late),
+                    ", after ",
+                    ended,
+                    ": too late to be claimed under it.",
+                ),
+            ),
         ],
-        [
-            "",
-            "The attachment was closed as not eligible.",
-            "No problems identified in the attachment.",
-            reached_txt,
-            _join("The case is open: a successful family outcome is judged six months after closure. ", blockers),
-            judged_txt,
-            _text_series("Judged on ", words(f["judged_on"]), ", six months after the case closed."),
-            _text_series("Judged on ", words(f["judged_on"]), ". Not yet sustained: ", blockers, "."),
-            expected_txt,
-        ],
-        _text_series("Not yet sustained: ", blockers, "."),
+        ("Not yet sustained: ", blockers, "."),
     )
     f["reason"] = _family_reason(f)
     f["settings"] = settings.reindex(f["framework_id"]).to_numpy()
@@ -533,29 +532,47 @@ def _families(
 def _text_series(*parts) -> pd.Series:
     """Series of text and plain strings joined element-wise, as Python objects."""
     index = next(p.index for p in parts if isinstance(p, pd.Series))
+    return pd.Series(_texts(parts), index=index, dtype=object)
+
+
+def _texts(parts, where: np.ndarray | None = None) -> np.ndarray:
+    """Text and plain strings joined element-wise, for the rows ``where`` is true (all when None)."""
     result = None
     for part in parts:
-        value = part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part
+        if isinstance(part, (pd.Series, np.ndarray)):
+            value = part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part.astype(object)
+            value = value if where is None else value[where]
+        else:
+            value = part
         result = value if result is None else result + value
-    return pd.Series(result, index=index, dtype=object)
+    return result
 
 
-def _joined(frame: pd.DataFrame, key: str, column: str, separator: str) -> pd.Series:
-    """The texts of each key joined with a separator, in one pass (no Python call per group)."""
-    frame = frame.sort_values(key, kind="stable")
-    if frame.empty:
+def _select_text(index: pd.Index, cases: list, default) -> pd.Series:
+    """Like ``np.select`` over texts, each built only for the rows that take it: building every text for every
+    family, then choosing, holds a cohort's worth of strings per case at once. A case's text is a string, a
+    Series or a tuple of them to join."""
+    out = np.empty(len(index), dtype=object)
+    left = np.ones(len(index), dtype=bool)
+    for condition, parts in [*cases, (True, default)]:
+        rows = left & np.asarray(condition, dtype=bool)
+        if rows.any():
+            out[rows] = _texts(parts if isinstance(parts, tuple) else (parts,), rows)
+        left &= ~rows
+    return pd.Series(out, index=index, dtype=object)
+
+
+def _joined(keys: np.ndarray, texts, separator: str) -> pd.Series:
+    """The texts of each key joined with a separator, in one pass (no Python call per group), indexed by key."""
+    if len(keys) == 0:
         return pd.Series(dtype=object)
-    keys = frame[key].to_numpy()
+    order = np.argsort(keys, kind="stable")
+    keys, texts = keys[order], np.asarray(texts, dtype=object)[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)] - 1
-    texts = frame[column].to_numpy(dtype=object)
     pieces = texts + separator
     pieces[ends] = texts[ends]
     return pd.Series(np.add.reduceat(pieces, starts), index=keys[starts])
-
-
-def _join(prefix: str, blockers: pd.Series) -> pd.Series:
-    return np.where(blockers != "", _text_series(prefix + "Not yet sustained: ", blockers, "."), prefix.strip())
 
 
 def _family_reason(f: pd.DataFrame) -> pd.Series:
@@ -564,25 +581,22 @@ def _family_reason(f: pd.DataFrame) -> pd.Series:
     problems = pd.Series(f["problems"].to_numpy().astype(str).astype(object), index=f.index)
     sustained = pd.Series(f["problems_sustained"].to_numpy().astype(str).astype(object), index=f.index)
     counts = _text_series(sustained, " of ", problems)
-    return pd.Series(
-        np.select(
-            [
+    return _select_text(
+        f.index,
+        [
+            (
                 f["route"] == "SSP",
+                ("Claimable from ", on, ": significant and sustained progress on every problem (", problems, ")."),
+            ),
+            (
                 f["route"] == "CE",
-                f["route"] == "SFO",
+                ("Claimable from ", on, ": an adult who was on an out-of-work benefit reached continuous employment."),
+            ),
+            (f["route"] == "SFO", ("Claimable from ", on, ": every need still met six months after the case closed.")),
+            (
                 f["claimable_on"].notna(),
-            ],
-            [
-                _text_series(
-                    "Claimable from ", on, ": significant and sustained progress on every problem (", problems, ")."
-                ),
-                _text_series(
-                    "Claimable from ", on, ": an adult who was on an out-of-work benefit reached continuous employment."
-                ),
-                _text_series("Claimable from ", on, ": every need still met six months after the case closed."),
-                _text_series("Not claimable yet (", counts, " sustained); expected from ", on, " if progress holds."),
-            ],
-            _text_series("Not claimable yet (", counts, " sustained). ", f["blockers"].astype(object)),
-        ),
-        index=f.index,
+                ("Not claimable yet (", counts, " sustained); expected from ", on, " if progress holds."),
+            ),
+        ],
+        ("Not claimable yet (", counts, " sustained). ", f["blockers"].astype(object)),
     )

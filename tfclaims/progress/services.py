@@ -35,7 +35,6 @@ from tfclaims.progress.models import (
     StatusEpisode,
 )
 from tfclaims.text import long_date
-from tfclaims.web import LONDON
 
 ATTENDANCE = "attendance"
 MAX_NOTE = 1000
@@ -377,7 +376,7 @@ def decide_evidence(evidence: ManualEvidence, manager, *, accept: bool, reason: 
     evidence.decided_by_id = manager.id
     evidence.decided_at = decided_at
     # The day of the decision in England (the demo's fixed day when it runs on one).
-    evidence.decided_on = clock.fixed() or decided_at.astimezone(LONDON).date()
+    evidence.decided_on = clock.fixed() or clock.day_of(decided_at)
     evidence.decision_reason = reason
     db.session.flush()
     headline = f"{evidence.problem.number}. {evidence.problem.name}"
