@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput
 from wtforms import DateField, SelectChoice
 from wtforms.validators import ValidationError
 
 from tfclaims import clock
+
+
+class KeptPasswordInput(GovPasswordInput):
+    """A password box that keeps what was typed when its form comes back with an error, so nobody types it twice
+    (WCAG 3.3.7, redundant entry): for the temporary password an administrator sets (it has a Show button). Never
+    for a user's own password, which the browser must not see again."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("value", field.data or "")
+        return super().__call__(field, **kwargs)
 
 
 class SafeGovDateInput(GovDateInput):

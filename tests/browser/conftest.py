@@ -27,6 +27,21 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+# What the accessibility crawl checked, per role, printed at the end of the run (test_accessibility_crawl.py).
+CRAWL_REPORT = pytest.StashKey[dict]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The crawl's figures: page shapes checked per role (each shape by the first role to reach it), and in all."""
+    report = config.stash.get(CRAWL_REPORT, {})
+    if report:
+        terminalreporter.section("accessibility crawl")
+        for role, (checked, failing) in report.items():
+            terminalreporter.write_line(f"{role}: {checked} page shapes checked, {failing} with problems")
+        total = sum(checked for checked, _ in report.values())
+        terminalreporter.write_line(f"in all: {total} page shapes checked at 1280, 640 and 320 px")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):

@@ -84,6 +84,17 @@ def test_new_user_form_errors(pages, admin, change, message):
     assert get_user_by_email(NEW_USER["email"]) is None
 
 
+def test_the_temporary_password_is_kept_when_the_form_comes_back(pages, admin, client):
+    """An administrator who forgot the roles does not type the temporary password again (WCAG 3.3.7); a user's
+    own password on the sign-in page is never sent back."""
+    page, errors = pages.post_with_errors("/admin/users/new", NEW_USER | {"roles": []})
+    assert errors == ["Select at least one role"]
+    assert page.select_one("#password")["value"] == NEW_USER["password"]
+    client.get("/sign-out")
+    page, _ = pages.post_with_errors("/sign-in", {"email": "nobody@brackenshire.example", "password": "a guess!"})
+    assert page.select_one("#password").get("value", "") == ""
+
+
 def test_edit_roles(pages, admin, users):
     user = users[Role.COORDINATOR]
     page = pages.get(f"/admin/users/{user.id}")

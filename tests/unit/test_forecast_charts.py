@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -133,3 +134,130 @@ def test_charts_drawn_at_once_in_threads_keep_their_text():
     assert len(out) == 6 and len(set(out)) == 1
     _root, text = _svg_text(out[0])
     assert "Required: 9 a month" in text
+
+
+# ---------------------------------------------------------------- accessible at a glance (WCAG 1.4.1, 1.4.11)
+
+XLINK = "{http://www.w3.org/1999/xlink}href"
+STYLE_COLOUR = re.compile(r"\b(fill|stroke)\s*:\s*(#[0-9a-fA-F]{6})\b")
+STYLE_OPACITY = re.compile(r"\b((?:fill-|stroke-)?opacity)\s*:\s*([0-9.]+)")
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of an sRGB colour written #rrggbb."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio, from 1 to 21."""
+    light, dark = sorted((relative_luminance(one), relative_luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_contrast_is_computed_as_wcag_says():
+    assert contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast("#ffffff", "#ffffff") == pytest.approx(1)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the well-known AA grey
+    assert contrast(charts.LIGHT_GREY, "#ffffff") < 3  # the grid's grey would fail as a series colour
+
+
+def _series(root: ET.Element, gid: str) -> list[ET.Element]:
+    """The SVG groups of a series: the one with that id, or for bars every group named gid-0, gid-1, ..."""
+    return [g for g in root.iter(f"{SVG}g") if g.get("id") == gid or re.fullmatch(rf"{gid}-\d+", g.get("id") or "")]
+
+
+def _colours(root: ET.Element, groups: list[ET.Element]) -> tuple[set[str], list[str]]:
+    """The fill and stroke colours a series is drawn in (markers included: a <use> and the <path> it points at),
+    and any opacity below 1 found on the way."""
+    defs = {e.get("id"): e for e in root.iter() if e.get("id")}
+    colours, faint = set(), []
+    for group in groups:
+        for element in group.iter():
+            targets = [element]
+            if element.tag == f"{SVG}use" and element.get(XLINK, "").startswith("#"):
+                targets.append(defs[element.get(XLINK)[1:]])
+            for target in targets:
+                style = target.get("style", "")
+                colours |= {c.lower() for _, c in STYLE_COLOUR.findall(style)}
+                for attribute in ("fill", "stroke"):
+                    if (target.get(attribute) or "").startswith("#"):
+                        colours.add(target.get(attribute).lower())
+                faint += [f"{name}: {value}" for name, value in STYLE_OPACITY.findall(style) if float(value) < 1]
+    return colours, faint
+
+
+def _background(root: ET.Element) -> str:
+    """The colour the series are drawn on: the axes' background, the same as the figure's."""
+    fills = {}
+    for gid in ("patch_1", "patch_2"):  # the figure, then the axes
+        group = next(g for g in root.iter(f"{SVG}g") if g.get("id") == gid)
+        fills[gid] = STYLE_COLOUR.search(group.find(f"{SVG}path").get("style")).group(2).lower()
+    assert fills["patch_1"] == fills["patch_2"]
+    return fills["patch_2"]
+
+
+CHARTS = {
+    "attachments": lambda: charts.attachments_chart(_monthly(), 17),
+    "results": lambda: charts.results_chart(_monthly("2026-04-01", "2026-11-01"), 120, date(2026, 4, 1),
+                                            date(2027, 3, 31)),
+    "curve": lambda: charts.curve_chart(_curve()),
+}
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_every_series_has_3_to_1_contrast_against_the_background(name):
+    root = ET.fromstring(CHARTS[name]())
+    background = _background(root)
+    assert background == charts.BACKGROUND
+    for gid in charts.SERIES[name]:
+        groups = _series(root, gid)
+        assert groups, f"the series {gid} is in the SVG"
+        colours, faint = _colours(root, groups)
+        assert colours, gid
+        assert not faint, f"{gid} is drawn faint: {faint}"
+        for colour in colours:
+            assert contrast(colour, background) >= 3, f"{gid} in {colour}: {contrast(colour, background):.2f}:1"
+
+
+def test_the_required_line_stands_out_against_the_bars_it_crosses():
+    root = ET.fromstring(CHARTS["attachments"]())
+    bars, _ = _colours(root, _series(root, "attached-bar"))
+    line, _ = _colours(root, _series(root, "required-line"))
+    assert bars and line
+    assert all(contrast(b, ln) >= 3 for b in bars for ln in line), (bars, line)
+
+
+def _dashed(group: ET.Element) -> bool:
+    return any("stroke-dasharray" in (e.get("style") or "") for e in group.iter())
+
+
+def _dotted(group: ET.Element) -> bool:
+    return any(e.tag == f"{SVG}use" for e in group.iter())  # markers are drawn as <use> of one marker path
+
+
+def test_series_are_told_apart_without_colour():
+    """In greyscale: bars against a dashed line; a solid line with dots against a dashed line without."""
+    root = ET.fromstring(CHARTS["attachments"]())
+    (required,) = _series(root, "required-line")
+    assert _dashed(required)
+    assert all(not _dashed(bar) and bar.find(f"{SVG}path").get("d").rstrip().endswith("z")  # filled shapes
+               for bar in _series(root, "attached-bar"))
+
+    root = ET.fromstring(CHARTS["results"]())
+    (target,), (claimed,) = _series(root, "target-line"), _series(root, "claimed-line")
+    assert _dashed(target) and not _dotted(target)
+    assert _dotted(claimed) and not _dashed(claimed)
+    (share,) = _series(ET.fromstring(CHARTS["curve"]()), "share-line")
+    assert _dotted(share)
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_svg_ids_are_unique(name):
+    ids = [e.get("id") for e in ET.fromstring(CHARTS[name]()).iter() if e.get("id")]
+    assert len(ids) == len(set(ids))

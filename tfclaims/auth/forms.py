@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from tfclaims.auth.roles import Role
-from tfclaims.forms import strip
+from tfclaims.forms import KeptPasswordInput, strip
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
@@ -48,6 +48,6 @@ class NewUserForm(UserForm):
                        validators=[DataRequired("Enter the user's email address"),
                                    Length(max=254, message="Email address must be 254 characters or fewer"),
                                    Email("Enter an email address in the correct format, like name@example.gov.uk")])
-    password = PasswordField("Temporary password", widget=GovPasswordInput(),
+    password = PasswordField("Temporary password", widget=KeptPasswordInput(),
                              description="At least 12 characters. Give it to the user by a separate, secure route.",
                              validators=[DataRequired("Enter a temporary password")])

@@ -270,7 +270,9 @@ def build(window_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Draft claim {claim.reference} built with {len(claim.lines):,} families", "success")
+            count = len(claim.lines)
+            noun = "family" if count == 1 else "families"
+            flash(f"Draft claim {claim.reference} built with {count:,} {noun}", "success")
             return redirect(url_for("claims.claim_page", claim_id=claim.id))
     as_of, ready = services.candidates(window, _today())
     selected = set(form.families.data or []) if request.method == "POST" else set(ready["family_id"])

@@ -8,6 +8,12 @@ few tens of milliseconds). ``fmt="svg"`` gives a small SVG for pages, its text k
 "none") with a ``<title>`` and a ``<desc>`` saying what it shows; ``fmt="png"`` gives a PNG for PDFs.
 
 ``scorecard_charts_png`` is the one function that reads the database (inside an app context), for the scorecard PDF.
+
+Accessible at a glance (WCAG 1.4.1, 1.4.11): every series is told apart without colour, by its shape (bars against a
+dashed line; a solid line with dots against a dashed line without), and every line, bar and dot has at least 3:1
+contrast against the white background (and the required line against the bars it crosses). Each series carries an
+SVG id (``SERIES``) so ``tests/unit/test_forecast_charts.py`` can read its colours from the SVG and compute the
+contrast. The pages put a table of the same figures below each chart.
 """
 
 from __future__ import annotations
@@ -27,7 +33,15 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from tfclaims.text import long_date
 
-BLUE, RED, GREEN, GREY, LIGHT_GREY, BLACK = "#1d70b8", "#d4351c", "#00703c", "#505a5f", "#b1b4b6", "#0b0c0c"
+BLUE, GREEN, GREY, LIGHT_GREY, BLACK, WHITE = "#1d70b8", "#00703c", "#505a5f", "#b1b4b6", "#0b0c0c", "#ffffff"
+BACKGROUND = WHITE
+# The SVG ids of each chart's data series (a bar's id is its series' id and its position: attached-bar-0, ...). The
+# light grid and the faint area under the curve are decoration, not data, and have none.
+SERIES = {
+    "attachments": ("attached-bar", "required-line"),
+    "results": ("target-line", "claimed-line"),
+    "curve": ("share-line",),
+}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FORMATS = ("svg", "png")
 SIZE = (8, 3.8)  # inches
@@ -43,6 +57,9 @@ _RC = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Arial", "Helvetica", "Liberation Sans", "DejaVu Sans"],
     "font.size": 10,
+    "figure.facecolor": BACKGROUND,
+    "axes.facecolor": BACKGROUND,
+    "savefig.facecolor": BACKGROUND,
     "axes.edgecolor": GREY,
     "axes.labelcolor": BLACK,
     "axes.titlesize": 12,
@@ -91,6 +108,8 @@ def attachments_chart(monthly: pd.DataFrame, required_per_month: int | None, fmt
             return _nothing(ax, "Nothing to show: there are no months to chart.")
         positions = list(range(len(months)))
         bars = ax.bar(positions, counts, color=BLUE, width=0.7, label="Families attached", zorder=2)
+        for i, bar in enumerate(bars):
+            bar.set_gid(f"attached-bar-{i}")
         if len(months) <= 36:
             ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], padding=2, fontsize=8, color=GREY)
         step = max(1, math.ceil(len(months) / 8))
@@ -99,7 +118,8 @@ def attachments_chart(monthly: pd.DataFrame, required_per_month: int | None, fmt
         ax.set_xlim(-0.6, len(months) - 0.4)
         top = max(counts + [0])
         if required_per_month is not None:
-            ax.axhline(required_per_month, color=RED, linestyle="--", linewidth=2, zorder=3,
+            # Near-black and dashed: 3.8:1 against the blue bars it crosses, 19:1 against the background.
+            ax.axhline(required_per_month, color=BLACK, linestyle="--", linewidth=2, zorder=3, gid="required-line",
                        label=f"Required: {required_per_month:,} a month")
             top = max(top, required_per_month)
         ax.set_ylim(0, max(top * 1.2, 5))
@@ -135,13 +155,14 @@ def results_chart(monthly: pd.DataFrame, target: int, starts_on: date, claim_dea
 
     def draw(fig: Figure) -> str:
         ax = _axes(fig, RESULTS_TITLE)
-        ax.plot([starts_on, claim_deadline], [0, target], color=GREY, linestyle="--", linewidth=2,
+        ax.plot([starts_on, claim_deadline], [0, target], color=GREY, linestyle="--", linewidth=2, gid="target-line",
                 label=f"Target: {target:,} results by {long_date(claim_deadline)}")
         top = target
         if months:
             xs = [starts_on] + [min(_month_end(m), claim_deadline) for m in months]
             ys = [0] + running
-            ax.plot(xs, ys, color=BLUE, linewidth=2.5, marker="o", markersize=4, label="Results claimed so far")
+            ax.plot(xs, ys, color=BLUE, linewidth=2.5, marker="o", markersize=5, gid="claimed-line",
+                    label="Results claimed so far")
             ax.annotate(f"{running[-1]:,}", (xs[-1], ys[-1]), xytext=(6, 4), textcoords="offset points",
                         color=BLUE, fontweight="bold")
             top = max(top, running[-1])
@@ -182,7 +203,8 @@ def curve_chart(curve: pd.DataFrame, fmt: str = "svg") -> bytes:
         ax = _axes(fig, CURVE_TITLE)
         if not ks:
             return _nothing(ax, "Nothing to show yet: no attachment cohort is old enough to show the curve.")
-        ax.plot(ks, shares, color=GREEN, linewidth=2.5, marker="o", markersize=3, label="Share claimed")
+        ax.plot(ks, shares, color=GREEN, linewidth=2.5, marker="o", markersize=4, gid="share-line",
+                label="Share claimed")
         ax.fill_between(ks, shares, color=GREEN, alpha=0.08)
         for k in (12, 24, 36):
             if k in ks:
