@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -40,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    from tfclaims.inputs import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # ids beyond a PostgreSQL integer are a 404, not a 500
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -51,7 +53,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tfclaims import cli
 
     cli.init_app(app)
-    _quiet_logging(app)
+    from tfclaims import logs
+
+    logs.init_app(app)
     return app
 
 
@@ -92,17 +96,3 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(claims_bp, url_prefix="/claims")
     app.register_blueprint(scorecard_bp, url_prefix="/scorecard")
     app.register_blueprint(forecasts_bp, url_prefix="/forecasts")
-
-
-def _quiet_logging(app: Flask) -> None:
-    # Request lines carry query strings (search terms can be names): keep werkzeug's access log to the path only.
-    logging.getLogger("werkzeug").addFilter(_StripQueryString())
-
-
-class _StripQueryString(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple) and record.args:
-            first = record.args[0]
-            if isinstance(first, str) and "?" in first:
-                record.args = (first.split("?", 1)[0] + "?[query removed]",) + record.args[1:]
-        return True

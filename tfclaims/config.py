@@ -75,13 +75,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "TFCLAIMS_ENV": env,
         "SQLALCHEMY_DATABASE_URI": _database_url(path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement parameters (names, NHS numbers, notes) never in an error's text or a log (see tfclaims.logs).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # A signed-in session ends after this long without a request, and this long after signing in whatever.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_LIFETIME_HOURS": int(os.environ.get("SESSION_LIFETIME_HOURS", "8")),
         "WTF_CSRF_TIME_LIMIT": None,
         "COUNCIL_NAME": os.environ.get("COUNCIL_NAME", "Brackenshire County Council"),
         "COUNCIL_CODE": os.environ.get("COUNCIL_CODE", "E10000099"),

@@ -58,11 +58,12 @@ class GovDateField(DateField):
         missing = [name for name, v in (("day", day), ("month", month), ("year", year)) if not v]
         if missing:
             raise ValueError(f"{self.what.capitalize()} must include a {' and '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+        digits = all(part.isascii() and part.isdigit() for part in parts)
+        if not digits or len(year) != 4 or len(day) > 2 or len(month) > 2:
             raise ValueError(f"{self.what.capitalize()} must be a real date")
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise ValueError(f"{self.what.capitalize()} must be a real date") from exc
 
     def pre_validate(self, form):

@@ -49,8 +49,8 @@ class Page:
 
 
 def page_number(raw: str | None) -> int:
-    """A page number from the query string: anything odd becomes page 1."""
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
+    """A page number from the query string: anything odd (not plain digits, or beyond a million) becomes page 1."""
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 7:
         return 1
+    return min(max(1, int(text)), 10**6)

@@ -13,10 +13,14 @@ from tfclaims.clock import LONDON
 from tfclaims.db import as_utc
 from tfclaims.extensions import db
 from tfclaims.forms import error_summary
+from tfclaims.inputs import refuse_control_characters
 from tfclaims.text import long_date, money
 
 
 def init_app(app: Flask) -> None:
+    # NUL and other control characters in any query string, form field or file name: the GOV.UK 400 page.
+    app.before_request(refuse_control_characters)
+
     @app.after_request
     def _commit(response: Response) -> Response:
         """The one commit of a request.
@@ -33,6 +37,10 @@ def init_app(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+    @app.errorhandler(400)
+    def _bad_request(error):
+        return render_template("errors/400.html"), 400
 
     @app.errorhandler(403)
     def _forbidden(error):

@@ -48,7 +48,7 @@ def shoot(page, name: str):
 
 
 def sign_out(page):
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Sign out").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out")).to_be_visible()
 
 

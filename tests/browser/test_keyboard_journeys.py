@@ -35,7 +35,7 @@ from tfclaims.extensions import db
 from tfclaims.outcomes_plan.models import OutcomesPlan
 
 SHOTS = os.environ.get("KEYBOARD_SHOTS")  # a folder: screenshots of each focus step, for a person to look at
-WINDOW = "2019-20 Q2 (keyboard)"
+WINDOW = "Keyboard window, summer 2019"
 OFFICER_FAMILY = "KBD-CO-001"
 AUDITED_FAMILY = "KBD-AU-001"
 

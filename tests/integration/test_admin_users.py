@@ -54,7 +54,7 @@ def test_create_user_with_roles(pages, admin):
 
 def test_new_user_can_sign_in(pages, admin, client):
     pages.post("/admin/users/new", NEW_USER, redirects_to="/admin/users")
-    client.get("/sign-out")
+    client.post("/sign-out")
     pages.post("/sign-in", {"email": "priya.shah@brackenshire.example", "password": NEW_USER["password"]},
                redirects_to="/home")
 
@@ -90,7 +90,7 @@ def test_the_temporary_password_is_kept_when_the_form_comes_back(pages, admin, c
     page, errors = pages.post_with_errors("/admin/users/new", NEW_USER | {"roles": []})
     assert errors == ["Select at least one role"]
     assert page.select_one("#password")["value"] == NEW_USER["password"]
-    client.get("/sign-out")
+    client.post("/sign-out")
     page, _ = pages.post_with_errors("/sign-in", {"email": "nobody@brackenshire.example", "password": "a guess!"})
     assert page.select_one("#password").get("value", "") == ""
 

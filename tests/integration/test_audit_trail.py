@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
+from bs4 import BeautifulSoup
 
 from tests import factories
 from tests.pages import text
 from tfclaims.audit.models import AuditEvent
+from tfclaims.audit.rules import HIDDEN_SUMMARY
+from tfclaims.audit.services import record
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
+from tfclaims.families.models import Consent, Member
+from tfclaims.progress.models import Event
 
 URL = "/audit-trail/"
 
@@ -70,11 +76,12 @@ def test_shows_changed_fields_old_and_new(pages, sign_in, users):
 def test_filters_by_who_action_record_family_and_dates(pages, sign_in, users):
     manager = sign_in(Role.MANAGER)
     coordinator = users[Role.COORDINATOR]
+    first, second = factories.make_family("FLT-501", members=0), factories.make_family("FLT-502", members=0)
     long_ago = datetime(2023, 5, 10, 12, tzinfo=UTC)
-    add_event(coordinator, action="create", entity="family", family_id=501, summary="first", at=long_ago)
-    add_event(coordinator, action="update", entity="member", family_id=502, summary="second",
+    add_event(coordinator, action="create", entity="family", family_id=first.id, summary="first", at=long_ago)
+    add_event(coordinator, action="update", entity="member", family_id=second.id, summary="second",
               at=long_ago + timedelta(days=30))
-    add_event(manager, action="update", entity="family", family_id=501, summary="third",
+    add_event(manager, action="update", entity="family", family_id=first.id, summary="third",
               at=long_ago + timedelta(days=60))
 
     def summaries(query: str) -> list[str]:
@@ -87,10 +94,12 @@ def test_filters_by_who_action_record_family_and_dates(pages, sign_in, users):
     assert summaries(f"actor={coordinator.id}") == ["second", "first"]
     assert summaries("action=create") == ["first"]
     assert summaries("entity=member") == ["second"]
-    assert summaries("family_id=501") == ["third", "first"]
+    assert summaries("family=FLT-501") == ["third", "first"]
+    assert summaries("family=flt-501") == ["third", "first"]  # as families store references
+    assert summaries("family=FLT-503") == []  # no such family: no events, never the whole trail
     assert summaries("date_from=1&date_from=6&date_from=2023&date_to=30&date_to=6&date_to=2023") == ["second"]
     assert summaries("date_from=10&date_from=5&date_from=2023&date_to=10&date_to=5&date_to=2023") == ["first"]
-    assert summaries(f"actor={manager.id}&entity=family&family_id=501") == ["third"]
+    assert summaries(f"actor={manager.id}&entity=family&family=FLT-501") == ["third"]
 
 
 def test_dates_are_london_days(pages, sign_in):
@@ -119,16 +128,23 @@ def test_choices_list_users_record_types_and_actions(pages, sign_in, users):
 
 def test_no_match_says_so(pages, sign_in):
     sign_in(Role.MANAGER)
-    page = pages.get(URL + "?family_id=999999")
+    page = pages.get(URL + "?family=NOPE-999999")
     assert not page.select("tbody tr")
     assert "No audit events match these filters" in text(page)
 
 
 def test_bad_filters_get_error_messages(pages, sign_in):
     sign_in(Role.MANAGER)
-    page = pages.get(URL + "?family_id=abc&date_from=31&date_from=2&date_from=2024&date_to=1&date_to=1&date_to=2020")
+    page = pages.get(URL + "?family=%3Cb%3E&date_from=31&date_from=2&date_from=2024&date_to=1&date_to=1&date_to=2020")
     errors = [li.get_text(strip=True) for li in page.select(".govuk-error-summary li")]
-    assert errors == ["Family ID must be a number, like 123", "The from date must be a real date"]
+    assert errors == [
+        "Family reference must start with a letter or number and use only letters, numbers, hyphens, underscores "
+        "and slashes",
+        "The from date must be a real date",
+    ]
+    page = pages.get(URL + "?family=" + "A" * 41)
+    errors = [li.get_text(strip=True) for li in page.select(".govuk-error-summary li")]
+    assert errors == ["Family reference must be 40 characters or fewer"]
     assert page.title.get_text().startswith("Error:")
     page = pages.get(URL + "?date_from=2&date_from=2&date_from=2024&date_to=1&date_to=1&date_to=2024")
     errors = [li.get_text(strip=True) for li in page.select(".govuk-error-summary li")]
@@ -148,15 +164,21 @@ def test_paginates_and_keeps_filters(pages, sign_in, app):
     assert "Showing 26 to 28 of 28 events" in text(page)
 
 
-def test_family_id_links_to_the_family_page_when_it_exists(pages, sign_in, app):
+def test_family_is_named_by_its_reference_and_linked_for_a_manager(pages, sign_in, client):
     sign_in(Role.MANAGER)
-    family = factories.make_family()
-    page = pages.get(URL + f"?family_id={family.id}&entity=family")
+    family = factories.make_family("LNK-000123")
+    page = pages.get(URL + "?family=LNK-000123&entity=family")
     cell = page.select("tbody tr")[0].select("td")[4]
-    if "families.family_page" in app.view_functions:
-        assert cell.a["href"].endswith(f"/families/{family.id}")
-    else:
-        assert cell.a is None and cell.get_text(strip=True) == str(family.id)
+    assert cell.get_text(strip=True) == "LNK-000123"
+    assert cell.a["href"].endswith(f"/families/{family.id}")
+    assert client.get(cell.a["href"]).status_code == 200
+
+
+def test_an_event_of_a_removed_family_says_so(pages, sign_in):
+    sign_in(Role.MANAGER)
+    add_event(entity="family", family_id=987654, summary="gone")
+    [row] = rows(pages.get(URL + "?entity=family"))
+    assert "Removed family" in row and "987654" not in row
 
 
 def test_a_change_through_a_service_appears_with_its_actor(pages, sign_in, client):
@@ -168,3 +190,118 @@ def test_a_change_through_a_service_appears_with_its_actor(pages, sign_in, clien
     [row] = rows(page)
     assert '"priya@brackenshire.example"' in row and '"Priya Shah"' in row
     assert "password" not in row.lower()
+
+
+# ---------------------------------------------------------------- no personal data through the back door
+# A family whose every personal value is a distinctive string, written and changed through the models so that the
+# audit listeners record them as they would in use, plus events written the old way, with names in their summaries.
+
+REFERENCE = "PII-000777"
+PERSONAL = {
+    "forenames": "Zephyrine",
+    "surname": "Quillbrook",
+    "new surname": "Ormsbyvale",
+    "date of birth": "1987-06-23",
+    "postcode": "ZE2 9QX",
+    "new postcode": "ZE3 4WY",
+    "NHS number": "9434765870",
+    "new NHS number": "9434765919",
+    "NI number": "JT482913C",
+    "UPN": "K801200001005",
+    "PNC number": "03/1234567X",
+    "case reference": "CASEQ778812",
+    "family notes": "Familynote Brackenwhistle",
+    "new family notes": "Familynote Larkspurgloam",
+    "consent note": "Consentnote Marigoldquartz",
+    "event note": "Eventnote Thistlewhumper",
+    "evidence statement": "Statement Brindlewhisk",
+    "second member": "Oswaldine",
+}
+# Forms a page might render a value in, besides the value itself.
+ALSO_NEVER = ["23 June 1987", "23/06/1987", "ZE29QX"]
+
+
+@pytest.fixture
+def seeded_family():
+    family = factories.make_family(REFERENCE, members=0, notes=PERSONAL["family notes"])
+    member = Member(family_id=family.id, forenames=PERSONAL["forenames"], surname=PERSONAL["surname"],
+                    date_of_birth=date(1987, 6, 23), sex="F", relationship_to_lead="lead_adult", resident=True,
+                    postcode=PERSONAL["postcode"], nhs_number=PERSONAL["NHS number"], ni_number=PERSONAL["NI number"],
+                    upn=PERSONAL["UPN"], pnc_number=PERSONAL["PNC number"], case_reference=PERSONAL["case reference"])
+    other = Member(family_id=family.id, forenames=PERSONAL["second member"], surname=PERSONAL["surname"],
+                   date_of_birth=date(2012, 2, 2), sex="M", relationship_to_lead="child", resident=True)
+    db.session.add_all([member, other])
+    db.session.commit()
+    # Changed, so old and new values are both in the trail.
+    member.surname, member.postcode = PERSONAL["new surname"], PERSONAL["new postcode"]
+    member.nhs_number = PERSONAL["new NHS number"]
+    family.notes = PERSONAL["new family notes"]
+    db.session.add(Consent(member_id=member.id, family_id=family.id, status="given", recorded_on=date(2024, 1, 5),
+                           lawful_basis="consent", note=PERSONAL["consent note"]))
+    db.session.add(Event(family_id=family.id, member_id=member.id, kind="offence", occurred_on=date(2024, 2, 1),
+                         source="police", note=PERSONAL["event note"]))
+    db.session.commit()
+    db.session.delete(other)
+    # Events written the old way: names and free text in the summary; one whose family was not recorded.
+    full_name = f"{PERSONAL['forenames']} {PERSONAL['surname']}"
+    record(db.session, "evidence_signed_off", "manual_evidence", 1,
+           f"Evidence for {full_name} signed off: {PERSONAL['evidence statement']}",
+           changes={"statement": [None, PERSONAL["evidence statement"]]}, family_id=family.id)
+    record(db.session, "delete", "member", 99, f"{PERSONAL['second member']} {PERSONAL['surname']} removed",
+           changes={"surname": [PERSONAL["surname"], None], "date_of_birth": ["1987-06-23", None]})
+    db.session.commit()
+    return family
+
+
+def crawl(client, start: str) -> dict[str, str]:
+    """Every page of the trail from ``start``: each filter option of the select boxes, the family filter, and every
+    page of each, as {url: html}. Each must answer 200."""
+    seen: dict[str, str] = {}
+    queue = [start]
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        seen[url] = html
+        page = BeautifulSoup(html, "html.parser")
+        next_link = page.select_one(".govuk-pagination__next a")
+        if next_link:
+            queue.append(next_link["href"])
+        if url == start:
+            for name in ("actor", "entity", "action"):
+                queue += [URL + "?" + urlencode({name: o["value"]}) for o in page.select(f"#{name} option")
+                          if o["value"]]
+            queue.append(URL + "?" + urlencode({"family": REFERENCE}))
+    return seen
+
+
+def test_an_administrator_sees_no_personal_value_anywhere_in_the_trail(client, sign_in, seeded_family):
+    sign_in(Role.ADMINISTRATOR)
+    seen = crawl(client, URL)
+    assert len(seen) > 10  # the start, each record type, action and user, and the family filter
+    leaks = {(url, value) for url, html in seen.items() for value in [*PERSONAL.values(), *ALSO_NEVER]
+             if value in html}
+    assert leaks == set()
+    # What remains: the event, who, when, the record type and the family's reference, but no link to a page the
+    # administrator may not open.
+    family_page = seen[URL + "?" + urlencode({"family": REFERENCE})]
+    page = BeautifulSoup(family_page, "html.parser")
+    assert HIDDEN_SUMMARY in family_page and "(hidden)" in family_page
+    assert "your role cannot open family records" in family_page
+    assert any("member" in row and "Created" in row and REFERENCE in row for row in rows(page))
+    assert page.select("tbody a") == []
+    assert f"/families/{seeded_family.id}" not in "".join(seen.values())
+
+
+def test_a_manager_sees_the_personal_values_and_every_link_opens(client, sign_in, seeded_family):
+    sign_in(Role.MANAGER)
+    seen = crawl(client, URL)
+    everything = "".join(seen.values())
+    assert [value for value in PERSONAL.values() if value not in everything] == []
+    assert HIDDEN_SUMMARY not in everything and "your role cannot open family records" not in everything
+    links = {a["href"] for html in seen.values() for a in BeautifulSoup(html, "html.parser").select("tbody a")}
+    assert f"/families/{seeded_family.id}" in links
+    assert {href: client.get(href).status_code for href in links} == dict.fromkeys(links, 200)

@@ -110,11 +110,84 @@ def test_failures_are_audited_without_naming_an_actor(client, coordinator):
 def test_sign_out(client, sign_in):
     sign_in(Role.MANAGER)
     assert client.get("/home").status_code == 200
-    response = client.get("/sign-out", follow_redirects=True)
+    response = client.post("/sign-out", follow_redirects=True)
     assert response.request.path == "/sign-in"
     assert "You have signed out" in response.get_data(as_text=True)
     response = client.get("/home")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def _signed_in_home(client) -> bool:
+    response = client.get("/home")
+    return response.status_code == 200
+
+
+def test_a_replayed_cookie_is_refused_after_signing_out(client, sign_in, users):
+    user = sign_in(Role.COORDINATOR)
+    stolen = client.get_cookie("session").value
+    client.post("/sign-out")
+    client.set_cookie("session", stolen)
+    assert not _signed_in_home(client)
+    assert [e.action for e in events(user, "sign_out")] == ["sign_out"]
+    # Signing in again starts a new session, which works.
+    sign_in(Role.COORDINATOR)
+    assert _signed_in_home(client)
+
+
+def test_signing_out_by_a_link_only_shows_the_button(client, sign_in):
+    sign_in(Role.AUDITOR)
+    page = client.get("/sign-out")
+    assert page.status_code == 200 and b'method="post"' in page.data
+    assert _signed_in_home(client)
+
+
+@pytest.mark.csrf_on
+def test_signing_out_needs_the_csrf_token(client, sign_in, app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(Role.AUDITOR)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/sign-out")
+        assert response.status_code == 400
+        assert _signed_in_home(client)  # another site cannot sign you out
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.mark.parametrize(
+    ("key", "ago", "signed_in"),
+    [
+        ("seen_at", timedelta(minutes=29), True),
+        ("seen_at", timedelta(minutes=31), False),
+        ("signed_in_at", timedelta(hours=7, minutes=59), True),
+        ("signed_in_at", timedelta(hours=8, minutes=1), False),
+    ],
+)
+def test_a_session_ends_when_idle_and_at_its_lifetime(client, sign_in, key, ago, signed_in):
+    sign_in(Role.COORDINATOR)
+    with client.session_transaction() as session:
+        session[key] = (datetime.now(UTC) - ago).isoformat()
+    assert _signed_in_home(client) is signed_in
+    if not signed_in:
+        page = client.get("/sign-in").get_data(as_text=True)
+        assert "You have been signed out because" in page
+
+
+def test_deactivation_and_new_roles_end_the_users_sessions(app, client, sign_in, users):
+    other = app.test_client()
+    target = users[Role.COORDINATOR]
+    other.post("/sign-in", data={"email": target.email, "password": PASSWORD})
+    assert _signed_in_home(other)
+    sign_in(Role.ADMINISTRATOR)
+    data = {"name": target.name, "roles": ["coordinator", "auditor"], "active": "y"}
+    assert client.post(f"/admin/users/{target.id}", data=data).status_code == 302
+    assert not _signed_in_home(other)  # new roles: sign in again to take them up
+    other.post("/sign-in", data={"email": target.email, "password": PASSWORD})
+    assert _signed_in_home(other)
+    data = {"name": target.name, "roles": ["coordinator"]}  # no "active": deactivated
+    assert client.post(f"/admin/users/{target.id}", data=data).status_code == 302
+    assert not _signed_in_home(other)
+    assert events(target, "sessions_ended")
 
 
 def test_signed_in_user_visiting_sign_in_goes_home(client, sign_in):

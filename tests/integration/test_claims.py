@@ -352,7 +352,7 @@ def test_the_whole_cycle_through_the_pages(cohort, users, sign_in, pages, client
     assert text(page.select_one("#claim-value")) == "£1,600"
     assert client.post(f"/claims/{claim.id}/send-to-audit").status_code == 302
 
-    client.get("/sign-out")
+    client.post("/sign-out")
     sign_in(Role.AUDITOR)
     page = pages.get(f"/claims/{claim.id}/audit")
     sampled = [line for line in claim.lines if line.sampled]
@@ -365,13 +365,13 @@ def test_the_whole_cycle_through_the_pages(cohort, users, sign_in, pages, client
         )
         assert response.status_code == 302
 
-    client.get("/sign-out")
+    client.post("/sign-out")
     sign_in(Role.MANAGER)
     pages.get(f"/claims/{claim.id}/sign-off")
     assert client.post(f"/claims/{claim.id}/sign-off").status_code == 302
     assert claim.status == SIGNED_OFF
 
-    client.get("/sign-out")
+    client.post("/sign-out")
     sign_in(Role.CLAIMS_OFFICER)
     response = client.get(f"/claims/{claim.id}/claim.csv")
     rows = pd.read_csv(io.StringIO(response.get_data(as_text=True)), dtype=str, keep_default_na=False)
@@ -457,7 +457,7 @@ def test_earned_autonomy_switches_the_claim_pages_off(db_session, users, sign_in
     page = pages.get("/claims/settings")
     nav = text(page.select_one(".govuk-service-navigation"))
     assert "Claim settings" in nav and "Claims" not in nav.replace("Claim settings", "")
-    client.get("/sign-out")
+    client.post("/sign-out")
     sign_in(Role.CLAIMS_OFFICER)
     assert client.get("/claims/").status_code == 404
     assert "Claims" not in text(pages.get("/home").select_one(".govuk-service-navigation"))
@@ -700,7 +700,7 @@ def test_the_builder_is_not_offered_sign_off_and_a_replayed_post_is_refused(coho
     assert "You built this claim, so you cannot sign it off" in text(page.select_one("#sign-off-duty"))
     page = pages.get(f"/claims/{claim.id}/sign-off")
     assert "You built this claim" in text(page.select_one(".govuk-error-summary"))
-    assert page.select_one("form button") is None
+    assert page.select_one("main form button") is None
     response = client.post(f"/claims/{claim.id}/sign-off")
     assert response.status_code == 200
     assert "You built this claim, so you cannot sign it off: another manager must." in text(pages.check(response))
@@ -720,7 +720,7 @@ def test_the_builder_is_not_offered_the_checks_and_a_replayed_post_is_refused(co
     assert not [a for a in worksheet.select("#worksheet a") if text(a).startswith("Check")]
     assert "You built this claim" in text(worksheet.select_one("#check-duty"))
     page = pages.get(f"/claims/{claim.id}/lines/{line.id}/check")
-    assert page.select_one("form[method=post]") is None
+    assert page.select_one("main form[method=post]") is None
     assert "You built this claim" in text(page.select_one(".govuk-error-summary"))
     response = client.post(
         f"/claims/{claim.id}/lines/{line.id}/check",

@@ -471,7 +471,7 @@ def test_the_family_page_shows_the_claim_and_the_claim_history(pages, client, us
     assert cells == [f"{claim.reference} Submitted", "2019-20 Q2", "Troubled Families 2015-21: results", "SSP",
                      "Yes", "Pass", "Awaited"]
     # A coordinator reads the family page but not claims: no link, no internal audit verdict.
-    client.get("/sign-out")
+    client.post("/sign-out")
     sign_in(Role.COORDINATOR)
     page = pages.get(f"/families/{cohort['ready'].id}")
     assert page.select_one("#family-claimed a") is None

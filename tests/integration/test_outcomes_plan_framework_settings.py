@@ -242,7 +242,7 @@ def test_months_after_closure_are_a_setting_of_2022_25_only(pages, manager):
 def test_a_new_end_date_bounds_attachment(pages, sign_in, tf2015, plan_version):
     sign_in(Role.MANAGER)
     pages.post(settings_url(tf2015), settings_data(tf2015, ends_on=["31", "12", "2019"]), redirects_to=url(tf2015))
-    pages.client.get("/sign-out")
+    pages.client.post("/sign-out")
     sign_in(Role.COORDINATOR)
     family = factories.make_family()
     _, errors = pages.post_with_errors(f"/families/{family.id}/attach", {"attached_on": ["1", "1", "2020"]})

@@ -160,7 +160,7 @@ def test_round_trip_gives_the_same_content(pages, manager, plan_version, db_sess
 
 def test_import_uses_the_plan_name_in_the_file_unless_taken(pages, manager, plan_version, db_session):
     page = pages.get("/outcomes-plans/import")
-    assert page.select_one("form")["enctype"] == "multipart/form-data"
+    assert page.select_one("main form")["enctype"] == "multipart/form-data"
     body = exports.to_yaml(exports.version_document(plan_version))
     page, errors = pages.post_with_errors(
         "/outcomes-plans/import", {"file": (io.BytesIO(body), "plan.yaml"), "name": ""}
@@ -370,7 +370,7 @@ def test_a_plan_with_one_version_has_nothing_to_compare(pages, sign_in, plan_ver
     assert not page.find("a", string="Compare versions")
     page = pages.get(f"/outcomes-plans/{plan_version.plan_id}/compare")
     assert "This plan has only one version, so there is nothing to compare yet." in text(page)
-    assert not page.select("form")
+    assert not page.select("main form")
     pages.get("/outcomes-plans/99999/compare", status=404)
 
 

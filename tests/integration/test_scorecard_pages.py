@@ -462,7 +462,7 @@ def test_a_computed_indicator_refuses_values(pages, sign_in, db_session):
         services.set_value(sf01, date(2020, 10, 1), 3, date(2026, 12, 2))
     sign_in(Role.MANAGER)
     page = pages.get(f"/scorecard/indicators/{sf01.id}/values")
-    assert page.select_one("#computed") is not None and page.select_one("form[method=post]") is None
+    assert page.select_one("#computed") is not None and page.select_one("main form[method=post]") is None
     response = pages.client.post(f"/scorecard/indicators/{sf01.id}/values", data={"month": "2020-10", "value": "3"})
     assert response.status_code == 200
     assert value_count() == 0
@@ -491,7 +491,7 @@ def test_signed_in_users_without_a_reading_role_get_403(client, pages, sign_in, 
         assert client.get(url).status_code == 403, url
     page = pages.get("/home")
     assert "Scorecard" not in [text(a) for a in page.select(".govuk-service-navigation__link")]
-    client.get("/sign-out")
+    client.post("/sign-out")
     sign_in(Role.MANAGER)
     assert client.get("/scorecard/indicators/new").status_code == 200
 

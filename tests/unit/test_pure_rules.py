@@ -20,6 +20,7 @@ PURE = [
     "tfclaims.forecasts.rules",
     "tfclaims.returns.rules",
     "tfclaims.scorecard.rules",
+    "tfclaims.audit.rules",
     "tfclaims.people",
 ]
 FORBIDDEN = ("sqlalchemy", "flask", "flask_sqlalchemy", "wtforms")

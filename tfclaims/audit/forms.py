@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import Optional, Regexp, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
+from tfclaims.families.rules import compact, reference_is_valid
 from tfclaims.forms import GovDateField, strip
 
 
@@ -17,9 +18,10 @@ class AuditFilterForm(FlaskForm):
     actor = SelectField("Who", widget=GovSelect(), validate_choice=False)
     entity = SelectField("Record type", widget=GovSelect(), validate_choice=False)
     action = SelectField("Action", widget=GovSelect(), validate_choice=False)
-    family_id = StringField(
-        "Family ID", widget=GovTextInput(), filters=[strip],
-        validators=[Optional(), Regexp(r"^\d{1,9}$", message="Family ID must be a number, like 123")],
+    family = StringField(
+        "Family reference", widget=GovTextInput(), filters=[strip],
+        description="For example, BRK-000123",
+        validators=[Optional(), Length(max=40, message="Family reference must be 40 characters or fewer")],
     )
     date_from = GovDateField("From", what="the from date", allow_future=True)
     date_to = GovDateField("To", what="the to date", allow_future=True)
@@ -39,6 +41,14 @@ class AuditFilterForm(FlaskForm):
     def actor_id(self) -> int | None:
         return int(self.actor.data) if (self.actor.data or "").isdigit() else None
 
+    def validate_family(self, field) -> None:
+        if field.data and not reference_is_valid(field.data):
+            raise ValidationError(
+                "Family reference must start with a letter or number and use only letters, numbers, "
+                "hyphens, underscores and slashes"
+            )
+
     @property
-    def family_number(self) -> int | None:
-        return int(self.family_id.data) if self.family_id.data and self.family_id.data.isdigit() else None
+    def family_reference(self) -> str | None:
+        """The reference as families store it (upper case, without spaces), or None when not filtering by family."""
+        return compact(self.family.data) or None

@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, select
 from tfclaims.audit.models import AuditEvent
 from tfclaims.clock import LONDON
 from tfclaims.extensions import db
+from tfclaims.families.models import Family
 
 
 @dataclass
@@ -15,7 +16,7 @@ class AuditFilter:
     actor_id: int | None = None
     entity: str | None = None
     action: str | None = None
-    family_id: int | None = None
+    family_reference: str | None = None
     date_from: date | None = None
     date_to: date | None = None
 
@@ -28,8 +29,9 @@ def _filtered(f: AuditFilter) -> Select:
         q = q.where(AuditEvent.entity == f.entity)
     if f.action:
         q = q.where(AuditEvent.action == f.action)
-    if f.family_id:
-        q = q.where(AuditEvent.family_id == f.family_id)
+    if f.family_reference:
+        # No family with this reference: no events (never the whole trail).
+        q = q.where(AuditEvent.family_id.in_(select(Family.id).where(Family.reference == f.family_reference)))
     if f.date_from:
         q = q.where(AuditEvent.at >= _london_midnight_in_utc(f.date_from))
     if f.date_to:
@@ -68,3 +70,10 @@ def family_timeline(family_id: int) -> list[AuditEvent]:
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         )
     )
+
+
+def family_references(family_ids: set[int]) -> dict[int, str]:
+    """The reference of each family still on the register, for naming families in the trail without their ids."""
+    if not family_ids:
+        return {}
+    return dict(db.session.execute(select(Family.id, Family.reference).where(Family.id.in_(family_ids))).all())

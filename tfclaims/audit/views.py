@@ -1,4 +1,7 @@
-"""The audit trail: managers and administrators browse and filter every recorded change."""
+"""The audit trail: managers and administrators browse and filter every recorded change.
+
+Events about a family are shown in full only to readers who may open the family's page; every other reader sees
+the event, its actor, time and record type, with personal values hidden (``tfclaims.audit.rules``)."""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ import json
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user
 
-from tfclaims.audit import queries
+from tfclaims.audit import queries, rules
 from tfclaims.audit.forms import AuditFilterForm
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.queries import list_users
@@ -35,9 +39,11 @@ def action_label(action: str) -> str:
 
 
 def show_value(value: Any) -> str:
-    """A changed value as compact JSON ("(none)" for no value), cut short when long."""
+    """A changed value as compact JSON ("(none)" for no value, "(hidden)" for a masked one), cut short when long."""
     if value is None:
         return "(none)"
+    if isinstance(value, rules.HiddenValue):
+        return rules.HIDDEN_VALUE
     shown = json.dumps(value, ensure_ascii=False, default=str)
     return shown if len(shown) <= VALUE_LIMIT else shown[: VALUE_LIMIT - 1] + "…"
 
@@ -54,6 +60,42 @@ def changed_fields(changes: dict | None) -> list[tuple[str, str, str]]:
     return rows
 
 
+FAMILY_PAGE = "families.family_page"
+
+
+def may_open_families() -> bool:
+    """Whether the signed-in user may open family pages: the roles the family page itself declares, so the trail
+    never links to a page that would refuse them. Without the families feature, nobody sees personal values."""
+    view = current_app.view_functions.get(FAMILY_PAGE)
+    roles = getattr(view, "allowed_roles", None)
+    return isinstance(roles, frozenset) and current_user.has_role(*roles)
+
+
+def shown_events(events: list, may_see_families: bool) -> list[dict[str, Any]]:
+    """Each event as this reader may see it, with its family named by reference (never by internal id) and linked
+    only for a reader who may open it."""
+    references = queries.family_references({e.family_id for e in events if e.family_id is not None})
+    shown = []
+    for event in events:
+        reference = references.get(event.family_id) if event.family_id is not None else None
+        shown.append({
+            "at": event.at,
+            "actor_label": event.actor_label,
+            "action": event.action,
+            "entity": event.entity,
+            "entity_id": event.entity_id,
+            "has_family": event.family_id is not None,
+            "family_reference": reference,
+            "family_url": url_for(FAMILY_PAGE, family_id=event.family_id)
+            if reference is not None and may_see_families else None,
+            "summary": rules.visible_summary(event.entity, event.family_id, event.summary, may_see_families),
+            "fields": changed_fields(
+                rules.visible_changes(event.entity, event.family_id, event.changes, may_see_families)
+            ),
+        })
+    return shown
+
+
 @bp.get("/")
 @roles_required(Role.MANAGER, Role.ADMINISTRATOR)
 def list_events():
@@ -62,12 +104,13 @@ def list_events():
     filtered = bool(request.args.keys() - {"page"})
     valid = form.validate() if filtered else True
     events, page, pagination = [], None, None
+    may_see_families = may_open_families()
     if valid:
         audit_filter = queries.AuditFilter(
             actor_id=form.actor_id,
             entity=form.entity.data or None,
             action=form.action.data or None,
-            family_id=form.family_number,
+            family_reference=form.family_reference,
             date_from=form.date_from.data,
             date_to=form.date_to.data,
         )
@@ -81,10 +124,9 @@ def list_events():
         "audit/list.html",
         form=form,
         filtered=filtered,
-        events=events,
+        events=shown_events(events, may_see_families),
+        may_see_families=may_see_families,
         page=page,
         pagination=pagination,
         action_label=action_label,
-        changed_fields=changed_fields,
-        family_links="families.family_page" in current_app.view_functions,
     )

@@ -43,6 +43,12 @@ class UserForm(FlaskForm):
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
 
+class SignOutForm(FlaskForm):
+    """Only the CSRF token: signing out is a POST that another site cannot make for you."""
+
+    submit = SubmitField("Sign out", widget=GovSubmitInput())
+
+
 class NewUserForm(UserForm):
     email = EmailField("Email address", widget=GovTextInput(), filters=[strip],
                        validators=[DataRequired("Enter the user's email address"),

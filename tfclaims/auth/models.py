@@ -24,6 +24,8 @@ class User(UserMixin, Timestamps, Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Carried by every session signed in; one more ends them all (sign-out, deactivation, new roles or password).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"

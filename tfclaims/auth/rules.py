@@ -45,3 +45,27 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def session_problem(
+    *,
+    carried_version: int | None,
+    user_version: int,
+    signed_in_at: datetime | None,
+    seen_at: datetime | None,
+    now: datetime,
+    idle: timedelta,
+    lifetime: timedelta,
+) -> str | None:
+    """Why a signed-in session may not go on (None when it may): signed out or ended since (its version is behind
+    the user's), idle for longer than ``idle``, or older than ``lifetime`` since signing in. A session without
+    the times (signed in before they were kept) is ended too."""
+    if carried_version is None or carried_version != user_version:
+        return "ended"
+    if signed_in_at is None or seen_at is None:
+        return "ended"
+    if now - signed_in_at > lifetime:
+        return "expired"
+    if now - seen_at > idle:
+        return "idle"
+    return None

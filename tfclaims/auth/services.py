@@ -105,11 +105,15 @@ def update_user(user: User, *, name: str, roles: set[Role], active: bool, acting
     before = sorted(r.value for r in user.roles)
     after = sorted(Role(r).value for r in roles)
     user.name = name.strip()
+    deactivated = user.active and not active
     user.active = active
     if before != after:
         keep = {r.role: r for r in user.role_rows}
         user.role_rows = [keep.get(role) or UserRole(role=role) for role in after]
         record(db.session, "roles_changed", "user", user.id, "Roles changed", {"roles": [before, after]})
+        end_sessions(user, "new roles")
+    elif deactivated:
+        end_sessions(user, "account deactivated")
     if active:
         user.failed_logins = 0
         user.locked_until = None
@@ -123,4 +127,19 @@ def set_password(user: User, password: str) -> None:
         raise DomainError(problem, field="password")
     user.password_hash = hash_password(password)
     record(db.session, "password_set", "user", user.id, "Password set")
+    end_sessions(user, "a new password")
+    db.session.flush()
+
+
+def end_sessions(user: User, why: str) -> None:
+    """End every session the user has signed in (each carries the version it signed in with): on signing out,
+    deactivation, new roles or a new password. A replayed cookie of any of them is refused from now on."""
+    user.session_version = (user.session_version or 0) + 1
+    record(db.session, "sessions_ended", "user", user.id, f"Signed-in sessions ended: {why}")
+
+
+def sign_out(user: User) -> None:
+    end_sessions(user, "signed out")
+    event = record(db.session, "sign_out", "user", user.id, "Signed out")
+    event.actor_id, event.actor_label = user.id, user.name
     db.session.flush()

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_url, login_user, logout_user
 
 from tfclaims.auth import queries, rules, services
-from tfclaims.auth.forms import NewUserForm, SignInForm, UserForm
+from tfclaims.auth.forms import NewUserForm, SignInForm, SignOutForm, UserForm
 from tfclaims.auth.permissions import public, roles_required
 from tfclaims.auth.roles import Role
+from tfclaims.db import utcnow
 from tfclaims.errors import DomainError
 from tfclaims.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__)
 
+# What a signed-in session carries besides Flask-Login's user id.
+SESSION_VERSION, SIGNED_IN_AT, SEEN_AT = "session_version", "signed_in_at", "seen_at"
+SESSION_ENDED_KEY = "tfclaims.session_ended"
 SIGN_IN_FAILED = "Enter a correct email address and password. Accounts lock for 15 minutes after 5 failed attempts."
 
 login_manager.login_view = "auth.sign_in"
@@ -22,12 +28,68 @@ login_manager.login_message = "Sign in to see this page"
 login_manager.login_message_category = "info"
 
 
+SESSION_ENDED = {
+    "ended": "You have been signed out: your session was ended. Sign in again to go on",
+    "idle": "You have been signed out because tfclaims was not used for {idle} minutes. Sign in again to go on",
+    "expired": "You have been signed out because you signed in more than {hours} hours ago. Sign in again to go on",
+}
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
-    # A deactivated user loses an existing session at once (belt and braces: UserMixin.is_authenticated
-    # also follows is_active).
+    """The signed-in user, while the session may go on: the user is active, the session's version is the user's
+    (no sign-out, deactivation or new roles or password since), it was used in the last SESSION_IDLE_MINUTES and
+    signed in less than SESSION_LIFETIME_HOURS ago. Otherwise nobody, and the session is emptied."""
     user = queries.get_user(int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    problem = rules.session_problem(
+        carried_version=session.get(SESSION_VERSION),
+        user_version=user.session_version or 0,
+        signed_in_at=_moment(session.get(SIGNED_IN_AT)),
+        seen_at=_moment(session.get(SEEN_AT)),
+        now=now,
+        idle=timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
+        lifetime=timedelta(hours=current_app.config["SESSION_LIFETIME_HOURS"]),
+    )
+    if problem:
+        session.clear()
+        request.environ[SESSION_ENDED_KEY] = problem  # for the redirect to the sign-in page, this request only
+        return None
+    session[SEEN_AT] = now.isoformat()
+    return user
+
+
+def _moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+@login_manager.unauthorized_handler
+def _sign_in_first():
+    """To the sign-in page, saying why when a session has just ended."""
+    ended = request.environ.get(SESSION_ENDED_KEY)
+    config = current_app.config
+    message = (
+        SESSION_ENDED[ended].format(idle=config["SESSION_IDLE_MINUTES"], hours=config["SESSION_LIFETIME_HOURS"])
+        if ended
+        else login_manager.login_message
+    )
+    flash(message, "info")
+    return redirect(login_url("auth.sign_in", next_url=request.url))  # as Flask-Login's own: back here after
+
+
+def _start_session(user) -> None:
+    """A new session for the user (nothing kept from before signing in), carrying the user's session version."""
+    session.clear()
+    login_user(user)
+    now = utcnow().isoformat()
+    session[SESSION_VERSION] = user.session_version or 0
+    session[SIGNED_IN_AT] = now
+    session[SEEN_AT] = now
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -44,7 +106,7 @@ def sign_in():
             minutes=current_app.config["LOCKOUT_MINUTES"],
         )
         if user is not None:
-            login_user(user)
+            _start_session(user)
             target = request.args.get("next")
             return redirect(target if rules.is_safe_next(target) else url_for("core.home"))
         form.email.errors.append(SIGN_IN_FAILED)
@@ -53,12 +115,21 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form)
 
 
-@bp.get("/sign-out")
+@bp.route("/sign-out", methods=["GET", "POST"])
 @public
 def sign_out():
-    logout_user()
-    flash("You have signed out", "success")
-    return redirect(url_for("auth.sign_in"))
+    """Signing out is a POST (with its CSRF token) that ends the session on the server too; a GET (a bookmark, an
+    old link) shows the button."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    form = SignOutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        services.sign_out(current_user)
+        logout_user()
+        session.clear()
+        flash("You have signed out", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/sign_out.html", form=form)
 
 
 @admin_bp.get("/users")

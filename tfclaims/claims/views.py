@@ -199,6 +199,8 @@ def add_quarters():
     if form.validate():
         try:
             year = int(form.year.data)
+            if not 2000 <= year <= 2099:  # a posted year beyond the calendar is no financial year
+                raise ValueError(year)
             added = services.add_quarter_windows(year)
         except ValueError:
             form.year.errors = ["Select a financial year"]

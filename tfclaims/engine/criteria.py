@@ -6,6 +6,7 @@ plan editor and for imported plans) and writes the default wording. The engine (
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from tfclaims.progress.vocabulary import (
@@ -149,6 +150,8 @@ def check_parameters(kind: str, parameters: dict) -> tuple[dict, dict[str, str]]
         try:
             number = float(raw)
         except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number):  # "1e309" is infinity and "nan" is no number: neither can be compared or stored
             errors[p.name] = f"Enter the {p.label.lower()} as a number"
             continue
         if p.type == "int" and number != int(number):

@@ -23,6 +23,7 @@ What a file must hold is checked by ``rules.check_plan_document``.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date
 
@@ -121,13 +122,16 @@ def read_upload(filename: str | None, data: bytes) -> tuple[object, list[str]]:
         return None, ["The selected file must be saved as UTF-8 text"]
     if file_format == "json":
         try:
-            return json.loads(text), []
+            document = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
         except json.JSONDecodeError as error:
             return None, [f"The file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"]
         except RecursionError:
             return None, ["The file is not valid JSON: it is nested too deeply"]
+        except ValueError as error:  # NaN, Infinity or 1e309, or a whole number too long to read
+            return None, [f"The file is not valid JSON: {_number_problem(error)}"]
+        return _refuse_control_characters(document)
     try:
-        return yaml.safe_load(text), []
+        document = yaml.load(text, Loader=_PlanLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or "it cannot be read"
@@ -135,3 +139,54 @@ def read_upload(filename: str | None, data: bytes) -> tuple[object, list[str]]:
         return None, [f"The file is not valid YAML: {problem}{where}"]
     except RecursionError:
         return None, ["The file is not valid YAML: it is nested too deeply"]
+    except ValueError as error:  # a whole number too long to read
+        return None, [f"The file is not valid YAML: {_number_problem(error)}"]
+    return _refuse_control_characters(document)
+
+
+def _number_problem(error: ValueError) -> str:
+    text = str(error)
+    return "it has a number too long to read" if "digits" in text else text
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large a number")
+    return number
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """YAML's safe loader, but an impossible date (2021-02-31) is a YAML error with its line, not a crash."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} is not a real date", node.start_mark
+            ) from None
+
+
+_PlanLoader.add_constructor("tag:yaml.org,2002:timestamp", _PlanLoader.construct_yaml_timestamp)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(document) -> tuple[object, list[str]]:
+    """The document, or why not: PostgreSQL cannot store a null character, and no plan needs control characters."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and _CONTROL.search(item):
+            shown = _CONTROL.sub("", item)[:40]
+            return None, [f"The file must not contain control characters such as a null character (found in {shown!r})"]
+    return document, []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -729,6 +730,8 @@ def pence_from_pounds(value) -> int | None:
     match = _POUNDS.fullmatch(text)
     if not match:
         return None
+    if len(match.group(1)) > 15:  # more than any amount (and Python will not read 4,300 digits): say too much
+        return 10**17
     pence = (match.group(2) or "").ljust(2, "0")
     return int(match.group(1).replace(",", "")) * 100 + int(pence)
 
@@ -745,16 +748,16 @@ def _whole_number(value) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = value.strip() if isinstance(value, str) else ""
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None  # no 10**4300
 
 
 def _number(value) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    text = value.strip() if isinstance(value, str) else ""
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    return None
+        number = float(value) if abs(value) < 1e300 else math.inf
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        number = float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else math.nan
+    return number if math.isfinite(number) else None  # "1e309" is infinity: no number at all
 
 
 def _plain_number(value: float):

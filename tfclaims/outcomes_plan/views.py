@@ -13,6 +13,7 @@ from tfclaims.auth.roles import Role
 from tfclaims.engine.criteria import KINDS
 from tfclaims.errors import DomainError
 from tfclaims.forms import show_error
+from tfclaims.inputs import query_int
 from tfclaims.outcomes_plan import exports, forms, queries, rules, services
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO
@@ -286,8 +287,8 @@ def add_descriptor(version_id: int):
         return _published_refusal(version)
     form = forms.DescriptorForm()
     form.set_problems(version.plan.framework)
-    if request.method == "GET" and request.args.get("problem", "").isdigit():
-        form.problem_id.data = int(request.args["problem"])
+    if request.method == "GET" and (problem := query_int("problem", 0)):
+        form.problem_id.data = problem
     if form.validate_on_submit():
         try:
             descriptor = services.add_descriptor(version, **_descriptor_args(form))

@@ -46,7 +46,8 @@ MAX_STATEMENT = 5000
 
 def _member(family_id: int, member_id: int | str | None) -> Member:
     """The member chosen, who must belong to the family."""
-    member = get_member(family_id, int(member_id)) if str(member_id or "").isdigit() else None
+    text = str(member_id or "")
+    member = get_member(family_id, int(text)) if text.isascii() and text.isdigit() and len(text) <= 9 else None
     if member is None:
         raise DomainError("Select a member of this family", field="member_id")
     return member
