@@ -127,11 +127,28 @@ def test_deactivated_user_cannot_sign_in_and_loses_their_session(pages, admin, u
     assert "Enter a correct email address and password" in response.get_data(as_text=True)
 
 
-def test_administrator_cannot_remove_their_own_admin_role(pages, admin):
-    _, errors = pages.post_with_errors(f"/admin/users/{admin.id}", edit_data(admin, roles=["manager"]))
-    assert errors == ["You cannot remove your own administrator role"]
+@pytest.mark.parametrize("roles", [["manager"], ["administrator", "manager"], ["administrator", "coordinator"]])
+def test_administrator_cannot_change_their_own_roles(pages, admin, roles):
+    """Not even to add one: no self-granted power (another administrator must do it)."""
+    _, errors = pages.post_with_errors(f"/admin/users/{admin.id}", edit_data(admin, roles=roles))
+    assert errors == ["You cannot change your own roles: another administrator must do it"]
     db.session.refresh(admin)
     assert admin.roles == {Role.ADMINISTRATOR}
+
+
+def test_a_grant_of_access_to_family_records_is_audited_and_shown_to_administrators(pages, admin, users):
+    """Giving a role that opens family records is written with the granting administrator and listed on the users
+    page; a role that does not (administrator) is not a grant of access."""
+    target = users[Role.AUDITOR]
+    data = edit_data(target, roles=["auditor", "manager"])
+    pages.post(f"/admin/users/{target.id}", data, redirects_to="/admin/users")
+    pages.post("/admin/users/new", NEW_USER | {"roles": ["administrator"]}, redirects_to="/admin/users")
+    grants = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "personal_data_access_granted").order_by(AuditEvent.id)
+    ).all()
+    assert [(g.entity_id, g.changes, g.actor_id) for g in grants] == [(target.id, {"granted": ["manager"]}, admin.id)]
+    shown = pages.get("/admin/users").select_one("#grants-table tbody tr")
+    assert [text(td) for td in shown.select("td")][1:] == [target.name, "Manager", admin.name]
 
 
 def test_administrator_cannot_deactivate_themselves(pages, admin):
@@ -166,11 +183,13 @@ def test_create_user_command(app, db_session):
     assert "Created user sam.okafor@brackenshire.example with roles: Internal auditor, Manager" in result.output
     user = get_user_by_email("sam.okafor@brackenshire.example")
     assert user.roles == {Role.MANAGER, Role.AUDITOR}
-    event = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user.id)
-    ).one()
+    event, grant = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user.id).order_by(AuditEvent.id)
+    ).all()
     assert event.action == "create" and event.actor_label == "command line"
     assert "password_hash" not in event.changes
+    assert grant.action == "personal_data_access_granted" and grant.actor_label == "command line"
+    assert grant.changes == {"granted": ["auditor", "manager"]}
 
 
 def test_create_user_command_refuses_a_duplicate(app, users):
@@ -192,3 +211,11 @@ def test_create_user_command_refuses_a_short_password(app, db_session):
     assert result.exit_code != 0
     assert "Password must be 12 characters or more" in result.output
     assert get_user_by_email("x@brackenshire.example") is None
+
+
+def test_the_roles_that_see_personal_data_are_the_family_pages_readers(app):
+    """A grant is audited for exactly the roles that may open a family's record."""
+    from tfclaims.auth.roles import SEES_PERSONAL_DATA
+
+    readers = app.view_functions["families.family_page"].allowed_roles
+    assert SEES_PERSONAL_DATA == readers

@@ -22,3 +22,7 @@ ROLE_LABELS = {
     Role.MANAGER: "Manager",
     Role.ADMINISTRATOR: "Administrator",
 }
+
+
+# The roles that may open family records (the family page's readers): granting one gives access to personal data.
+SEES_PERSONAL_DATA = frozenset({Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER})

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from tfclaims.audit.services import record
 from tfclaims.auth import rules
 from tfclaims.auth.models import User, UserRole
-from tfclaims.auth.queries import get_user_by_email
-from tfclaims.auth.roles import Role
+from tfclaims.auth.queries import GRANT_ACTION, get_user_by_email
+from tfclaims.auth.roles import SEES_PERSONAL_DATA, Role
 from tfclaims.db import as_utc, utcnow
 from tfclaims.errors import DomainError, DuplicateValueError
 from tfclaims.extensions import db
@@ -91,19 +91,33 @@ def create_user(email: str, name: str, password: str, roles: list[Role] | set[Ro
             db.session.add(user)
     except IntegrityError as exc:
         raise DuplicateValueError("A user with this email address already exists", field="email") from exc
+    db.session.flush()
+    _record_grant(user, {r.value for r in user.roles})
     return user
+
+
+def _record_grant(user: User, granted: set[str]) -> None:
+    """A grant of roles that open family records, with the granting administrator as the event's actor: shown to
+    every administrator on the users page, so nobody grants access to personal data unseen."""
+    sensitive = sorted(r for r in granted if Role(r) in SEES_PERSONAL_DATA)
+    if sensitive:
+        labels = ", ".join(Role(r).label for r in sensitive)
+        record(
+            db.session, GRANT_ACTION, "user", user.id, f"Given access to family records: {labels}",
+            {"granted": sensitive},
+        )
 
 
 def update_user(user: User, *, name: str, roles: set[Role], active: bool, acting_user: User | None) -> User:
     if not roles:
         raise DomainError("Select at least one role", field="roles")
-    if acting_user is not None and user.id == acting_user.id:
-        if Role.ADMINISTRATOR not in roles:
-            raise DomainError("You cannot remove your own administrator role", field="roles")
-        if not active:
-            raise DomainError("You cannot deactivate your own account", field="active")
     before = sorted(r.value for r in user.roles)
     after = sorted(Role(r).value for r in roles)
+    if acting_user is not None and user.id == acting_user.id:
+        if before != after:
+            raise DomainError("You cannot change your own roles: another administrator must do it", field="roles")
+        if not active:
+            raise DomainError("You cannot deactivate your own account", field="active")
     user.name = name.strip()
     deactivated = user.active and not active
     user.active = active
@@ -111,6 +125,7 @@ def update_user(user: User, *, name: str, roles: set[Role], active: bool, acting
         keep = {r.role: r for r in user.role_rows}
         user.role_rows = [keep.get(role) or UserRole(role=role) for role in after]
         record(db.session, "roles_changed", "user", user.id, "Roles changed", {"roles": [before, after]})
+        _record_grant(user, set(after) - set(before))
         end_sessions(user, "new roles")
     elif deactivated:
         end_sessions(user, "account deactivated")

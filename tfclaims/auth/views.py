@@ -135,7 +135,7 @@ def sign_out():
 @admin_bp.get("/users")
 @roles_required(Role.ADMINISTRATOR)
 def list_users():
-    return render_template("admin/users.html", users=queries.list_users())
+    return render_template("admin/users.html", users=queries.list_users(), grants=queries.recent_grants())
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
