@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.conftest import make_test_app
+from tfclaims import demo
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
 
@@ -96,6 +97,26 @@ def live_app(tmp_path_factory):
     with app.app_context():
         db.engine.dispose()
     drop()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory):
+    """The demo council as ``make run`` loads it (on the demo day), served from a thread of its own: for the
+    accessibility crawl and the reports' reflow checks, which need every kind of page filled. They only read it
+    (and send forms that are refused)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'tfclaims.sqlite'}"
+    app = make_test_app(url, SERVER_NAME=None, TESTING=False, TFCLAIMS_TODAY=demo.DEMO_TODAY.isoformat())
+    with app.app_context():
+        upgrade()
+    loaded = app.test_cli_runner().invoke(args=["tfclaims", "seed-if-empty"])
+    assert loaded.exit_code == 0, loaded.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

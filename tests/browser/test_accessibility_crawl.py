@@ -14,19 +14,14 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import Error as PlaywrightError
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import AXE_TAGS, CRAWL_REPORT, _axe_source
-from tests.conftest import make_test_app
 from tfclaims import demo
 from tfclaims.auth.roles import Role
-from tfclaims.extensions import db
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="the crawl runs on SQLite (the pages are the same on PostgreSQL)"
@@ -65,24 +60,6 @@ def shape(url: str) -> str:
     path = re.sub(r"/\d+(?=/|$)", "/{n}", parts.path)
     names = sorted({name for name, _ in parse_qsl(parts.query, keep_blank_values=True)})
     return path + ("?" + "&".join(names) if names else "")
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    """The demo council as ``make run`` loads it, served from a thread."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'tfclaims.sqlite'}"
-    app = make_test_app(url, SERVER_NAME=None, TESTING=False, TFCLAIMS_TODAY=demo.DEMO_TODAY.isoformat())
-    with app.app_context():
-        upgrade()
-    loaded = app.test_cli_runner().invoke(args=["tfclaims", "seed-if-empty"])
-    assert loaded.exit_code == 0, loaded.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

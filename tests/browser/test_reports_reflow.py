@@ -11,18 +11,13 @@ PostgreSQL.
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import AXE_TAGS, _axe_source
 from tests.browser.test_accessibility_crawl import TEXT_SPACING
-from tests.conftest import make_test_app
 from tfclaims import demo
 from tfclaims.auth.roles import Role
-from tfclaims.extensions import db
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="runs on SQLite (the pages are the same on PostgreSQL)"
@@ -77,24 +72,6 @@ LAYOUT = """() => {
 TABLE_LINKS = """() => [...document.querySelectorAll('main table a[href]')].filter(a => a.offsetParent !== null)
   .map(a => { const r = a.getBoundingClientRect();
               return {text: a.textContent.trim(), x: r.left, y: r.top, w: r.width, h: r.height}; })"""
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    """The demo council as ``make run`` loads it, served from a thread (the crawl's pattern)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'tfclaims.sqlite'}"
-    app = make_test_app(url, SERVER_NAME=None, TESTING=False, TFCLAIMS_TODAY=demo.DEMO_TODAY.isoformat())
-    with app.app_context():
-        upgrade()
-    loaded = app.test_cli_runner().invoke(args=["tfclaims", "seed-if-empty"])
-    assert loaded.exit_code == 0, loaded.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

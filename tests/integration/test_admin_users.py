@@ -218,4 +218,4 @@ def test_the_roles_that_see_personal_data_are_the_family_pages_readers(app):
     from tfclaims.auth.roles import SEES_PERSONAL_DATA
 
     readers = app.view_functions["families.family_page"].allowed_roles
-    assert SEES_PERSONAL_DATA == readers
+    assert readers == SEES_PERSONAL_DATA
