@@ -318,3 +318,21 @@ def test_the_verdicts_carry_each_identified_problems_descriptor_and_the_criterio
     ]
     assert rows[0]["descriptor_wording"].endswith("descriptor 1") and rows[0]["evidence_date"] == T(ATTACHED)
     assert problems[1]["event_kinds"] == ("offence", "asb") and problems[6]["event_kinds"] == ()
+
+
+def test_names_and_references_written_in_digits_stay_text(db_session, plan_version):
+    """A family reference and a manager's name that are all digits are read as text on PostgreSQL too (its rows
+    reach pandas as CSV, whose reader would take them for numbers), so the verdict's sentences can be written."""
+    from tests import factories
+    from tests.progress_helpers import attach, make_accepted_evidence
+    from tfclaims.auth.roles import Role
+    from tfclaims.engine.queries import evaluate_family
+
+    family = factories.make_family(reference="2147483648")
+    manager = factories.make_user(Role.MANAGER, name="2147483649")
+    attachment = attach(family, plan_version, problem_numbers=(4,))
+    make_accepted_evidence(attachment, manager, 4, decided_on=date(2019, 9, 1))
+    db_session.flush()
+    verdicts = evaluate_family(family.id, date(2020, 6, 1))
+    assert verdicts.families["reference"].tolist() == ["2147483648"]
+    assert "2147483649" in " ".join(verdicts.problems["reason"].astype(str))

@@ -42,6 +42,10 @@ FRAMEWORK_COLUMNS = [
 ]
 
 
+# PostgreSQL's text types (text, varchar, char, name), by type OID.
+TEXT_TYPES = frozenset({25, 1043, 1042, 19})
+
+
 def _day(column: str, dialect: str) -> str:
     if dialect == "sqlite":
         return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
@@ -70,6 +74,9 @@ def _read(
                 else pd.DataFrame(columns=columns)
             )
         elif db.session.get_bind().dialect.name == "postgresql":
+            # Text columns stay text: the CSV reader would read a name or reference written in digits as a number.
+            cursor.execute(f"SELECT * FROM ({sql}) AS typed LIMIT 0", params or None)
+            texts = {columns[i]: str for i, d in enumerate(cursor.description) if d.type_code in TEXT_TYPES}
             buffer = io.BytesIO()
             # NULL as \N, so that an empty text stays empty text and only a missing value is missing.
             with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, NULL '\\N')", params or None) as copy:
@@ -84,6 +91,7 @@ def _read(
                 false_values=["f"],
                 keep_default_na=False,
                 na_values=["\\N"],
+                dtype=texts,
             )
         else:
             cursor.execute(sql, params or ())
