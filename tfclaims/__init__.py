@@ -76,11 +76,13 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.auth.views import bp as auth_bp
     from tfclaims.claims.views import bp as claims_bp
     from tfclaims.core.views import bp as core_bp
+    from tfclaims.dataprotection.views import bp as dataprotection_bp
     from tfclaims.engine.views import bp as engine_bp
     from tfclaims.families.views import bp as families_bp
     from tfclaims.forecasts.views import bp as forecasts_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
     from tfclaims.progress.views import bp as progress_bp
+    from tfclaims.retention.views import bp as retention_bp
     from tfclaims.returns.views import bp as returns_bp
     from tfclaims.scorecard.views import bp as scorecard_bp
 
@@ -96,3 +98,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(claims_bp, url_prefix="/claims")
     app.register_blueprint(scorecard_bp, url_prefix="/scorecard")
     app.register_blueprint(forecasts_bp, url_prefix="/forecasts")
+    app.register_blueprint(retention_bp, url_prefix="/retention")
+    app.register_blueprint(dataprotection_bp, url_prefix="/data-protection")

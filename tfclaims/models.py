@@ -1,7 +1,7 @@
 """Import every feature's models so SQLAlchemy and Alembic see the whole schema."""
 
-from tfclaims.audit.models import AuditEvent  # noqa: F401
-from tfclaims.auth.models import User, UserRole  # noqa: F401
+from tfclaims.audit.models import AccessEvent, AuditEvent  # noqa: F401
+from tfclaims.auth.models import SecuritySettings, User, UserRole  # noqa: F401
 from tfclaims.claims.models import Allocation, Claim, ClaimLine, ClaimSettings, ClaimWindow  # noqa: F401
 from tfclaims.engine.models import FamilyVerdict  # noqa: F401
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member  # noqa: F401
@@ -21,6 +21,7 @@ from tfclaims.progress.models import (  # noqa: F401
     Measure,
     StatusEpisode,
 )
+from tfclaims.retention.models import LegalHold, RetentionRule, RetentionRun  # noqa: F401
 from tfclaims.scorecard.models import (  # noqa: F401
     Indicator,
     IndicatorBenchmark,

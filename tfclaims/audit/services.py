@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from tfclaims.audit.models import AuditEvent
+from tfclaims.audit.models import AccessEvent, AuditEvent
 from tfclaims.db import Base, utcnow
 
 # The actor for work outside a request (CLI commands, seeding): (user id or None, label).
@@ -24,8 +24,9 @@ _cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.Context
     "tfclaims_actor", default=(None, "system")
 )
 
-# The trail itself, and the engine's stored verdicts (derived data, recomputed from audited records).
-NOT_AUDITED = {"audit_event", "family_verdict"}
+# The trail itself (changes and reads), and the engine's stored verdicts (derived data, recomputed from
+# audited records).
+NOT_AUDITED = {"audit_event", "access_event", "family_verdict"}
 
 
 def set_system_actor(label: str, user_id: int | None = None) -> None:
@@ -115,6 +116,35 @@ def record(session: Session, action: str, entity: str, entity_id: int | None, su
     )
     session.add(audit_event)
     return audit_event
+
+
+def record_access(session: Session, action: str, what: str, *, family_id: int | None = None,
+                  member_id: int | None = None, detail: dict | None = None, path: str | None = None) -> AccessEvent:
+    """Write a read of personal data (``viewed``, ``searched``, ``downloaded``): who read what, and when.
+
+    In the request's transaction, like every audit event. ``detail`` carries the read's personal particulars (a
+    search's identifier, a file's name) and is masked for readers who may not open family records."""
+    try:
+        from flask import g, has_request_context, request
+
+        if has_request_context():
+            path = request.path if path is None else path
+            g.access_recorded = True  # a download's view said what it gave: the download hook adds nothing
+    except Exception:  # pragma: no cover - outside Flask entirely
+        pass
+    actor_id, actor_label = current_actor()
+    access_event = AccessEvent(
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        what=what[:160],
+        family_id=family_id,
+        member_id=member_id,
+        path=(path or "")[:300],
+        detail={key: _plain(value) for key, value in (detail or {}).items()},
+    )
+    session.add(access_event)
+    return access_event
 
 
 def _audited(obj: object) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tfclaims.auth.roles import Role
@@ -13,7 +13,8 @@ from tfclaims.db import Base, Timestamps
 class User(UserMixin, Timestamps, Base):
     __tablename__ = "user"
     __audit_exclude__ = frozenset(
-        {"password_hash", "failed_logins", "locked_until", "last_signed_in_at", "created_at", "updated_at"}
+        {"password_hash", "failed_logins", "locked_until", "last_signed_in_at", "created_at", "updated_at",
+         "totp_secret", "totp_last_step", "password_changed_at", "must_change_password"}
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,6 +27,14 @@ class User(UserMixin, Timestamps, Base):
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Carried by every session signed in; one more ends them all (sign-out, deactivation, new roles or password).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by an administrator's temporary password: the user must choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The optional second factor: a TOTP secret (base32), when it was confirmed, and the last time step accepted
+    # (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
@@ -68,3 +77,17 @@ class UserRole(Base):
     def audit_summary(self) -> str:
         label = Role(self.role).label if self.role in Role._value2member_map_ else self.role
         return f"{label} role of user {self.user_id}"
+
+
+class SecuritySettings(Timestamps, Base):
+    """The council's sign-in settings (one row): whether every user who can open family records must use a
+    second factor."""
+
+    __tablename__ = "security_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @property
+    def audit_summary(self) -> str:
+        return "Sign-in settings"

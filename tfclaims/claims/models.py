@@ -152,8 +152,11 @@ class ClaimLine(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), index=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
-    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"))
+    # Empty once the family's records were erased (retention or an erasure request): the line, its reference,
+    # route and payment stay, so the claim's totals do not change.
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id", ondelete="SET NULL"), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id", ondelete="SET NULL"))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     family_reference: Mapped[str] = mapped_column(String(40))
     route: Mapped[str] = mapped_column(String(8))
     plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"))

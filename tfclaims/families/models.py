@@ -155,6 +155,12 @@ class Consent(Timestamps, Base):
     recorded_on: Mapped[date] = mapped_column(Date)
     lawful_basis: Mapped[str] = mapped_column(String(60))
     note: Mapped[str] = mapped_column(Text, default="")
+    # What the decision covers (CONSENT_SCOPES), who made it (the person, or a parent or carer for a child), and,
+    # for special-category data, the Article 9 condition and the statute relied on.
+    scope: Mapped[str] = mapped_column(String(40), default="programme", server_default="programme")
+    given_by: Mapped[str] = mapped_column(String(30), default="self", server_default="self")
+    special_category_basis: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    statute: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     member: Mapped[Member] = relationship(back_populates="consents")
 
