@@ -24,6 +24,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.config.from_mapping(load_config(app.instance_path, test_config))
     app.config.setdefault("GOVUK_ASSETS_DIR", str(Path(app.root_path) / "assets_build"))
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -62,12 +67,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     import tfclaims.models  # noqa: F401  (every model registered before the mappers configure)
     from tfclaims.audit import services as _audit_listeners  # noqa: F401
-    from tfclaims.extensions import csrf, db, login_manager, migrate
+    from tfclaims.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -193,5 +193,23 @@ def seed_if_empty_command(ctx: click.Context) -> None:
     ctx.invoke(seed_demo_command)
 
 
+@group.command("retention-due")
+def retention_due_command() -> None:
+    """List the families whose records are due for erasure today, and those due but held (run it nightly). Writes
+    the list as a retention run a manager reads at /retention; erases nothing."""
+    from tfclaims.retention.services import list_due
+    from tfclaims.retention.vocabulary import DUE_LIST
+
+    set_system_actor("nightly retention list")
+    run = list_due(clock.today(), DUE_LIST)
+    db.session.commit()
+    def families(n: int) -> str:
+        return f"{n:,} {'family' if n == 1 else 'families'}"
+
+    click.echo(f"Retention run {run.id} as of {run.as_of.isoformat()}: {families(run.families_due)} due for "
+               f"erasure, {families(run.families_held)} due but held. Nothing erased: a manager confirms a dry run "
+               "at /retention.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(group)

@@ -7,6 +7,8 @@
 - ``COUNCIL_NAME``: shown in the header and on exports.
 - ``TFCLAIMS_TODAY``: a fixed "today" (YYYY-MM-DD) for the demo and tests (``tfclaims.clock``); refused in
   production.
+- ``PSEUDONYMISATION_KEY``: the council's secret for the pseudonymised export (keyed hashes of people and families);
+  required in production for that export, which is refused without it. Never exported or logged.
 """
 
 from __future__ import annotations
@@ -68,6 +70,12 @@ def _fixed_today(value, env: str):
         raise ConfigurationError(f"TFCLAIMS_TODAY must be a date written YYYY-MM-DD, not {value!r}") from exc
 
 
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = (overrides or {}).get("TFCLAIMS_ENV") or os.environ.get("TFCLAIMS_ENV", "development")
     path = Path(instance_path)
@@ -90,10 +98,31 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "COUNCIL_NAME": os.environ.get("COUNCIL_NAME", "Brackenshire County Council"),
         "COUNCIL_CODE": os.environ.get("COUNCIL_CODE", "E10000099"),
         "LOCKOUT_THRESHOLD": 5,
+        # Failed sign-in attempts (wrong password or code) allowed per client address and per email address typed,
+        # before the 429 page; counted in RATELIMIT_STORAGE_URI. The test suite signs in a great deal from one
+        # address: the limits are off there unless a test turns them on.
+        "SIGN_IN_RATE_LIMITS": _flag(os.environ.get("SIGN_IN_RATE_LIMITS"), default=env != "testing"),
+        "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_KEY_PREFIX": "tfclaims",
+        # A shared store that is down: count in memory meanwhile rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Argon2 checks at once per process, and how long a sign-in waits for one before "the service is busy".
+        "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("PASSWORD_HASH_CONCURRENCY", "2")),
+        "PASSWORD_HASH_WAIT_SECONDS": float(os.environ.get("PASSWORD_HASH_WAIT_SECONDS", "5")),
         "LOCKOUT_MINUTES": 15,
         "PAGE_SIZE": 25,
         # The largest request body accepted (uploads): larger ones are refused before they are read.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # The pseudonymised export's key (tfclaims.dataprotection): empty means none set; outside production the
+        # export then derives a development key from SECRET_KEY, in production it refuses to export.
+        "PSEUDONYMISATION_KEY": os.environ.get("PSEUDONYMISATION_KEY", ""),
+        # How many reverse proxies (load balancer, TLS terminator) stand in front of tfclaims and set
+        # X-Forwarded-For and X-Forwarded-Proto: trusted for the client's address (the sign-in limits per address)
+        # and scheme. 0 (the default) trusts none, which is right when tfclaims is reached directly.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }
     if os.environ.get("TFCLAIMS_TODAY"):
         config["TFCLAIMS_TODAY"] = os.environ["TFCLAIMS_TODAY"]

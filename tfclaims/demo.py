@@ -455,12 +455,37 @@ def seed(families: int = 300) -> SeedResult:
                                 serials, result, users)
             if result.live_attachments:
                 _seed_live_claims(users, result)
+            _seed_data_protection(users)
         _seed_target(result)
         _seed_indicators(result)
     if not (result.users or result.plan_versions or result.families or result.claim_windows or result.targets
             or result.indicators or result.allocations):
         result.already_loaded = True
     return result
+
+
+def _seed_data_protection(users: dict[Role, User]) -> None:
+    """A legal hold on one family of the 2015-21 history (a complaint under investigation), and one member's
+    details corrected with the reason, so that the retention pages and "Changes to this record" have something
+    to show."""
+    from tfclaims.families import services as family_services
+    from tfclaims.families.services import MEMBER_FIELDS
+    from tfclaims.retention import services as retention_services
+
+    families = list(db.session.scalars(select(Family).order_by(Family.reference)))
+    closed = next((f for f in families if f.attachments and all(a.closed_on for a in f.attachments)), None)
+    if closed is not None:
+        retention_services.place_hold(
+            closed, "Complaint to the Local Government and Social Care Ombudsman under investigation (ref. 24 001 234)",
+            users[Role.MANAGER], DEMO_TODAY - timedelta(days=40),
+        )
+    corrected = next((m for f in reversed(families) for m in f.members if m.relationship_to_lead == "child"), None)
+    if corrected is not None:
+        values = {key: getattr(corrected, key) for key in MEMBER_FIELDS}
+        values["forenames"] = f"{corrected.forenames} {'Grace' if corrected.sex == 'F' else 'James'}"
+        family_services.update_member(
+            corrected, correction_reason="Forenames as on the birth certificate; checked with the school", **values
+        )
 
 
 @contextlib.contextmanager
@@ -1315,10 +1340,21 @@ def _late_problem(
     return None
 
 
+DEMO_STATUTES = "Children Act 2004 s.10; Data Protection Act 2018 Sch. 1 para 18"
+
+
 def _add_consents(rng: random.Random, family: Family, on: date, until: date) -> None:
-    """Consent asked of the adults (most non-resident parents are not asked) before attachment; now and then
-    withdrawn later, by ``until``."""
+    """Consent asked of the adults (most non-resident parents are not asked) before attachment, for programme work
+    and, from most, for matching partner data and the national evaluation; now and then refused, or withdrawn later
+    by ``until``; a parent's consent to the evaluation for a teenager now and then. Without consent, the family is
+    worked with under public task and substantial public interest, with the statute recorded.
+
+    The scopes and the teenager are drawn from a generator of the family's own, so that the demo's main sequence
+    of random draws (and so every family after this one) is what it was before consent had scopes."""
     basis = rng.choices(list(LAWFUL_BASES), weights=[3, 6, 2, 0])[0]
+    own = random.Random(f"consent {family.reference}")
+    no_consent = {"lawful_basis": "public_task", "special_category_basis": "substantial_public_interest",
+                  "statute": DEMO_STATUTES}
     for member in family.members:
         if not people.is_adult_on(member.date_of_birth, on):
             continue
@@ -1328,15 +1364,30 @@ def _add_consents(rng: random.Random, family: Family, on: date, until: date) -> 
         roll = rng.random()
         if roll < 0.06:
             db.session.add(Consent(member_id=member.id, family_id=family.id, status="refused", recorded_on=asked_on,
-                                   lawful_basis=basis, note="Declined to share information with partners."))
+                                   scope="programme", note="Declined to share information with partners.",
+                                   **no_consent))
             continue
-        db.session.add(Consent(member_id=member.id, family_id=family.id, status="given", recorded_on=asked_on,
-                               lawful_basis=basis, note=""))
+        scopes = ["programme"] + [scope for scope in ("matching", "evaluation") if own.random() < 0.85]
+        for scope in scopes:
+            db.session.add(Consent(member_id=member.id, family_id=family.id, status="given", recorded_on=asked_on,
+                                   scope=scope, lawful_basis=basis, note=""))
         withdrawn_on = asked_on + timedelta(days=rng.randrange(60, 400))
-        if roll > 0.96 and withdrawn_on <= until:
+        if withdrawn_on > until:
+            continue
+        if roll > 0.96:
             db.session.add(Consent(member_id=member.id, family_id=family.id, status="withdrawn",
-                                   recorded_on=withdrawn_on, lawful_basis=basis,
-                                   note="Withdrew consent by telephone to the lead practitioner."))
+                                   recorded_on=withdrawn_on, scope="programme",
+                                   note="Withdrew consent by telephone to the lead practitioner.", **no_consent))
+        elif len(scopes) > 1 and own.random() < 0.04:
+            scope = own.choice(scopes[1:])
+            db.session.add(Consent(member_id=member.id, family_id=family.id, status="withdrawn",
+                                   recorded_on=withdrawn_on, scope=scope,
+                                   note="Asked in writing that their data no longer be used this way.", **no_consent))
+    for member in family.members:
+        if 13 <= people.age_on(member.date_of_birth, on) < 18 and own.random() < 0.3:
+            db.session.add(Consent(member_id=member.id, family_id=family.id, status="given", scope="evaluation",
+                                   given_by="parent", recorded_on=on - timedelta(days=2), lawful_basis=basis,
+                                   note="Given by the young person's mother."))
 
 
 def _record_attachment_events(family: Family, attachment: Attachment) -> None:

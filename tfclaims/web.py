@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from tfclaims.audit import downloads
 from tfclaims.auth.permissions import can
 from tfclaims.auth.roles import Role
 from tfclaims.clock import LONDON
@@ -20,6 +21,9 @@ from tfclaims.text import long_date, money
 def init_app(app: Flask) -> None:
     # NUL and other control characters in any query string, form field or file name: the GOV.UK 400 page.
     app.before_request(refuse_control_characters)
+    # Whether this request's view recorded its own read (``audit.services.record_access``): a new request has not,
+    # even where one application context serves several requests (the test client's).
+    app.before_request(downloads.forget_recorded_read)
 
     @app.after_request
     def _commit(response: Response) -> Response:
@@ -28,11 +32,19 @@ def init_app(app: Flask) -> None:
         A POST commits only when it succeeded, which tfclaims' views always signal by redirecting; a form shown
         again with errors rolls back whatever a service may have flushed, so nothing is saved in part. A view
         that must keep something although it shows an error (a failed sign-in counts) sets ``g.keep_changes``.
+
+        A file given to a signed-in user is a read of what it holds: unless its view recorded the read itself,
+        a ``downloaded`` access event is written here, in this same transaction (``tfclaims.audit.downloads``).
+        A file is a success, so a POST answered with one commits too.
         """
+        download = downloads.is_download(response)
         ok = response.status_code < 400 and (
             request.method in ("GET", "HEAD") or 300 <= response.status_code < 400 or g.get("keep_changes")
+            or download
         )
         if ok:
+            if download:
+                downloads.record_download(response)
             db.session.commit()
         else:
             db.session.rollback()

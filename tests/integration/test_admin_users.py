@@ -49,6 +49,7 @@ def test_create_user_with_roles(pages, admin):
     assert user.email == "priya.shah@brackenshire.example"  # kept in lower case
     assert user.roles == {Role.COORDINATOR, Role.CLAIMS_OFFICER}
     assert user.active
+    assert user.must_change_password  # an administrator's password is temporary
     assert "User Priya Shah created" in text(pages.get("/admin/users"))
 
 
@@ -183,6 +184,7 @@ def test_create_user_command(app, db_session):
     assert "Created user sam.okafor@brackenshire.example with roles: Internal auditor, Manager" in result.output
     user = get_user_by_email("sam.okafor@brackenshire.example")
     assert user.roles == {Role.MANAGER, Role.AUDITOR}
+    assert not user.must_change_password  # the command line's password is the user's own, not a temporary one
     event, grant = db.session.scalars(
         select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user.id).order_by(AuditEvent.id)
     ).all()

@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup
 
 from tests import factories
 from tests.pages import text
-from tfclaims.audit.models import AuditEvent
-from tfclaims.audit.rules import HIDDEN_SUMMARY
-from tfclaims.audit.services import record
+from tfclaims.audit.models import AccessEvent, AuditEvent
+from tfclaims.audit.rules import HIDDEN_DETAIL, HIDDEN_SUMMARY
+from tfclaims.audit.services import record, record_access
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
 from tfclaims.families.models import Consent, Member
@@ -216,6 +216,8 @@ PERSONAL = {
     "event note": "Eventnote Thistlewhumper",
     "evidence statement": "Statement Brindlewhisk",
     "second member": "Oswaldine",
+    "search terms": "Searchterm Pumpernickel",
+    "file name": "claim-qzxv-2019.csv",
 }
 # Forms a page might render a value in, besides the value itself.
 ALSO_NEVER = ["23 June 1987", "23/06/1987", "ZE29QX"]
@@ -249,6 +251,12 @@ def seeded_family():
            changes={"statement": [None, PERSONAL["evidence statement"]]}, family_id=family.id)
     record(db.session, "delete", "member", 99, f"{PERSONAL['second member']} {PERSONAL['surname']} removed",
            changes={"surname": [PERSONAL["surname"], None], "date_of_birth": ["1987-06-23", None]})
+    # Reads: the family page viewed, a search by name that listed the family, a download naming it.
+    record_access(db.session, "viewed", "family page", family_id=family.id, path=f"/families/{family.id}")
+    record_access(db.session, "searched", "family search", path="/families/",
+                  detail={"terms": PERSONAL["search terms"], "results": 1, "family_ids": [family.id]})
+    record_access(db.session, "downloaded", "claim lines (CSV)", path="/claims/1/claim.csv",
+                  detail={"file": PERSONAL["file name"], "claim_id": 1, "family_ids": [family.id]})
     db.session.commit()
     return family
 
@@ -271,7 +279,7 @@ def crawl(client, start: str) -> dict[str, str]:
         if next_link:
             queue.append(next_link["href"])
         if url == start:
-            for name in ("actor", "entity", "action"):
+            for name in ("show", "actor", "entity", "action"):
                 queue += [URL + "?" + urlencode({name: o["value"]}) for o in page.select(f"#{name} option")
                           if o["value"]]
             queue.append(URL + "?" + urlencode({"family": REFERENCE}))
@@ -294,6 +302,12 @@ def test_an_administrator_sees_no_personal_value_anywhere_in_the_trail(client, s
     assert any("member" in row and "Created" in row and REFERENCE in row for row in rows(page))
     assert page.select("tbody a") == []
     assert f"/families/{seeded_family.id}" not in "".join(seen.values())
+    # Reads too: who read what and when, with their particulars hidden and the family named but not linked.
+    reads = [row for row in rows(page) if "Viewed" in row or "Searched" in row or "Downloaded" in row]
+    assert len(reads) == 3
+    assert any("Viewed" in row and "family page" in row and REFERENCE in row for row in reads)
+    assert any("Searched" in row and "family search" in row and HIDDEN_DETAIL in row for row in reads)
+    assert any("Downloaded" in row and "claim lines (CSV)" in row and HIDDEN_DETAIL in row for row in reads)
 
 
 def test_a_manager_sees_the_personal_values_and_every_link_opens(client, sign_in, seeded_family):
@@ -305,3 +319,134 @@ def test_a_manager_sees_the_personal_values_and_every_link_opens(client, sign_in
     links = {a["href"] for html in seen.values() for a in BeautifulSoup(html, "html.parser").select("tbody a")}
     assert f"/families/{seeded_family.id}" in links
     assert {href: client.get(href).status_code for href in links} == dict.fromkeys(links, 200)
+
+
+# ---------------------------------------------------------------- reads of personal data in the trail
+
+
+def add_read(actor=None, at: datetime | None = None, **fields) -> AccessEvent:
+    event = AccessEvent(
+        at=at or datetime.now(UTC),
+        actor_id=actor.id if actor else None,
+        actor_label=actor.name if actor else "system",
+        action=fields.pop("action", "viewed"),
+        what=fields.pop("what", "family page"),
+        family_id=fields.pop("family_id", None),
+        member_id=fields.pop("member_id", None),
+        path=fields.pop("path", ""),
+        detail=fields.pop("detail", {}),
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+IN_2023 = "&date_from=1&date_from=1&date_from=2023&date_to=31&date_to=12&date_to=2023"
+
+
+@pytest.fixture
+def reads_and_changes(users):
+    """In May 2023, about FLT-601: a change, a view, a search that listed it (with FLT-602), a claim download
+    naming it; about FLT-602 only: a view; a search that found nothing."""
+    coordinator, officer = users[Role.COORDINATOR], users[Role.CLAIMS_OFFICER]
+    first, second = factories.make_family("FLT-601", members=0), factories.make_family("FLT-602", members=0)
+    day = datetime(2023, 5, 10, 9, tzinfo=UTC)
+    add_event(coordinator, action="update", entity="family", family_id=first.id, summary="a change", at=day)
+    add_read(coordinator, day + timedelta(hours=1), family_id=first.id)
+    add_read(officer, day + timedelta(hours=2), action="searched", what="family search",
+             detail={"terms": "Brennan", "results": 2, "family_ids": [first.id, second.id]})
+    add_read(officer, day + timedelta(hours=3), action="downloaded", what="claim pack (PDF)",
+             detail={"file": "claim-2019-20-q2.pdf", "claim_id": 4, "family_ids": [first.id]})
+    add_read(coordinator, day + timedelta(hours=4), family_id=second.id)
+    add_read(officer, day + timedelta(hours=5), action="searched", what="family search",
+             detail={"terms": "Nobody", "results": 0, "family_ids": []})
+    return first, second
+
+
+def described(page) -> list[str]:
+    """Each row as action and record (a change's record type, a read's what)."""
+    return [" / ".join(td.get_text(" ", strip=True) for td in tr.select("td")[2:4]) for tr in page.select("tbody tr")]
+
+
+def test_the_trail_shows_changes_reads_or_both(pages, sign_in, reads_and_changes):
+    sign_in(Role.MANAGER)
+    both = [
+        "Searched / family search", "Viewed / family page", "Downloaded / claim pack (PDF)",
+        "Searched / family search", "Viewed / family page", "Changed / family 7",
+    ]
+    page = pages.get(URL + "?" + IN_2023[1:])
+    assert [row.split(" 7")[0] for row in described(page)][:-1] == both[:-1]
+    assert described(page)[-1].startswith("Changed / family")
+    assert described(pages.get(URL + "?show=reads" + IN_2023)) == both[:-1]
+    assert [row.split(" / ")[0] for row in described(pages.get(URL + "?show=changes" + IN_2023))] == ["Changed"]
+    # A record type is a change's: filtering by one shows no reads.
+    assert [r.split(" / ")[0] for r in described(pages.get(URL + "?entity=family" + IN_2023))] == ["Changed"]
+    assert described(pages.get(URL + "?action=downloaded" + IN_2023)) == ["Downloaded / claim pack (PDF)"]
+    assert described(pages.get(URL + "?action=viewed&show=changes" + IN_2023)) == []
+    assert "Viewed" in [o.get_text(strip=True) for o in page.select("#action option")]
+
+
+def test_who_has_looked_at_this_family(pages, sign_in, users, reads_and_changes):
+    """The family filter finds every read of the family: its page viewed, a search that listed it, a file naming
+    it; not the reads of other families."""
+    first, second = reads_and_changes
+    sign_in(Role.MANAGER)
+    page = pages.get(URL + "?show=reads&family=FLT-601")
+    assert described(page) == ["Downloaded / claim pack (PDF)", "Searched / family search", "Viewed / family page"]
+    cells = [tr.select("td") for tr in page.select("tbody tr")]
+    assert [c[1].get_text(strip=True) for c in cells] == [
+        users[Role.CLAIMS_OFFICER].name, users[Role.CLAIMS_OFFICER].name, users[Role.COORDINATOR].name]
+    # A manager sees each read's particulars, with the families named by reference and the viewed family linked.
+    assert "File: claim-2019-20-q2.pdf" in text(cells[0][5]) and "Families listed: FLT-601" in text(cells[0][5])
+    assert "Searched for: Brennan" in text(cells[1][5]) and "Families listed: FLT-601, FLT-602" in text(cells[1][5])
+    assert cells[2][4].a["href"].endswith(f"/families/{first.id}")
+    assert described(pages.get(URL + "?show=reads&family=FLT-602")) == [
+        "Viewed / family page", "Searched / family search"]
+    assert described(pages.get(URL + "?family=FLT-603")) == []  # no such family: nothing, never everything
+    # Both: the family's changes as well (its creation today, the change in 2023).
+    assert [r.split(" / ")[0] for r in described(pages.get(URL + "?family=FLT-601"))] == [
+        "Created", "Downloaded", "Searched", "Viewed", "Changed"]
+
+
+def test_an_administrator_sees_reads_without_their_particulars(pages, sign_in, users, reads_and_changes):
+    first, _ = reads_and_changes
+    sign_in(Role.ADMINISTRATOR)
+    page = pages.get(URL + "?show=reads&family=FLT-601")
+    html = str(page)
+    assert described(page) == ["Downloaded / claim pack (PDF)", "Searched / family search", "Viewed / family page"]
+    for secret in ("Brennan", "claim-2019-20-q2.pdf", "Families listed", f"/families/{first.id}"):
+        assert secret not in html
+    assert page.select("tbody a") == []
+    assert html.count(HIDDEN_DETAIL) == 2  # the view has no particulars to hide
+    assert "FLT-601" in text(page.select("tbody tr")[2])  # named, as changes are, but not linked
+
+
+def test_reads_and_changes_page_together(pages, sign_in, app):
+    sign_in(Role.MANAGER)
+    day = datetime(2023, 3, 1, 12, tzinfo=UTC)
+    size = app.config["PAGE_SIZE"]
+    for n in range(size):
+        add_event(entity="claim", family_id=None, summary=f"change {n}", at=day + timedelta(minutes=2 * n))
+        add_read(at=day + timedelta(minutes=2 * n + 1), action="downloaded", what=f"read {n}")
+    page = pages.get(URL + "?" + IN_2023[1:])
+    assert f"Showing 1 to {size} of {2 * size} events" in text(page)
+    first_page = described(page)
+    assert first_page[0] == f"Downloaded / read {size - 1}" and first_page[1].startswith("Changed / claim")
+    next_page = described(pages.get(page.select_one(".govuk-pagination__next a")["href"]))
+    assert len(next_page) == size and next_page[-1].startswith("Changed / claim")
+    assert not set(first_page) & {r for r in next_page if r.startswith("Downloaded")}
+
+
+def test_a_bad_show_value_gets_an_error_message(pages, sign_in):
+    sign_in(Role.MANAGER)
+    page = pages.get(URL + "?show=everything")
+    assert [li.get_text(strip=True) for li in page.select(".govuk-error-summary li")] == [
+        "Select changes, reads of personal data, or both"]
+
+
+@pytest.mark.parametrize("value", ["9" * 40, "1e309", "2021-02-31", "x" * 10_000, "reads\u00a0", "READS"])
+def test_odd_values_in_the_show_filter_are_not_server_errors(client, sign_in, value):
+    sign_in(Role.ADMINISTRATOR)
+    response = client.get(URL, query_string={"show": value, "family": "FLT-1", "action": value})
+    assert response.status_code == 200
+    assert "Select changes, reads of personal data, or both" in response.get_data(as_text=True)

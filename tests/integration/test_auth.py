@@ -11,10 +11,12 @@ from tests import factories
 from tfclaims.audit.models import AuditEvent
 from tfclaims.auth.roles import Role
 from tfclaims.auth.services import ATTEMPT_ACTOR, create_user, set_password
+from tfclaims.auth.views import LOCKED as LOCKED_TEMPLATE
 from tfclaims.auth.views import SIGN_IN_FAILED
 from tfclaims.extensions import db
 
 PASSWORD = factories.PASSWORD
+LOCKED = LOCKED_TEMPLATE.format(minutes=15)
 
 
 @pytest.fixture
@@ -70,15 +72,17 @@ def test_empty_form_says_what_to_enter(pages):
 
 
 def test_locks_after_five_failures_in_a_row_for_fifteen_minutes(client, coordinator):
-    for _ in range(5):
+    for _ in range(4):
         assert error_messages(attempt(client, coordinator.email, "wrong password")) == [SIGN_IN_FAILED]
+    # The fifth failure locks the account, and says so.
+    assert error_messages(attempt(client, coordinator.email, "wrong password")) == [LOCKED]
     db.session.refresh(coordinator)
     locked_until = coordinator.locked_until.replace(tzinfo=coordinator.locked_until.tzinfo or UTC)
     assert timedelta(minutes=14) < locked_until - datetime.now(UTC) <= timedelta(minutes=15)
 
-    # The sixth attempt, with the right password, is refused with the same message.
+    # The sixth attempt, with the right password, is refused: the account is locked.
     response = attempt(client, coordinator.email, PASSWORD)
-    assert response.status_code == 200 and error_messages(response) == [SIGN_IN_FAILED]
+    assert response.status_code == 200 and error_messages(response) == [LOCKED]
     assert client.get("/home").status_code == 302
     assert len(events(coordinator, "account_locked")) == 1
     assert len(events(coordinator, "sign_in_refused")) == 1

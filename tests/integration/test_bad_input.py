@@ -44,10 +44,12 @@ LONG = ["x" * 10_000, "é" * 10_000]
 ODD = ["", " ", "-1", "0", "1.5", "٣", "²", "１２", "'; drop table families; --", "<script>", "%00"]
 BAD_VALUES = HUGE + NON_FINITE + CONTROL + IMPOSSIBLE_DATES + LONG + ODD
 
-# Routes not fuzzed: signing out ends the session the fuzz runs in; assets are files, not forms.
-SKIPPED = {"auth.sign_out", "core.assets", "static", "core.health"}
+# Routes not fuzzed here: signing out ends the session the fuzz runs in; assets are files, not forms; the second
+# factor's forms need a user with TOTP signing in or signed in, which the fuzz client is not (tests/integration/
+# test_account.py posts junk to both).
+SKIPPED = {"auth.sign_out", "core.assets", "static", "core.health", "auth.sign_in_code", "auth.turn_off_two_factor"}
 # Last, so that what they delete is not missed by the other routes.
-DESTRUCTIVE = re.compile(r"delete|remove|discard")
+DESTRUCTIVE = re.compile(r"delete|remove|discard|erase")
 
 
 # ---------------------------------------------------------------- helpers
@@ -436,10 +438,12 @@ def test_no_form_gives_a_server_error_or_a_partial_write(app, client, world, db_
         rule.endpoint for rule in app.url_map.iter_rules()
         if "POST" in rule.methods and rule.endpoint not in SKIPPED
     }
-    missed = sorted(wanted_posts - set(targets) - {"auth.sign_in"})
-    # Forms behind a state the small demo may not reach (a claim ready to sign off, a line to re-freeze...) are fine
-    # to miss, but the fuzz must reach most of them.
-    assert len(targets) >= 0.6 * len(wanted_posts), f"the crawl reached too few forms; missed {missed}"
+    # Forms behind a state the small demo does not hold (a claim ready to sign off, evidence awaiting a decision...)
+    # are fuzzed by test_bad_input_states.py, on records made in that state; every other form must be reached here.
+    from tests.integration.test_bad_input_states import STATE_ONLY
+
+    missed = sorted(wanted_posts - set(targets) - {"auth.sign_in"} - set(STATE_ONLY))
+    assert not missed, f"the crawl reached no form posting to {missed}: link it, or fuzz it in test_bad_input_states"
 
     order = sorted(targets, key=lambda e: (bool(DESTRUCTIVE.search(e)), e))
     for endpoint in order:

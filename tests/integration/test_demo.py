@@ -437,14 +437,31 @@ def test_members_are_consistent_and_identifiers_valid(seeded):
     assert sum(bool(m.nhs_number) for m in members) > len(members) / 2
 
 
-def test_consent_is_recorded_for_adults_only(seeded):
-    consents = list(db.session.scalars(select(Consent)))
-    assert consents
-    assert {c.status for c in consents} >= {"given"}
+def test_every_consent_decision_keeps_the_consent_rules(seeded):
+    """Each demo decision is one the consent form would accept: a scope, a date, who decided (an adult for
+    themselves, a child's parent), withdrawal only of consent given, and without consent the Article 6 basis, the
+    Article 9 condition and the statute."""
+    from tfclaims.families import rules as family_rules
+
+    consents = list(db.session.scalars(select(Consent).order_by(Consent.member_id, Consent.recorded_on, Consent.id)))
+    assert {c.status for c in consents} >= {"given", "refused", "withdrawn"}
+    assert {c.scope for c in consents} >= {"programme", "matching", "evaluation"}
+    assert any(c.given_by == "parent" and not people.is_adult_on(c.member.date_of_birth, c.recorded_on)
+               for c in consents)
+    latest: dict[tuple[int, str], Consent] = {}
     for consent in consents:
         assert consent.lawful_basis in LAWFUL_BASES
-        assert people.is_adult_on(consent.member.date_of_birth, consent.recorded_on)
         assert consent.family_id == consent.member.family_id
+        previous = latest.get((consent.member_id, consent.scope))
+        problem = family_rules.consent_decision_problem(
+            status=consent.status, scope=consent.scope, recorded_on=consent.recorded_on, today=demo.DEMO_TODAY,
+            date_of_birth=consent.member.date_of_birth, given_by=consent.given_by,
+            lawful_basis=consent.lawful_basis, special_category_basis=consent.special_category_basis,
+            statute=consent.statute, previous=(previous.status, previous.recorded_on) if previous else None,
+            special_category=True,
+        )
+        assert problem is None, (consent.member.family.reference, consent.scope, consent.status, problem)
+        latest[(consent.member_id, consent.scope)] = consent
     # The lead adult was asked in the three weeks before each attachment (again, for families attached twice).
     for attachment in _attachments("TF2015") + _attachments("SF2022"):
         lead = attachment.family.lead_member
@@ -586,3 +603,16 @@ def test_seed_demo_says_when_the_app_is_not_on_the_demo_day(app, capsys):
             assert capsys.readouterr().out == ""
     finally:
         app.config["TFCLAIMS_TODAY"] = previous
+
+
+def test_the_demo_shows_a_legal_hold_and_a_correction(seeded):
+    """One closed family of the 2015-21 history is on legal hold (so the retention pages show a hold), and one
+    member's details were corrected with a reason (so "Changes to this record" has something to show)."""
+    from tfclaims.audit.models import AuditEvent
+    from tfclaims.retention.models import LegalHold
+
+    holds = list(db.session.scalars(select(LegalHold)))
+    assert len(holds) == 1 and holds[0].released_on is None and holds[0].reason
+    assert all(a.closed_on for a in db.session.get(Family, holds[0].family_id).attachments)
+    corrected = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "member_corrected")))
+    assert len(corrected) == 1 and corrected[0].family_id is not None

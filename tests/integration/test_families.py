@@ -314,20 +314,29 @@ def test_pagination(pages, coordinator):
     assert page.select_one(".govuk-pagination")
 
 
-def test_consent_for_adults_only(pages, coordinator, db_session):
+def test_consent_for_adults_and_children(pages, coordinator, db_session):
+    """An adult decides for themselves; a child's consent is a parent's or carer's (more in test_consent.py)."""
     family = factories.make_family(members=3)
     adult, _, child = family.members
+    decision = {"scope": ["programme"], "status": "given", "recorded_on": ["2", "5", "2019"],
+                "lawful_basis": "public_task", "note": ""}
     pages.post(
         f"/families/{family.id}/members/{adult.id}/consent",
-        {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task", "note": ""},
+        decision | {"given_by": "self"},
         redirects_to=f"/families/{family.id}",
     )
     assert adult.current_consent.status == "given"
     _, errors = pages.post_with_errors(
-        f"/families/{family.id}/members/{child.id}/consent",
-        {"status": "given", "recorded_on": ["2", "5", "2019"], "lawful_basis": "public_task"},
+        f"/families/{family.id}/members/{child.id}/consent", decision | {"given_by": "self"}
     )
-    assert errors[0].startswith("Consent is recorded for adults only")
+    assert errors == ["A child under 12 is not recorded as deciding for themselves: select the parent or carer who "
+                      "decided"]
+    pages.post(
+        f"/families/{family.id}/members/{child.id}/consent",
+        decision | {"given_by": "parent"},
+        redirects_to=f"/families/{family.id}",
+    )
+    assert (child.current_consent.status, child.current_consent.given_by) == ("given", "parent")
 
 
 def test_readers_cannot_write(pages, sign_in):

@@ -78,3 +78,15 @@ def test_changed_values_are_masked_but_the_fields_and_links_stay():
         "status": ["draft", "built"]
     }
     assert rules.visible_changes("member", 4, None, False) == {}
+
+
+# ---------------------------------------------------------------- reads (access events)
+
+
+def test_a_reads_particulars_are_shown_whole_or_not_at_all():
+    detail = {"terms": "9434765870", "results": 1, "family_ids": [7]}
+    assert rules.visible_detail(detail, may_see_families=True) == detail
+    assert rules.visible_detail(detail, may_see_families=True) is not detail  # a copy: the event is never touched
+    assert rules.visible_detail(detail, may_see_families=False) is None
+    assert rules.visible_detail({"file": "scorecard-2020-10.csv"}, may_see_families=False) is None  # fails closed
+    assert rules.visible_detail(None, may_see_families=True) == {}

@@ -171,3 +171,176 @@ def test_messages_name_the_member_their_age_and_the_date():
         "Supporting Families 2022-25 is for families with a resident child under 18 or an expectant parent: this "
         "family had neither on the attachment date (3 June 2019)"
     )
+
+
+# ---------------------------------------------------------------- consent and lawful basis
+
+TODAY = date(2024, 6, 1)
+ADULT_DOB = date(1985, 3, 14)
+CHILD_DOB = date(2010, 9, 1)  # 13 on TODAY
+YOUNG_CHILD_DOB = date(2016, 1, 5)  # 8 on TODAY
+
+DECISION = {
+    "status": "given",
+    "scope": "programme",
+    "recorded_on": date(2024, 5, 1),
+    "today": TODAY,
+    "date_of_birth": ADULT_DOB,
+    "given_by": "self",
+    "lawful_basis": "public_task",
+    "special_category_basis": "",
+    "statute": "",
+    "previous": None,
+    "special_category": True,
+}
+NO_CONSENT_BASIS = {
+    "lawful_basis": "public_task",
+    "special_category_basis": "substantial_public_interest",
+    "statute": "Children Act 2004 s.10",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({}, None),
+        ({"scope": ""}, ("scope", "Select what the decision covers")),
+        ({"recorded_on": TODAY}, None),  # today: the boundary day
+        ({"recorded_on": date(2024, 6, 2)}, ("recorded_on", "The date of the decision must be today or in the past")),
+        (
+            {"date_of_birth": date(2024, 5, 2)},
+            ("recorded_on", "The date of the decision must be on or after the member's date of birth"),
+        ),
+        ({"date_of_birth": date(2024, 5, 1), "given_by": "parent"}, None),  # the day of birth, by a parent
+        ({"lawful_basis": ""}, ("lawful_basis", "Select the lawful basis")),
+        ({"lawful_basis": "consent"}, None),  # consent given may be the Article 6 basis
+        # Decisions follow one another in each scope.
+        ({"previous": ("refused", date(2024, 5, 1))}, None),
+        ({"previous": ("refused", date(2024, 5, 2))}, "recorded_on"),
+        # Who decided: an adult for themselves; a child by a parent or carer, or themselves when 12 or over.
+        ({"given_by": "parent"}, "given_by"),
+        ({"date_of_birth": CHILD_DOB, "given_by": "parent"}, None),
+        ({"date_of_birth": CHILD_DOB, "given_by": "carer"}, None),
+        ({"date_of_birth": CHILD_DOB, "given_by": "self"}, None),
+        ({"date_of_birth": YOUNG_CHILD_DOB, "given_by": "self"}, "given_by"),
+        ({"date_of_birth": date(2012, 5, 1), "given_by": "self"}, None),  # 12 that day
+        ({"date_of_birth": date(2012, 5, 2), "given_by": "self"}, "given_by"),  # 12 the next day
+        ({"date_of_birth": date(2006, 5, 1), "given_by": "parent"}, "given_by"),  # 18 that day: an adult
+        ({"status": "not_sought", "given_by": "parent"} | NO_CONSENT_BASIS, None),  # nobody decided
+    ],
+)
+def test_consent_decision(change, problem):
+    found = rules.consent_decision_problem(**(DECISION | change))
+    if isinstance(problem, str):
+        assert found is not None and found[0] == problem, found
+    else:
+        assert found == problem
+
+
+@pytest.mark.parametrize(
+    ("previous", "field"),
+    [
+        (None, "status"),  # nothing to withdraw
+        (("refused", date(2024, 4, 1)), "status"),
+        (("withdrawn", date(2024, 4, 1)), "status"),  # already withdrawn
+        (("not_sought", date(2024, 4, 1)), "status"),
+        (("given", date(2024, 4, 1)), None),
+        (("given", date(2024, 5, 1)), None),  # withdrawn the day it was given
+        (("given", date(2024, 5, 2)), "recorded_on"),  # withdrawn before it was given
+    ],
+)
+def test_withdrawal_needs_consent_given_in_that_scope(previous, field):
+    withdrawal = DECISION | NO_CONSENT_BASIS | {"status": "withdrawn", "previous": previous}
+    found = rules.consent_decision_problem(**withdrawal)
+    assert (found[0] if found else None) == field, found
+
+
+@pytest.mark.parametrize("status", ["refused", "withdrawn", "not_sought"])
+@pytest.mark.parametrize(
+    ("basis", "special_category", "field"),
+    [
+        (NO_CONSENT_BASIS, True, None),
+        (NO_CONSENT_BASIS | {"lawful_basis": ""}, True, "lawful_basis"),
+        (NO_CONSENT_BASIS | {"lawful_basis": "consent"}, True, "lawful_basis"),  # there is none
+        (NO_CONSENT_BASIS | {"lawful_basis": "legal_obligation"}, True, None),
+        (NO_CONSENT_BASIS | {"special_category_basis": ""}, True, "special_category_basis"),
+        (NO_CONSENT_BASIS | {"special_category_basis": ""}, False, None),  # no special-category data held
+        (NO_CONSENT_BASIS | {"statute": "  "}, True, "statute"),
+        (NO_CONSENT_BASIS | {"statute": ""}, False, None),
+        # An older record's combined basis names 9(2)(g) already; the statute is still needed.
+        ({"lawful_basis": "public_task_substantial_public_interest", "statute": "Children Act 1989 s.17"}, True, None),
+        ({"lawful_basis": "public_task_substantial_public_interest"}, True, "statute"),
+    ],
+)
+def test_no_consent_needs_a_lawful_basis(status, basis, special_category, field):
+    previous = ("given", date(2024, 4, 1)) if status == "withdrawn" else None
+    decision = DECISION | {"special_category_basis": "", "statute": ""} | basis
+    found = rules.consent_decision_problem(
+        **(decision | {"status": status, "previous": previous, "special_category": special_category})
+    )
+    assert (found[0] if found else None) == field, found
+
+
+def test_join_statutes():
+    assert rules.join_statutes(["Children Act 2004 s.10"], " Children Act 1989 s.17 ;Local Act 2020\n") == (
+        "Children Act 2004 s.10; Children Act 1989 s.17; Local Act 2020"
+    )
+    assert rules.join_statutes([], "") == ""
+    assert rules.join_statutes(["Children Act 2004 s.10"], "Children Act 2004 s.10") == "Children Act 2004 s.10"
+
+
+def test_basis_words():
+    assert rules.basis_words("public_task", "substantial_public_interest", "Children Act 2004 s.10") == (
+        "public task (UK GDPR 6(1)(e)) and substantial public interest (9(2)(g), Children Act 2004 s.10)"
+    )
+    assert rules.basis_words("public_task") == "public task (UK GDPR 6(1)(e))"
+    assert rules.basis_words("public_task", "", "Children Act 1989 s.17") == (
+        "public task (UK GDPR 6(1)(e), Children Act 1989 s.17)"
+    )
+    assert rules.basis_words("public_task_substantial_public_interest") == (
+        "public task (UK GDPR 6(1)(e)) and substantial public interest (9(2)(g))"
+    )
+
+
+def test_consent_effect_in_plain_english():
+    effect = rules.consent_effect(
+        name="Alex Smith",
+        scope="matching",
+        scope_phrase="matching with partner data",
+        status="withdrawn",
+        recorded_on=date(2024, 3, 3),
+        lawful_basis="public_task",
+        special_category_basis="substantial_public_interest",
+        statute="Children Act 2004 s.10",
+    )
+    assert effect == (
+        "Consent to matching with partner data was withdrawn on 3 March 2024: new partner data is not matched to "
+        "Alex Smith; work continues under public task (UK GDPR 6(1)(e)) and substantial public interest (9(2)(g), "
+        "Children Act 2004 s.10)"
+    )
+    evaluation = rules.consent_effect(
+        name="Alex Smith", scope="evaluation", scope_phrase="the national evaluation", status="refused",
+        recorded_on=date(2024, 3, 3), lawful_basis="public_task",
+    )
+    assert evaluation.startswith("Consent to the national evaluation was refused on 3 March 2024: Alex Smith is left "
+                                 "out of the pseudonymised export")
+    not_sought = rules.consent_effect(
+        name="Alex Smith", scope="programme", scope_phrase="programme work", status="not_sought",
+        recorded_on=date(2024, 3, 3), lawful_basis="public_task",
+    )
+    assert not_sought == (
+        "Consent to programme work was not sought from Alex Smith (3 March 2024): work with the family and sharing "
+        "between the agencies go on under public task (UK GDPR 6(1)(e))"
+    )
+    assert rules.consent_effect(
+        name="Alex", scope="programme", scope_phrase="programme work", status="given",
+        recorded_on=date(2024, 3, 3), lawful_basis="public_task",
+    ) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "excluded"),
+    [("refused", True), ("withdrawn", True), ("given", False), ("not_sought", False), (None, False)],
+)
+def test_excluded_from_evaluation(status, excluded):
+    assert rules.excluded_from_evaluation(status) is excluded

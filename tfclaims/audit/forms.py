@@ -15,6 +15,11 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    show = SelectField(
+        "Show", widget=GovSelect(), validate_choice=False,
+        choices=[SelectChoice("", "Changes and reads"), SelectChoice("changes", "Changes"),
+                 SelectChoice("reads", "Reads of personal data")],
+    )
     actor = SelectField("Who", widget=GovSelect(), validate_choice=False)
     entity = SelectField("Record type", widget=GovSelect(), validate_choice=False)
     action = SelectField("Action", widget=GovSelect(), validate_choice=False)
@@ -32,6 +37,10 @@ class AuditFilterForm(FlaskForm):
         ]
         self.entity.choices = [SelectChoice("", "Any record type")] + [SelectChoice(e, e) for e in entities]
         self.action.choices = [SelectChoice("", "Any action")] + [SelectChoice(a, action_label(a)) for a in actions]
+
+    def validate_show(self, field) -> None:
+        if field.data and field.data not in ("changes", "reads"):
+            raise ValidationError("Select changes, reads of personal data, or both")
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

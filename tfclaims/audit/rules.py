@@ -46,8 +46,8 @@ PERSONAL_FIELDS = frozenset({
 FAMILY_PERSONAL_FIELDS = frozenset({
     # Family: its reference is how the trail names it, but a change of reference is the family's own detail.
     "reference", "lead_practitioner", "team",
-    # Consent.
-    "status", "recorded_on", "lawful_basis",
+    # Consent, its scope, who gave it, and the lawful basis where there is none.
+    "status", "recorded_on", "lawful_basis", "scope", "given_by", "special_category_basis", "statute",
     # Attachment and identified problems.
     "attached_on", "closed_on", "closure_reason", "confirmed_not_sustained", "problem_id", "descriptor_id",
     "evidence_source", "evidence_date", "identified_after_attachment",
@@ -58,6 +58,8 @@ FAMILY_PERSONAL_FIELDS = frozenset({
     "family_reference", "route", "plan_label", "framework", "claimable_on", "result_payment_pence", "snapshot",
     "frozen_at", "state", "holds_family", "disposition", "reason", "sampled", "sample_round", "round",
     "check_eligible", "check_whole_family", "check_evidenced", "audit_verdict", "verdict", "audited_at",
+    # ... and when its family was erased (the line outlives it).
+    "erased_at",
 })
 
 # The only fields of a family record shown to every reader: links between records, which name nobody.
@@ -103,6 +105,23 @@ def visible_changes(entity: str | None, family_id: int | None, changes: Mapping[
         else:
             shown[field] = [None, _hide(change)]
     return shown
+
+
+# ---------------------------------------------------------------- reads (access events)
+
+# What a read can be: a family's page viewed, a search of the register, a file downloaded.
+ACCESS_ACTIONS = ("viewed", "searched", "downloaded")
+HIDDEN_DETAIL = "Details hidden: you cannot open family records"
+
+
+def visible_detail(detail: Mapping[str, Any] | None, may_see_families: bool) -> dict[str, Any] | None:
+    """A read's particulars as this reader may see them, or None when hidden.
+
+    Every particular of a read is personal or points at a person (the terms of a search, which may be a name or an
+    NHS number; the families it listed; a file's name, which may carry a family reference), so the rule fails
+    closed: a reader who may not open family records sees none of it, only that the read happened, who read,
+    when, and what was read in words (the event's ``what``)."""
+    return dict(detail or {}) if may_see_families else None
 
 
 def _hide(value: Any) -> Any:

@@ -17,6 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from tfclaims.audit.models import AccessEvent, AuditEvent
+from tfclaims.audit.rules import ACCESS_ACTIONS
 from tfclaims.db import Base, utcnow
 
 # The actor for work outside a request (CLI commands, seeding): (user id or None, label).
@@ -124,6 +125,8 @@ def record_access(session: Session, action: str, what: str, *, family_id: int | 
 
     In the request's transaction, like every audit event. ``detail`` carries the read's personal particulars (a
     search's identifier, a file's name) and is masked for readers who may not open family records."""
+    if action not in ACCESS_ACTIONS:
+        raise ValueError(f"an access event is one of {ACCESS_ACTIONS}, not {action!r}")
     try:
         from flask import g, has_request_context, request
 
@@ -141,10 +144,19 @@ def record_access(session: Session, action: str, what: str, *, family_id: int | 
         family_id=family_id,
         member_id=member_id,
         path=(path or "")[:300],
-        detail={key: _plain(value) for key, value in (detail or {}).items()},
+        detail=_detail(detail),
     )
     session.add(access_event)
     return access_event
+
+
+def _detail(detail: dict | None) -> dict:
+    """A read's particulars as plain JSON values, with ``family_ids`` (the families a search listed or a file
+    named) always last, where ``audit.queries.listed_family`` looks for it."""
+    shown = {key: _plain(value) for key, value in (detail or {}).items() if key != "family_ids"}
+    if detail and "family_ids" in detail:
+        shown["family_ids"] = [int(family_id) for family_id in detail["family_ids"]]
+    return shown
 
 
 def _audited(obj: object) -> bool:

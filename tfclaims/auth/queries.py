@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tfclaims.audit.models import AuditEvent
-from tfclaims.auth.models import User
+from tfclaims.auth.models import User, UserRole
 from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
 
@@ -39,3 +39,13 @@ def recent_grants(limit: int = 20) -> list[dict]:
         grants.append({"at": event.at, "to": user.name if user else "Removed user", "roles": roles,
                        "by": event.actor_label})
     return grants
+
+
+def without_second_factor(roles) -> list[User]:
+    """Active users holding one of ``roles`` who have not set up a second factor, by name."""
+    values = [Role(r).value for r in roles]
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.totp_enabled_at.is_(None),
+                           User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(values))))
+        .order_by(User.name)
+    ))

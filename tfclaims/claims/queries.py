@@ -28,6 +28,7 @@ from tfclaims.claims.models import (
 from tfclaims.extensions import db
 from tfclaims.families.models import Member
 from tfclaims.outcomes_plan.models import Framework
+from tfclaims.retention import rules as retention_rules
 
 CLAIM_ENTITIES = ("claim", "claim_line")
 # Who may read claims (and so follow a link to one, or see its internal audit).
@@ -122,7 +123,7 @@ def results_claimed(allocation: Allocation) -> int:
 def held_family_ids(framework: str | None = None) -> set[int]:
     """Families a claim holds in a programme phase (``framework``, the framework's code; any phase when None):
     never offered for another claim of that phase."""
-    query = select(ClaimLine.family_id).where(ClaimLine.holds_family)
+    query = select(ClaimLine.family_id).where(ClaimLine.holds_family, ClaimLine.family_id.is_not(None))
     if framework is not None:
         query = query.where(ClaimLine.framework == framework)
     return set(db.session.scalars(query))
@@ -162,7 +163,8 @@ def held_lines() -> pd.DataFrame:
         )
         .join(Claim, Claim.id == ClaimLine.claim_id)
         .join(ClaimWindow, ClaimWindow.id == Claim.window_id)
-        .where(ClaimLine.holds_family)
+        # A line whose family was erased (retention) holds nobody.
+        .where(ClaimLine.holds_family, ClaimLine.family_id.is_not(None))
     ).all()
     frame = pd.DataFrame.from_records(rows, columns=HELD_COLUMNS[:-1])
     frame["family_id"] = frame["family_id"].astype("int64")
@@ -400,9 +402,18 @@ def drifted(claim: Claim) -> list[Drift]:
     return [Drift(lines[fid], evs) for fid, evs in sorted(found.items(), key=lambda i: lines[i[0]].family_reference)]
 
 
+def line_intact(line: ClaimLine) -> bool:
+    """The line's stored snapshot still gives its hash. A snapshot whose one named person was erased (retention,
+    an erasure request) keeps the line's original hash, which the claim's content hash covers, and carries a seal:
+    the redacted snapshot must still be as the seal recorded (``retention.rules.redact_snapshot``)."""
+    if retention_rules.is_sealed(line.snapshot):
+        return retention_rules.seal_intact(line.snapshot, line.line_hash)
+    return rules.line_hash(line.snapshot) == line.line_hash
+
+
 def hash_intact(claim: Claim) -> bool:
     """The stored content hash still matches the lines' stored snapshots."""
     included = [line for line in claim.lines if line.is_included]
-    if any(rules.line_hash(line.snapshot) != line.line_hash for line in included):
+    if not all(line_intact(line) for line in included):
         return False
     return rules.content_hash([(line.family_reference, line.line_hash) for line in included]) == claim.content_hash

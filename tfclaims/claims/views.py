@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from tfclaims import clock
+from tfclaims.audit.services import record_access
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.claims import exports, queries, rules, services
@@ -40,9 +41,10 @@ from tfclaims.claims.models import (
     REJECTED,
     SUBMITTED,
 )
-from tfclaims.db import utcnow
+from tfclaims.db import as_utc, utcnow
 from tfclaims.engine import queries as engine_queries
 from tfclaims.errors import DomainError, NotAllowedError
+from tfclaims.extensions import db
 from tfclaims.families.queries import get_family
 from tfclaims.families.timeline import describe_events
 from tfclaims.forms import show_error
@@ -71,6 +73,12 @@ def _switch():
 def _iso_date(value: str | None) -> str:
     """A date frozen in a snapshot as ISO text, written as council users write dates: "8 September 2020"."""
     return long_date(date.fromisoformat(value)) if value else ""
+
+
+@bp.app_template_filter("moment_day")
+def _moment_day(value: datetime | None) -> str:
+    """The day a stored moment fell on in England, in words: "3 December 2026"."""
+    return long_date(clock.day_of(as_utc(value))) if value else ""
 
 
 @bp.context_processor
@@ -435,15 +443,19 @@ def line_page(claim_id: int, line_id: int):
     claim = _claim_or_404(claim_id)
     line = _line_or_404(claim, line_id)
     drift = next((d for d in queries.drifted(claim) if d.line.id == line.id), None)
-    family = get_family(line.family_id)
+    # The line shows the family's frozen details: a read of personal data, like the family's page.
+    record_access(db.session, "viewed", "claim line", family_id=line.family_id)
+    # A line whose family's records were erased (retention) has no family to compare with.
+    family = get_family(line.family_id) if line.family_id is not None else None
     changes = describe_events(family, drift.events) if drift and family else []
     current = None
-    if drift:
+    if drift and family:
         verdicts = engine_queries.evaluate_family(line.family_id, claim.as_of)
         found = engine_queries.records(verdicts.families)
         current = found[0] if found else None
     return render_template("claims/line.html", claim=claim, line=line, snapshot=line.snapshot, changes=changes,
-                           current=current, check_duty=services.check_refusal(claim, current_user), form=None)
+                           current=current, check_duty=services.check_refusal(claim, current_user), form=None,
+                           erased_on=clock.day_of(as_utc(line.erased_at)) if line.erased_at else None)
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["GET", "POST"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
     GovSelect,
@@ -18,6 +19,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -25,7 +27,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from tfclaims.families import rules
-from tfclaims.families.models import CLOSURE_REASONS, CONSENT_STATUSES, LAWFUL_BASES, RELATIONSHIPS, SEXES
+from tfclaims.families.models import (
+    CLOSURE_REASONS,
+    CONSENT_GIVEN_BY,
+    CONSENT_SCOPES,
+    CONSENT_STATUSES,
+    LAWFUL_BASES,
+    LAWFUL_BASES_OFFERED,
+    RELATIONSHIPS,
+    SEXES,
+    SPECIAL_CATEGORY_BASES,
+    STATUTE_MAX_LENGTH,
+    STATUTES,
+)
 from tfclaims.forms import GovDateField, choices, strip, upper_no_spaces
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 
@@ -171,12 +185,46 @@ class MemberForm(FlaskForm):
             raise ValidationError("Enter a police national computer number in the correct format, like 12/345678A")
 
 
+class EditMemberForm(MemberForm):
+    correction_reason = TextAreaField(
+        "Reason for a correction (optional)",
+        widget=GovTextArea(),
+        filters=[strip],
+        description="If you are correcting the name, date of birth or an identifier, say briefly why, such as "
+        "\u201cNHS number mistyped; checked with the GP\u201d. It is kept with the record's history.",
+        validators=[
+            Optional(),
+            Length(
+                max=rules.CORRECTION_REASON_MAX,
+                message=f"Reason for a correction must be {rules.CORRECTION_REASON_MAX} characters or fewer",
+            ),
+        ],
+    )
+
+
 class ConsentForm(FlaskForm):
+    scope = SelectMultipleField(
+        "What does the decision cover?",
+        widget=GovCheckboxesInput(),
+        description="Select all that apply. Each is recorded on its own, so it can be withdrawn on its own.",
+        choices=choices(CONSENT_SCOPES),
+        validators=[DataRequired("Select what the decision covers")],
+    )
     status = RadioField(
-        "Consent",
+        "Decision",
         widget=GovRadioInput(),
         choices=choices(CONSENT_STATUSES),
-        validators=[InputRequired("Select whether consent was given, refused or withdrawn")],
+        description="Not sought: consent was not asked for, for example because asking would put a child at risk",
+        validators=[InputRequired("Select whether consent was given, refused, withdrawn or not sought")],
+    )
+    given_by = RadioField(
+        "Who decided?",
+        widget=GovRadioInput(),
+        choices=choices(CONSENT_GIVEN_BY),
+        default="self",
+        description="An adult decides for themselves. For a child, a parent or carer decides, or the child if judged "
+        "competent to decide",
+        validators=[InputRequired("Select who decided")],
     )
     recorded_on = GovDateField(
         "Date of the decision",
@@ -184,15 +232,39 @@ class ConsentForm(FlaskForm):
         validators=[InputRequired("Enter the date of the decision")],
     )
     lawful_basis = SelectField(
-        "Lawful basis for processing",
+        "Lawful basis for processing (UK GDPR Article 6)",
         widget=GovSelect(),
-        choices=choices(LAWFUL_BASES, "Select the lawful basis"),
+        choices=choices({k: LAWFUL_BASES[k] for k in LAWFUL_BASES_OFFERED}, "Select the lawful basis"),
+        description="Without consent, the council works under public task",
         validators=[DataRequired("Select the lawful basis")],
+    )
+    special_category_basis = SelectField(
+        "Condition for special-category data (UK GDPR Article 9)",
+        widget=GovSelect(),
+        choices=choices(SPECIAL_CATEGORY_BASES, "None"),
+        description="Needed without consent when the family's records include health, offending, domestic abuse "
+        "or children's social care",
+        validators=[Optional()],
+    )
+    statute = SelectMultipleField(
+        "Law the council relies on",
+        widget=GovCheckboxesInput(),
+        choices=choices(STATUTES),
+        description="Needed with the Article 9 condition. Select all that apply.",
+        validators=[Optional()],
+    )
+    statute_other = StringField(
+        "Other law relied on (optional)",
+        widget=GovTextInput(),
+        filters=[strip],
+        description="Separate more than one with a semicolon",
+        validators=[Optional(), Length(max=STATUTE_MAX_LENGTH, message="Other law relied on must be "
+                                       f"{STATUTE_MAX_LENGTH} characters or fewer")],
     )
     note = TextAreaField(
         "Note (optional)", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)]
     )
-    submit = SubmitField("Record consent", widget=GovSubmitInput())
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
 
 
 class AttachmentDateForm(FlaskForm):

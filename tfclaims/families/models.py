@@ -25,8 +25,41 @@ RELATIONSHIPS = {
     "other": "Other",
 }
 
-CONSENT_STATUSES = {"given": "Given", "refused": "Refused", "withdrawn": "Withdrawn"}
+CONSENT_STATUSES = {"given": "Given", "refused": "Refused", "withdrawn": "Withdrawn", "not_sought": "Not sought"}
+# The decisions that leave no consent in place: work goes on under the lawful basis recorded with them.
+NO_CONSENT_STATUSES = frozenset({"refused", "withdrawn", "not_sought"})
 
+# What a consent decision covers: one decision (one row) per scope. Rows recorded before scopes existed are
+# "programme" (the column's default).
+CONSENT_SCOPES = {
+    "programme": "Programme work and sharing between the agencies around the family",
+    "matching": "Matching with partner data (school, police, DWP, health)",
+    "evaluation": "The national evaluation of the programme",
+}
+# The scope in a list of a member's decisions.
+CONSENT_SCOPES_SHORT = {
+    "programme": "Programme work and sharing",
+    "matching": "Matching partner data",
+    "evaluation": "National evaluation",
+}
+# The scope inside a sentence: "consent to matching with partner data".
+CONSENT_SCOPE_PHRASES = {
+    "programme": "programme work and sharing between the agencies",
+    "matching": "matching with partner data",
+    "evaluation": "the national evaluation",
+}
+
+# Who made the decision: an adult decides for themselves; a child's decision is made by a parent or another person
+# with parental responsibility, or by the child when judged competent to decide (Gillick competence).
+CONSENT_GIVEN_BY = {
+    "self": "The person themselves (for a child: judged competent to decide)",
+    "parent": "A parent with parental responsibility",
+    "carer": "Another person with parental responsibility, such as a guardian or carer",
+}
+
+# UK GDPR Article 6 lawful bases. "public_task_substantial_public_interest" is how both articles were recorded in one
+# field before the Article 9 condition had its own (``Consent.special_category_basis``); it is kept for those rows
+# and not offered any more.
 LAWFUL_BASES = {
     "public_task": "Public task (UK GDPR 6(1)(e))",
     "public_task_substantial_public_interest": (
@@ -35,6 +68,33 @@ LAWFUL_BASES = {
     "consent": "Consent (UK GDPR 6(1)(a))",
     "legal_obligation": "Legal obligation (UK GDPR 6(1)(c))",
 }
+LAWFUL_BASES_OFFERED = ("public_task", "legal_obligation", "consent")
+
+# UK GDPR Article 9 conditions for special-category data (health; and, with DPA 2018 Schedule 1, criminal offence
+# data) when there is no consent.
+SPECIAL_CATEGORY_BASES = {
+    "substantial_public_interest": "Substantial public interest (UK GDPR 9(2)(g))",
+    "health_social_care": "Health or social care (UK GDPR 9(2)(h))",
+}
+
+# Statutes a council relies on, offered as choices (more can be typed): stored as text, joined by "; ".
+STATUTES = {
+    "Children Act 1989 s.17": "Children Act 1989 s.17 (children in need)",
+    "Children Act 1989 s.47": "Children Act 1989 s.47 (enquiries about a child at risk of harm)",
+    "Children Act 2004 s.10": "Children Act 2004 s.10 (co-operation to improve children's well-being)",
+    "Children Act 2004 s.11": "Children Act 2004 s.11 (safeguarding and promoting children's welfare)",
+    "Crime and Disorder Act 1998 s.115": "Crime and Disorder Act 1998 s.115 (sharing to prevent crime)",
+    "Digital Economy Act 2017 s.35": (
+        "Digital Economy Act 2017 s.35 (public service delivery: families facing multiple disadvantages)"
+    ),
+    "Data Protection Act 2018 Sch. 1 para 6": (
+        "Data Protection Act 2018 Sch. 1 para 6 (statutory and government purposes)"
+    ),
+    "Data Protection Act 2018 Sch. 1 para 18": (
+        "Data Protection Act 2018 Sch. 1 para 18 (safeguarding of children and of individuals at risk)"
+    ),
+}
+STATUTE_MAX_LENGTH = 300
 
 CLOSURE_REASONS = {
     "outcomes_achieved": "Outcomes achieved",
@@ -116,7 +176,7 @@ class Member(Timestamps, Base):
 
     family: Mapped[Family] = relationship(back_populates="members")
     consents: Mapped[list[Consent]] = relationship(
-        back_populates="member", order_by="Consent.recorded_on", cascade="all, delete-orphan"
+        back_populates="member", order_by="[Consent.recorded_on, Consent.id]", cascade="all, delete-orphan"
     )
 
     @property
@@ -140,11 +200,21 @@ class Member(Timestamps, Base):
 
     @property
     def current_consent(self) -> Consent | None:
+        """The latest decision, whatever its scope (see ``current_consents`` for one per scope)."""
         return self.consents[-1] if self.consents else None
+
+    @property
+    def current_consents(self) -> dict[str, Consent]:
+        """The latest decision in each scope recorded, in the order of ``CONSENT_SCOPES``."""
+        latest = {c.scope: c for c in self.consents}  # ordered by date then id: the last one wins
+        return {scope: latest[scope] for scope in CONSENT_SCOPES if scope in latest}
 
 
 class Consent(Timestamps, Base):
-    """A consent decision of an adult member: given, refused or withdrawn, on a date, under a lawful basis."""
+    """A consent decision about a member, for one scope: given, refused, withdrawn or not sought, on a date.
+
+    Where there is no consent, the lawful basis the council works under: the Article 6 basis, and for
+    special-category data the Article 9 condition and the statute. A withdrawal is a new row; none is ever changed."""
 
     __tablename__ = "consent"
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
+from tfclaims.audit.models import AuditEvent
 from tfclaims.extensions import db
 from tfclaims.families import rules
-from tfclaims.families.models import Attachment, Family, IdentifiedProblem, Member
+from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
 
 STATUSES = {"attached": "Attached", "closed": "Closed", "not_attached": "Not attached"}
 SORTS = {
@@ -208,3 +210,64 @@ def possible_duplicates(family_id: int) -> list[PossibleDuplicate]:
             if key not in found:
                 found[key] = PossibleDuplicate(member, match, label)
     return sorted(found.values(), key=lambda d: (d.member.id, d.other.family_id))
+
+
+# ---------------------------------------------------------------- consent and lawful basis
+
+
+def holds_special_category(family_id: int) -> bool:
+    """Whether the family's records hold special-category or criminal offence data: problems identified (the
+    programme's problems are about health, offending, domestic abuse and children's social care), progress events
+    (offences, incidents, exclusions), child in need or protection plans, or a police national computer number."""
+    from tfclaims.progress.models import Event, StatusEpisode  # progress reads families: imported when used
+
+    checks = (
+        select(IdentifiedProblem.id).where(IdentifiedProblem.family_id == family_id),
+        select(Event.id).where(Event.family_id == family_id),
+        select(StatusEpisode.id).where(StatusEpisode.family_id == family_id),
+        select(Member.id).where(Member.family_id == family_id, Member.pnc_number.is_not(None)),
+    )
+    return any(db.session.scalar(q.limit(1)) is not None for q in checks)
+
+
+_CHUNK = 5000  # bound parameters per query: SQLite and PostgreSQL both take this many comfortably
+
+
+def excluded_from_evaluation(member_ids: Iterable[int] | None = None) -> set[int]:
+    """The members to leave out of the pseudonymised export for the national evaluation: those whose latest
+    decision about the evaluation (scope "evaluation") is refused or withdrawn (``rules.excluded_from_evaluation``).
+
+    ``member_ids`` limits the answer to those members (None: every member). The export must drop these members'
+    rows, and with them anything that is only about them.
+    """
+    ids = None if member_ids is None else sorted(set(member_ids))
+    chunks = [None] if ids is None else [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    latest: dict[int, str] = {}
+    for chunk in chunks:
+        q = select(Consent.member_id, Consent.status).where(Consent.scope == "evaluation")
+        if chunk is not None:
+            q = q.where(Consent.member_id.in_(chunk))
+        for member_id, status in db.session.execute(q.order_by(Consent.recorded_on, Consent.id)):
+            latest[member_id] = status  # ordered by date, then id: the last one wins
+    return {member_id for member_id, status in latest.items() if rules.excluded_from_evaluation(status)}
+
+
+# ---------------------------------------------------------------- rectification: changes to a member's record
+
+
+def member_record_changes(family_id: int) -> dict[int, list[AuditEvent]]:
+    """Each member's corrections, newest first: the audit events changing the member's details, and the reasons given
+    (``member_corrected`` events). For readers who may open the family's record only."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.family_id == family_id,
+            AuditEvent.entity == "member",
+            AuditEvent.action.in_(("update", "member_corrected")),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    changes: dict[int, list[AuditEvent]] = {}
+    for event in events:
+        changes.setdefault(event.entity_id, []).append(event)
+    return changes

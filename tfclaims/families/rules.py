@@ -70,6 +70,14 @@ def reference_is_valid(value: str) -> bool:
     return bool(_REFERENCE.match(compact(value)))
 
 
+# ---------------------------------------------------------------- rectification
+
+# A change to these is a correction of who the person is (rectification, UK GDPR Art. 16): the edit form asks why.
+CORRECTION_FIELDS = (
+    "forenames", "surname", "date_of_birth", "upn", "nhs_number", "ni_number", "pnc_number", "case_reference"
+)
+CORRECTION_REASON_MAX = 200
+
 # ---------------------------------------------------------------- people
 
 # Who a descriptor's ``applies_to`` asks for, inside a sentence.
@@ -151,3 +159,171 @@ def too_few_problems_message(count: int, minimum: int, noun: str = "headline pro
         f"Identify problems under at least {minimum} different {noun}s to attach this family "
         f"(you have {count}; a non-resident parent counts towards one at most)"
     )
+
+
+# ---------------------------------------------------------------- consent and lawful basis
+# The vocabularies live in models.py (CONSENT_SCOPES, CONSENT_STATUSES, ...); these rules take their codes as plain
+# strings, so they import nothing of the database.
+
+NO_CONSENT = frozenset({"refused", "withdrawn", "not_sought"})
+# A child younger than this is not recorded as deciding for themselves: a parent or carer decides.
+COMPETENT_CHILD_MIN_AGE = 12
+# An older record's single field for both articles: it names public task and 9(2)(g) together.
+COMBINED_BASIS = "public_task_substantial_public_interest"
+# The words used for each basis inside a sentence: (name, reference).
+ARTICLE_6_WORDS = {
+    "public_task": ("public task", "UK GDPR 6(1)(e)"),
+    COMBINED_BASIS: ("public task", "UK GDPR 6(1)(e)"),
+    "legal_obligation": ("legal obligation", "UK GDPR 6(1)(c)"),
+    "consent": ("consent", "UK GDPR 6(1)(a)"),
+}
+ARTICLE_9_WORDS = {
+    "substantial_public_interest": ("substantial public interest", "9(2)(g)"),
+    "health_social_care": ("health or social care", "9(2)(h)"),
+}
+
+
+def consent_decision_problem(
+    *,
+    status: str,
+    scope: str,
+    recorded_on: date,
+    today: date,
+    date_of_birth: date,
+    given_by: str,
+    lawful_basis: str,
+    special_category_basis: str,
+    statute: str,
+    previous: tuple[str, date] | None,
+    special_category: bool,
+) -> tuple[str, str] | None:
+    """Why a consent decision cannot be recorded, as (form field, message); None when it can.
+
+    ``previous`` is the latest decision already recorded for the member in that scope (status, date);
+    ``special_category`` says whether the family's records hold special-category or criminal offence data (health,
+    offences, domestic abuse, children's social care), so that working without consent needs an Article 9 condition
+    and the statute. Rules:
+
+    - every decision has a scope and a date, not in the future and not before the member's date of birth, nor
+      before the latest decision already recorded in that scope;
+    - an adult decides for themselves; a child's decision is a parent's or carer's, or the child's own when judged
+      competent (from ``COMPETENT_CHILD_MIN_AGE``);
+    - consent can be withdrawn only where it was given (the latest decision in that scope);
+    - with no consent (refused, withdrawn, not sought) a lawful basis other than consent is needed and, when the
+      family's records hold special-category data, the Article 9 condition and the statute too.
+    """
+    if not scope:
+        return "scope", "Select what the decision covers"
+    if recorded_on > today:
+        return "recorded_on", "The date of the decision must be today or in the past"
+    if recorded_on < date_of_birth:
+        return "recorded_on", "The date of the decision must be on or after the member's date of birth"
+    if previous is not None and recorded_on < previous[1]:
+        return "recorded_on", (
+            f"The date of the decision must be on or after {long_date(previous[1])}, the date of the last decision "
+            "recorded for this"
+        )
+    if status != "not_sought":
+        adult = people.is_adult_on(date_of_birth, recorded_on)
+        if adult and given_by != "self":
+            return "given_by", "An adult decides for themselves: select 'The person themselves'"
+        if not adult and given_by == "self" and people.age_on(date_of_birth, recorded_on) < COMPETENT_CHILD_MIN_AGE:
+            return "given_by", (
+                f"A child under {COMPETENT_CHILD_MIN_AGE} is not recorded as deciding for themselves: select the "
+                "parent or carer who decided"
+            )
+    if status == "withdrawn" and (previous is None or previous[0] != "given"):
+        return "status", "Consent can be withdrawn only where it was given: no consent to this is recorded"
+    if status in NO_CONSENT:
+        if not lawful_basis or lawful_basis == "consent":
+            return "lawful_basis", (
+                "Without consent, select the lawful basis the council works under, such as public task"
+            )
+        if special_category and not (special_category_basis or lawful_basis == COMBINED_BASIS):
+            return "special_category_basis", (
+                "This family's records include special-category data (health, offences or children's social care): "
+                "select the Article 9 condition"
+            )
+        if special_category and not statute.strip():
+            return "statute", "Select or enter the law the council relies on, such as Children Act 2004 s.10"
+    elif not lawful_basis:
+        return "lawful_basis", "Select the lawful basis"
+    return None
+
+
+def join_statutes(chosen: Iterable[str], other: str) -> str:
+    """The statutes ticked and any typed, as the text stored: "Children Act 2004 s.10; Children Act 1989 s.17"."""
+    parts = [s.strip() for s in chosen if s and s.strip()]
+    parts += [s.strip() for s in re.split(r"[;\n]", other or "") if s.strip()]
+    return "; ".join(dict.fromkeys(parts))
+
+
+def basis_words(lawful_basis: str, special_category_basis: str = "", statute: str = "") -> str:
+    """The lawful basis inside a sentence: "public task (UK GDPR 6(1)(e)) and substantial public interest (9(2)(g),
+    Children Act 2004 s.10)"; the statute goes with the Article 9 condition when there is one."""
+    name, ref = ARTICLE_6_WORDS.get(lawful_basis, (lawful_basis.replace("_", " "), ""))
+    art9 = special_category_basis or ("substantial_public_interest" if lawful_basis == COMBINED_BASIS else "")
+    statute = statute.strip()
+    if not art9:
+        refs = ", ".join(r for r in (ref, statute) if r)
+        return f"{name} ({refs})" if refs else name
+    art9_name, art9_ref = ARTICLE_9_WORDS.get(art9, (art9.replace("_", " "), ""))
+    art9_refs = ", ".join(r for r in (art9_ref, statute) if r)
+    return f"{name} ({ref}) and {art9_name} ({art9_refs})"
+
+
+# What having no consent in a scope changes, after "…: ", for a member named {name}.
+NO_CONSENT_EFFECTS = {
+    "programme": (
+        "information about {name} is shared with the agencies around the family only where the law allows it "
+        "without consent; work with the family continues under {basis}"
+    ),
+    "matching": "new partner data is not matched to {name}; work continues under {basis}",
+    "evaluation": (
+        "{name} is left out of the pseudonymised export for the national evaluation from now on (exports already "
+        "sent are not recalled)"
+    ),
+}
+NOT_SOUGHT_EFFECTS = {
+    "programme": "work with the family and sharing between the agencies go on under {basis}",
+    "matching": "partner data is matched to {name} under {basis}",
+    "evaluation": "{name} is included in the pseudonymised export for the national evaluation under {basis}",
+}
+
+
+def excluded_from_evaluation(latest_evaluation_status: str | None) -> bool:
+    """Whether a member is left out of the pseudonymised evaluation export: they refused or withdrew consent to the
+    national evaluation (their latest decision in that scope). Consent not sought or not recorded leaves them in,
+    under the council's public task."""
+    return latest_evaluation_status in {"refused", "withdrawn"}
+
+
+def consent_effect(
+    *,
+    name: str,
+    scope_phrase: str,
+    scope: str,
+    status: str,
+    recorded_on: date,
+    lawful_basis: str,
+    special_category_basis: str = "",
+    statute: str = "",
+) -> str | None:
+    """What a member's current decision in a scope changes, in plain English; None when consent is in place.
+
+    "Consent to matching with partner data was withdrawn on 3 March 2024: new partner data is not matched to Alex
+    Smith; work continues under public task (UK GDPR 6(1)(e)) and substantial public interest (9(2)(g), Children Act
+    2004 s.10)"
+    """
+    if status not in NO_CONSENT:
+        return None
+    basis = basis_words(lawful_basis, special_category_basis, statute)
+    when = long_date(recorded_on)
+    if status == "not_sought":
+        opening = f"Consent to {scope_phrase} was not sought from {name} ({when})"
+        effect = NOT_SOUGHT_EFFECTS.get(scope, "work continues under {basis}")
+    else:
+        verb = "withdrawn" if status == "withdrawn" else "refused"
+        opening = f"Consent to {scope_phrase} was {verb} on {when}"
+        effect = NO_CONSENT_EFFECTS.get(scope, "work continues under {basis}")
+    return f"{opening}: {effect.format(name=name, basis=basis)}"

@@ -7,12 +7,22 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from tfclaims import clock, people
+from tfclaims import clock
 from tfclaims.audit.services import record
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db, flush_unique
 from tfclaims.families import queries, rules
-from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
+from tfclaims.families.models import (
+    CONSENT_SCOPE_PHRASES,
+    CONSENT_SCOPES,
+    CONSENT_STATUSES,
+    STATUTE_MAX_LENGTH,
+    Attachment,
+    Consent,
+    Family,
+    IdentifiedProblem,
+    Member,
+)
 from tfclaims.outcomes_plan import rules as plan_rules
 from tfclaims.outcomes_plan.models import PlanVersion
 from tfclaims.outcomes_plan.queries import attachable_periods, get_version_in_force
@@ -76,11 +86,27 @@ def add_member(family: Family, **data) -> Member:
     return member
 
 
-def update_member(member: Member, **data) -> Member:
+def update_member(member: Member, *, correction_reason: str = "", **data) -> Member:
+    """Save a member's details. The row change is audited with the old and new values (the history shown as "Changes
+    to this record"); when names, date of birth or identifiers change and a reason is given, a ``member_corrected``
+    event keeps the reason beside it."""
     values = _member_values(data)
+    corrected = [key for key in rules.CORRECTION_FIELDS if getattr(member, key) != values[key]]
     for key, value in values.items():
         setattr(member, key, value)
     db.session.flush()
+    reason = " ".join((correction_reason or "").split())[: rules.CORRECTION_REASON_MAX]
+    if corrected and reason:
+        record(
+            db.session,
+            "member_corrected",
+            "member",
+            member.id,
+            f"Reason given for correcting member {member.id}'s details",
+            changes={"reason": [None, reason], "fields": [None, corrected]},
+            family_id=member.family_id,
+        )
+        db.session.flush()
     return member
 
 
@@ -99,24 +125,108 @@ def remove_member(member: Member) -> None:
     db.session.flush()
 
 
-def record_consent(member: Member, *, status: str, recorded_on: date, lawful_basis: str, note: str = "") -> Consent:
-    if not people.is_adult_on(member.date_of_birth, recorded_on):
-        raise DomainError(
-            "Consent is recorded for adults only: this member was under 18 on that date", field="recorded_on"
+def record_consent(
+    member: Member,
+    *,
+    status: str,
+    recorded_on: date,
+    lawful_basis: str = "",
+    scopes: list[str] | tuple[str, ...] = ("programme",),
+    given_by: str = "self",
+    special_category_basis: str = "",
+    statute: str = "",
+    note: str = "",
+) -> list[Consent]:
+    """Record a consent decision about a member for each scope it covers: one row per scope, never a change to an
+    earlier row (a withdrawal is a new row). Refused, against the form field, by ``rules.consent_decision_problem``.
+    """
+    if not scopes:
+        raise DomainError("Select what the decision covers", field="scope")
+    if any(s not in CONSENT_SCOPES for s in scopes):
+        raise DomainError("Select what the decision covers", field="scope")
+    if status not in CONSENT_STATUSES:
+        raise DomainError("Select whether consent was given, refused, withdrawn or not sought", field="status")
+    if status == "not_sought":
+        given_by = "self"
+    statute = (statute or "").strip()
+    if len(statute) > STATUTE_MAX_LENGTH:
+        raise DomainError(f"The law relied on must be {STATUTE_MAX_LENGTH} characters or fewer", field="statute")
+    special_category = queries.holds_special_category(member.family_id)
+    latest = member.current_consents
+    rows = []
+    decision = {
+        "status": status,
+        "recorded_on": recorded_on,
+        "today": clock.today(),
+        "date_of_birth": member.date_of_birth,
+        "given_by": given_by,
+        "lawful_basis": lawful_basis or "",
+        "special_category_basis": special_category_basis or "",
+        "statute": statute,
+        "special_category": special_category,
+    }
+    for scope in dict.fromkeys(scopes):
+        previous = latest.get(scope)
+        problem = rules.consent_decision_problem(
+            scope=scope, previous=(previous.status, previous.recorded_on) if previous else None, **decision
         )
-    if recorded_on < member.date_of_birth:
-        raise DomainError("The date of the decision must be after the member's date of birth", field="recorded_on")
-    consent = Consent(
-        member=member,
-        family_id=member.family_id,
-        status=status,
-        recorded_on=recorded_on,
-        lawful_basis=lawful_basis,
-        note=note or "",
-    )
-    db.session.add(consent)
+        # A problem with this scope's earlier decision (not with the decision as a whole): say which scope.
+        about_scope = problem and (
+            problem[0] == "status" or problem != rules.consent_decision_problem(scope=scope, previous=None, **decision)
+        )
+        if about_scope and len(scopes) > 1:
+            problem = (problem[0], f"{CONSENT_SCOPES[scope]}: {problem[1][0].lower()}{problem[1][1:]}")
+        if problem:
+            raise DomainError(problem[1], field=problem[0])
+        rows.append(
+            Consent(
+                member_id=member.id,
+                family_id=member.family_id,
+                scope=scope,
+                status=status,
+                recorded_on=recorded_on,
+                given_by=given_by,
+                lawful_basis=lawful_basis or "",
+                special_category_basis=special_category_basis or "",
+                statute=statute,
+                note=note or "",
+            )
+        )
+    db.session.add_all(rows)
     db.session.flush()
-    return consent
+    db.session.expire(member, ["consents"])  # read again, with the new rows in their order
+    return rows
+
+
+def consent_overview(member: Member) -> list[dict]:
+    """The member's current decision in each scope, and what it changes in plain English (None while consent is in
+    place), for the family page."""
+    rows = []
+    current = member.current_consents
+    for scope, label in CONSENT_SCOPES.items():
+        consent = current.get(scope)
+        effect = None
+        if consent is not None:
+            effect = rules.consent_effect(
+                name=member.full_name,
+                scope_phrase=CONSENT_SCOPE_PHRASES[scope],
+                scope=scope,
+                status=consent.status,
+                recorded_on=consent.recorded_on,
+                lawful_basis=consent.lawful_basis,
+                special_category_basis=consent.special_category_basis,
+                statute=consent.statute,
+            )
+        rows.append(
+            {
+                "scope": scope,
+                "label": label,
+                "phrase": CONSENT_SCOPE_PHRASES[scope],
+                "consent": consent,
+                "effect": effect,
+            }
+        )
+    return rows
 
 
 # ---------------------------------------------------------------- attachment

@@ -8,14 +8,26 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from tfclaims import clock
 from tfclaims.audit.queries import family_timeline
+from tfclaims.audit.services import record_access
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.claims import queries as claims_queries
 from tfclaims.engine import queries as engine_queries
 from tfclaims.errors import DomainError
-from tfclaims.families import forms, queries, services
-from tfclaims.families.models import CLOSURE_REASONS, CONSENT_STATUSES, LAWFUL_BASES, RELATIONSHIPS, SEXES
-from tfclaims.families.timeline import describe_events
+from tfclaims.extensions import db
+from tfclaims.families import forms, queries, rules, services
+from tfclaims.families.models import (
+    CLOSURE_REASONS,
+    CONSENT_GIVEN_BY,
+    CONSENT_SCOPES,
+    CONSENT_SCOPES_SHORT,
+    CONSENT_STATUSES,
+    LAWFUL_BASES,
+    RELATIONSHIPS,
+    SEXES,
+    SPECIAL_CATEGORY_BASES,
+)
+from tfclaims.families.timeline import describe_events, describe_record_changes
 from tfclaims.forms import show_error
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO_SHORT
@@ -33,6 +45,10 @@ LABELS = {
     "relationships": RELATIONSHIPS,
     "consent": CONSENT_STATUSES,
     "lawful_bases": LAWFUL_BASES,
+    "special_category_bases": SPECIAL_CATEGORY_BASES,
+    "consent_scopes": CONSENT_SCOPES,
+    "consent_scopes_short": CONSENT_SCOPES_SHORT,
+    "consent_given_by": CONSENT_GIVEN_BY,
     "closure_reasons": CLOSURE_REASONS,
     "evidence_sources": EVIDENCE_SOURCES,
     "statuses": queries.STATUSES,
@@ -42,6 +58,18 @@ LABELS = {
 @bp.context_processor
 def _labels():
     return {"labels": LABELS}
+
+
+@bp.context_processor
+def _member_records():
+    """For the family page: each member's consent per scope (and what its absence changes), and the changes made to
+    each member's record. Functions, so only a page that shows them runs their queries."""
+    return {
+        "consent_overview": services.consent_overview,
+        "member_record_changes": lambda family: describe_record_changes(
+            family, queries.member_record_changes(family.id)
+        ),
+    }
 
 
 def _family_or_404(family_id: int):
@@ -61,6 +89,10 @@ def list_families():
     number = page_number(request.args.get("page"))
     rows, total = queries.search_families(search, number, 25)
     page = Page(number, 25, total)
+    if search.q.strip():
+        # A search is a read: by identifier or by name, with the families it showed.
+        record_access(db.session, "searched", "family search", detail={
+            "terms": search.q.strip(), "results": total, "family_ids": [row["family"].id for row in rows]})
 
     def url_for_page(n: int, **changes) -> str:
         args = {k: v for k, v in request.args.items() if v} | {"page": n} | changes
@@ -96,6 +128,7 @@ def new_family():
 @roles_required(*READERS)
 def family_page(family_id: int):
     family = _family_or_404(family_id)
+    record_access(db.session, "viewed", "family page", family_id=family.id)
     panel = engine_queries.family_panel(family.id, clock.today())
     framework = panel["verdict"]["framework"] if panel["verdict"] else None
     return render_template(
@@ -151,12 +184,12 @@ def add_member(family_id: int):
 def edit_member(family_id: int, member_id: int):
     family = _family_or_404(family_id)
     member = queries.get_member(family_id, member_id) or abort(404)
-    form = forms.MemberForm(obj=member)
+    form = forms.EditMemberForm(obj=member)
     if request.method == "GET":
         form.resident.data = "yes" if member.resident else "no"
     if form.validate_on_submit():
         try:
-            services.update_member(member, **_member_data(form))
+            services.update_member(member, correction_reason=form.correction_reason.data, **_member_data(form))
         except DomainError as error:
             show_error(form, error)
         else:
@@ -191,22 +224,38 @@ def record_consent(family_id: int, member_id: int):
     member = queries.get_member(family_id, member_id) or abort(404)
     form = forms.ConsentForm()
     if request.method == "GET":
-        form.lawful_basis.data = "public_task_substantial_public_interest"
+        form.lawful_basis.data = "public_task"
+        form.given_by.data = "self" if member.is_adult else "parent"
+        if request.args.get("scope") in CONSENT_SCOPES:
+            form.scope.data = [request.args["scope"]]
+        if request.args.get("status") == "withdrawn":
+            form.status.data = "withdrawn"
     if form.validate_on_submit():
         try:
             services.record_consent(
                 member,
+                scopes=form.scope.data,
                 status=form.status.data,
+                given_by=form.given_by.data,
                 recorded_on=form.recorded_on.data,
                 lawful_basis=form.lawful_basis.data,
+                special_category_basis=form.special_category_basis.data or "",
+                statute=rules.join_statutes(form.statute.data or [], form.statute_other.data or ""),
                 note=form.note.data,
             )
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Consent recorded for {member.full_name}", "success")
-            return redirect(url_for("families.family_page", family_id=family.id, _anchor="members"))
-    return render_template("families/consent_form.html", form=form, family=family, member=member)
+            flash(f"Consent decision recorded for {member.full_name}", "success")
+            return redirect(url_for("families.family_page", family_id=family.id, _anchor="consent"))
+    return render_template(
+        "families/consent_form.html",
+        form=form,
+        family=family,
+        member=member,
+        overview=services.consent_overview(member),
+        special_category=queries.holds_special_category(family.id),
+    )
 
 
 # ---------------------------------------------------------------- attachment

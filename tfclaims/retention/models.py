@@ -59,6 +59,9 @@ class RetentionRun(Base):
     """One run of the retention schedule: the nightly list of what is due, a manager's dry run, or an erasure."""
 
     __tablename__ = "retention_run"
+    # The run's list (family references, dates and counts) stays on the run, which only managers read; its audit
+    # events say what kind of run it was and how many families it found, held and erased.
+    __audit_exclude__ = frozenset({"details"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # due_list | dry_run | erasure
