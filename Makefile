@@ -55,9 +55,11 @@ test-sqlite:
 	@echo "== tests on SQLite =="
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
+# The PostgreSQL pass runs what touches the database (tests/integration): the pure unit tests would only repeat
+# themselves, and the browser journeys drive the same pages the integration tests already send through PostgreSQL.
 test-postgres:
-	@echo "== tests on PostgreSQL 15 (pg_virtualenv) =="
-	pg_virtualenv -v 15 env DATABASE_URL=postgresql+psycopg:// $(BIN)/pytest -q $(PYTEST_ARGS)
+	@echo "== tests on PostgreSQL 15 (pg_virtualenv): the integration tests =="
+	pg_virtualenv -v 15 env DATABASE_URL=postgresql+psycopg:// $(BIN)/pytest -q tests/integration $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -475,14 +475,22 @@ def _block(rng: np.random.Generator, start: int, size: int, context: _Context) -
     # ---- consent of the lead adult (always asked) and the partner (mostly)
     asked = np.column_stack([np.ones(n, dtype=bool), rng.random(n) < 0.9])
     fam, who = np.nonzero(asked)
+    status = np.where(rng.random(fam.size) < 0.94, "given", "refused")
+    refused = status == "refused"
     out["consent"] = {
         "id": _ids(context, "consent", fam.size).tolist(),
         "member_id": member_ids[fam, who].tolist(),
         "family_id": family_ids[fam].tolist(),
-        "status": np.where(rng.random(fam.size) < 0.94, "given", "refused").tolist(),
+        "status": status.tolist(),
         "recorded_on": _dates(attached[fam] - rng.integers(1, 21, fam.size)),
-        "lawful_basis": _pick(rng, LAWFUL_BASES, fam.size, p=[3 / 11, 6 / 11, 2 / 11]).tolist(),
+        "lawful_basis": np.where(refused, "public_task",
+                                 _pick(rng, LAWFUL_BASES, fam.size, p=[3 / 11, 6 / 11, 2 / 11])).tolist(),
         "note": [""] * fam.size,
+        # Consent to programme work; without it, the Article 9 condition and the statute relied on.
+        "scope": ["programme"] * fam.size,
+        "given_by": ["self"] * fam.size,
+        "special_category_basis": np.where(refused, "substantial_public_interest", "").tolist(),
+        "statute": np.where(refused, "Children Act 2004 s.10", "").tolist(),
     }
 
     out["attachment"] = {

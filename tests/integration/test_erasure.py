@@ -95,6 +95,11 @@ def test_erasing_one_person_leaves_their_family_and_siblings_intact(family, sign
     members = text(pages.get(f"/families/{family_id}").select_one("#members-table"))
     assert values["child"] in members and values["forenames"] not in members
     assert values["forenames"].casefold() not in text(pages.get("/audit-trail/")).casefold()
+    # The family's timeline says a member's records were erased, and why, naming nobody.
+    timeline = text(pages.get(f"/families/{family_id}").select_one(".app-timeline"))
+    assert "A member's records were erased" in timeline and "right to erasure" in timeline
+    assert "A member whose records were erased added as a member" in timeline
+    assert "(erased)" not in timeline and values["forenames"] not in timeline
 
 
 def test_refused_while_a_claim_inside_the_audit_window_depends_on_the_family(family, plan_version, sign_in, pages):

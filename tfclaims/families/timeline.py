@@ -106,6 +106,8 @@ def describe(family: Family, event: AuditEvent) -> TimelineEntry | None:
         title = "Put on legal hold: the family's records are not erased while it lasts"
     elif key == ("legal_hold", "update") and (changes.get("released_on") or [None, None])[1]:
         title = "Legal hold released"
+    elif key == ("consent", "create") and event.redacted_at:
+        title = "Consent decision about a member whose records were erased"
     elif key == ("consent", "create"):
         title, detail = _consent(family, changes)
     elif event.action == "family_attached":
@@ -128,6 +130,8 @@ def describe(family: Family, event: AuditEvent) -> TimelineEntry | None:
         title, detail = "Evidence of progress not accepted", event.summary
     elif event.action in VERBS and event.entity in {*PROGRESS_RECORDS, "event", "status_episode"}:
         title, detail = _progress(event)
+    if event.redacted_at and REDACTED in detail:
+        detail = ""  # the personal particulars of an erased person: nothing to say
     return TimelineEntry(event.at, event.actor_label, title, detail) if title else None
 
 
