@@ -10,6 +10,14 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+SQLITE_IN_PRODUCTION = (
+    "tfclaims is running in production on SQLite. SQLite suits one small team: it lets one request write at a "
+    "time, so users wait for each other, and it runs on one machine only. For a whole service (several users at "
+    "once, several workers or machines, background jobs) set DATABASE_URL to PostgreSQL (README, 'Running in "
+    "production')."
+)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Config -> extensions -> blueprints -> errors -> CLI."""
     app = Flask(
@@ -24,6 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.config.from_mapping(load_config(app.instance_path, test_config))
     app.config.setdefault("GOVUK_ASSETS_DIR", str(Path(app.root_path) / "assets_build"))
+    if app.config.get("TFCLAIMS_ENV") == "production" and str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith(
+        "sqlite"
+    ):
+        app.logger.warning(SQLITE_IN_PRODUCTION)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -49,7 +49,7 @@ def _configure_sqlite() -> None:
     """Make SQLite behave like the PostgreSQL the app also runs on.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; hand transactions to SQLAlchemy
-    (the recipe from SQLAlchemy's SQLite dialect documentation) and switch foreign keys on.
+    (the recipe from SQLAlchemy's SQLite dialect documentation), begin them IMMEDIATE, and switch foreign keys on.
     """
     import sqlite3
 
@@ -68,8 +68,13 @@ def _configure_sqlite() -> None:
 
     @event.listens_for(Engine, "begin")
     def _on_begin(conn):
+        # IMMEDIATE: a transaction takes SQLite's write lock when it begins, waiting for it up to the busy
+        # timeout. A deferred one that reads and then writes (a page view recording its read, a form that checks
+        # and then saves) cannot wait: SQLite refuses its write at once with "database is locked" when another
+        # connection wrote meanwhile. So on SQLite one request writes at a time, and none is lost; several users at
+        # once is what PostgreSQL is for (README, "Running in production").
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _configure_sqlite()

@@ -8,14 +8,21 @@
   already exists" detail, SQLite's messages) by its class, the statement with its placeholders, and the traceback's
   code lines only.
 - Werkzeug's access log keeps the path only: query strings carry search terms, which can be names.
+- One JSON line per request on the ``tfclaims.requests`` logger (``request_log``): time, request id, user id,
+  method, route (the URL rule, ``/families/<int:family_id>``, never the query string), endpoint, status and
+  duration in milliseconds, for a council's log platform. Nothing about whose data.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import sys
+import time
 import traceback
 import uuid
+from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, session
 from sqlalchemy.exc import DBAPIError, StatementError
@@ -35,10 +42,18 @@ def init_app(app: Flask) -> None:
         logger.addFilter(_SCRUB)
     logging.getLogger("werkzeug").addFilter(_STRIP_QUERY)
 
+    if app.config.get("REQUEST_LOG", True) and not REQUEST_LOGGER.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        REQUEST_LOGGER.addHandler(handler)
+        REQUEST_LOGGER.setLevel(logging.INFO)
+        REQUEST_LOGGER.propagate = False
+
     @app.before_request
     def _request_id() -> None:
         from flask import request
 
+        g.request_started = time.perf_counter()
         given = request.headers.get("X-Request-Id", "")
         g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 
@@ -46,7 +61,29 @@ def init_app(app: Flask) -> None:
     def _return_request_id(response: Response) -> Response:
         if "request_id" in g:
             response.headers["X-Request-Id"] = g.request_id
+            if app.config.get("REQUEST_LOG", True):
+                REQUEST_LOGGER.info(request_log(response))
         return response
+
+
+REQUEST_LOGGER = logging.getLogger("tfclaims.requests")
+
+
+def request_log(response: Response) -> str:
+    """The request's JSON line: the route's rule rather than its path with query string, and ids, never values."""
+    from flask import request
+
+    started = g.get("request_started")
+    return json.dumps({
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "request_id": g.get("request_id"),
+        "user_id": session.get("_user_id"),
+        "method": request.method,
+        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "endpoint": request.endpoint,
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started is not None else None,
+    }, separators=(",", ":"))
 
 
 class _RequestContext(logging.Filter):

@@ -80,3 +80,35 @@ def test_search_terms_stay_out_of_the_access_log():
     record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '"%s" %s %s', line, None)
     _STRIP_QUERY.filter(record)
     assert "Quartermaine" not in record.getMessage() and "[query removed]" in record.getMessage()
+
+
+def test_each_request_is_one_json_line_without_personal_data(client, sign_in, db_session, caplog):
+    """The structured request log: one JSON line per request with the time, request id, user id, route (the rule,
+    not the path's query string), status and duration; a search for a name and a family page put neither the name
+    nor the reference in it."""
+    import json
+
+    from tfclaims.logs import REQUEST_LOGGER
+
+    family = factories.make_family("BRK-JSONLOG")
+    family.members[0].surname = "Quartermaine"
+    db_session.commit()
+    user = sign_in(Role.COORDINATOR)
+    REQUEST_LOGGER.addHandler(caplog.handler)
+    try:
+        caplog.set_level(logging.INFO, logger="tfclaims.requests")
+        caplog.clear()
+        client.get("/families/?q=Quartermaine", headers={"X-Request-Id": "request-from-the-proxy-1"})
+        client.get(f"/families/{family.id}")
+        client.get("/families/999999")
+    finally:
+        REQUEST_LOGGER.removeHandler(caplog.handler)
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "tfclaims.requests"]
+    assert [(line["route"], line["status"]) for line in lines] == [
+        ("/families/", 200), ("/families/<int:family_id>", 200), ("/families/<int:family_id>", 404)]
+    for line in lines:
+        assert set(line) == {"time", "request_id", "user_id", "method", "route", "endpoint", "status", "duration_ms"}
+        assert line["user_id"] == str(user.id) and line["method"] == "GET" and line["duration_ms"] >= 0
+    assert lines[0]["request_id"] == "request-from-the-proxy-1"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Quartermaine" not in logged and "BRK-JSONLOG" not in logged and "?q=" not in logged

@@ -177,3 +177,12 @@ def test_post_without_csrf_token_is_refused(client, users):
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert len(soup.find_all("h1")) == 1
 
+
+
+def test_production_on_sqlite_warns_that_it_suits_one_small_team(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-for-this-test-only")
+    create_app({"TFCLAIMS_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite'}"})
+    assert any("suits one small team" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    caplog.clear()
+    create_app({"TFCLAIMS_ENV": "production", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u:p@localhost/x"})
+    assert not any("suits one small team" in r.getMessage() for r in caplog.records)
