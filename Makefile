@@ -41,7 +41,11 @@ run: export TFCLAIMS_TODAY := $(TFCLAIMS_TODAY)
 run: install assets migrate
 	$(BIN)/flask tfclaims seed-if-empty
 	@echo "tfclaims is starting on http://$(HOST):$(PORT)/$(if $(TFCLAIMS_TODAY), as of $(TFCLAIMS_TODAY),) (Ctrl+C to stop)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@# The background job worker (huey, its SQLite storage in instance/jobs.sqlite) runs beside the app and stops
+	@# with it.
+	$(BIN)/huey_consumer tfclaims.jobs.worker.huey --workers 2 --worker-type thread --logfile instance/worker.log \
+		& worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install assets
 	$(BIN)/ruff check .

@@ -86,6 +86,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    from tfclaims.jobs import queue
+
+    queue.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -98,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.engine.views import bp as engine_bp
     from tfclaims.families.views import bp as families_bp
     from tfclaims.forecasts.views import bp as forecasts_bp
+    from tfclaims.jobs.views import bp as jobs_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
     from tfclaims.progress.views import bp as progress_bp
     from tfclaims.retention.views import bp as retention_bp
@@ -118,3 +122,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(forecasts_bp, url_prefix="/forecasts")
     app.register_blueprint(retention_bp, url_prefix="/retention")
     app.register_blueprint(dataprotection_bp, url_prefix="/data-protection")
+    app.register_blueprint(jobs_bp, url_prefix="/jobs")

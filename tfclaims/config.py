@@ -123,6 +123,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # X-Forwarded-For and X-Forwarded-Proto: trusted for the client's address (the sign-in limits per address)
         # and scheme. 0 (the default) trusts none, which is right when tfclaims is reached directly.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Run background jobs at once in the process that asks for them, with no worker (tests set it too).
+        "JOBS_IMMEDIATE": _flag(os.environ.get("JOBS_IMMEDIATE"), default=False),
     }
     if os.environ.get("TFCLAIMS_TODAY"):
         config["TFCLAIMS_TODAY"] = os.environ["TFCLAIMS_TODAY"]

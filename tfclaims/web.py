@@ -46,7 +46,11 @@ def init_app(app: Flask) -> None:
             if download:
                 downloads.record_download(response)
             db.session.commit()
+            # Work that must wait for the commit (a background job is queued once its row exists).
+            for callback in g.pop("after_commit", []):
+                callback()
         else:
+            g.pop("after_commit", None)
             db.session.rollback()
         return response
 

@@ -154,8 +154,13 @@ def test_a_claim_is_built_audited_signed_off_and_downloaded(page, base_url, sign
     assert sorted(frame["Family reference"]) == CLAIMED
     assert UNTICKED not in set(frame["Family reference"])
 
+    # The claim pack is made in the background: its progress page, then the file.
+    page.get_by_role("button", name=re.compile(r"^Make the claim pack \(PDF\)")).click()
+    expect(page.locator("h1")).to_have_text(f"Claim pack for claim {reference} (PDF)")
+    expect(page.locator("#job-state")).to_contain_text("Your file is ready")
+    axe()
     with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile(r"^Claim pack \(PDF\)")).click()
+        page.get_by_role("link", name=re.compile(r"^Download ")).click()
     assert download.value.suggested_filename == f"{stem}.pdf"
     pdf = Path(download.value.path())
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -628,7 +628,8 @@ def test_the_worksheet_and_the_exports_report_the_sample_as_it_is(cohort, users,
     assert any(row[:4] == [added.family_reference, "SSP", "Top-up 1", "Yes"] for row in values)
     if shutil.which("pdftotext"):
         pdf = tmp_path / "pack.pdf"
-        pdf.write_bytes(client.get(f"/claims/{claim.id}/claim-pack.pdf").data)
+        job_page = client.post(f"/claims/{claim.id}/claim-pack").headers["Location"]
+        pdf.write_bytes(client.get(f"{job_page}/file").data)
         pack = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                               check=True).stdout
         assert "The sample by route" in pack and "Sampled lines removed from the claim" in pack

@@ -182,6 +182,8 @@ def test_downloads_that_record_their_own_read_write_one_event(app, client, sign_
         "dataprotection.subject_access_person": f"/data-protection/subject-access/{member.id}?"
         + urlencode({"received_on": ["1", "12", "2026"], "requested_by": next(iter(dataprotection_rules.WHO_ASKED)),
                      "download": "Download"}, doseq=True),
+        # The claim pack, made in the background: its file names every family of the claim.
+        "jobs.job_file": client.post(f"/claims/{claimed['claim'].id}/claim-pack").headers["Location"] + "/file",
     }
     assert set(urls) == downloads.RECORDED_BY_VIEW
     for endpoint, url in urls.items():
@@ -191,11 +193,14 @@ def test_downloads_that_record_their_own_read_write_one_event(app, client, sign_
         [event] = access_events()[before:]
         assert (event.action, event.actor_id) == ("downloaded", user.id), endpoint
         assert event.what not in downloads.WHAT.values()
+        if endpoint == "jobs.job_file":
+            assert event.what == f"Claim pack for claim {claimed['claim'].reference} (PDF)"
+            assert event.detail["family_ids"] == sorted(f.id for f in claimed["families"][:3])
 
 
 def test_a_refused_or_missing_download_writes_nothing(app, client, sign_in, claimed):
     sign_in(Role.COORDINATOR)  # claims are not a coordinator's work
-    assert client.get(f"/claims/{claimed['claim'].id}/claim-pack.pdf").status_code == 403
+    assert client.post(f"/claims/{claimed['claim'].id}/claim-pack").status_code == 403
     assert access_events() == []
     client.post("/sign-out")
     sign_in(Role.CLAIMS_OFFICER)
@@ -266,7 +271,7 @@ def test_an_unnamed_download_is_described_by_its_file(app):
                             headers={"Content-Disposition": 'attachment; filename="evaluation-2026-12.zip"'})
         assert downloads.describe("dataprotection.something_new", response) == "evaluation-2026-12.zip (ZIP)"
         assert downloads.describe(None, Response(b"x", content_type="text/csv")) == "download (CSV)"
-        assert downloads.describe("claims.claim_pack", response) == "claim pack (PDF)"
+        assert downloads.describe("claims.claim_csv", response) == "claim lines (CSV)"
 
 
 def test_a_file_answering_a_post_is_committed_with_its_read(app, db_session, users):
@@ -384,7 +389,8 @@ def test_reads_do_not_show_as_drift_of_a_claim_line(client, sign_in, claimed):
     sign_in(Role.CLAIMS_OFFICER)
     for family in claimed["families"][:3]:
         assert client.get(f"/families/{family.id}").status_code == 200
-    assert client.get(f"/claims/{claim.id}/claim-pack.pdf").status_code == 200
+    job_page = client.post(f"/claims/{claim.id}/claim-pack").headers["Location"]
+    assert client.get(f"{job_page}/file").status_code == 200
     assert client.get(f"/claims/{claim.id}/claim.csv").status_code == 200
     db.session.expire_all()
     assert claims_queries.drifted(claim) == []

@@ -43,7 +43,6 @@ NOT_DOWNLOADS = frozenset({"static", "core.assets"})
 # What each download is, in words. A download not listed is named by its type and file name (``describe``); the
 # route test in tests/integration/test_reads_audited.py insists that every download route is listed here.
 WHAT = {
-    "claims.claim_pack": "claim pack (PDF)",
     "claims.claim_csv": "claim lines (CSV)",
     "claims.claim_xlsx": "claim lines (Excel)",
     "engine.ready_to_claim_csv": "families ready to claim (CSV)",
@@ -65,6 +64,7 @@ WHAT = {
 RECORDED_BY_VIEW = frozenset({
     "dataprotection.subject_access_person",  # the subject access ZIP (the same route shows the person's page)
     "dataprotection.pseudonymised_csv",
+    "jobs.job_file",  # a file made in the background (the claim pack): the job's title and the families it names
 })
 
 QUERY_LIMIT = 100  # characters kept of each query value in ``detail``
@@ -133,7 +133,6 @@ def _claim_families(view_args: dict[str, Any], response: Response) -> list[int] 
 # Downloads that list families: the families named, kept in ``detail["family_ids"]`` so that "who has looked at
 # this family" finds them (``audit.queries.reads_of_family``).
 FAMILIES_LISTED = {
-    "claims.claim_pack": _claim_families,
     "claims.claim_csv": _claim_families,
     "claims.claim_xlsx": _claim_families,
     "engine.ready_to_claim_csv": _families_in_csv,

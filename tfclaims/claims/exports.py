@@ -643,17 +643,27 @@ def _audit_sample(claim, lines: list[ClaimLine]) -> list:
     return story
 
 
-def pack_pdf(claim, council_code: str, council_name: str, generated_at: datetime) -> bytes:
-    """The claim pack (A4 PDF): the cover, one section per family still in the claim, the internal audit sample."""
+def pack_pdf(claim, council_code: str, council_name: str, generated_at: datetime, progress=None) -> bytes:
+    """The claim pack (A4 PDF): the cover, one section per family still in the claim, the internal audit sample.
+
+    ``progress(done, total, step)``, when given, is told how far it has gone (the background job's progress)."""
     lines = _included(claim)
+    total = len(lines) + 3
+    tell = progress or (lambda done, total, step: None)
+    tell(0, total, "Reading the claim")
     verdict_shown = claim.status in VERDICT_SHOWN
     story = _cover(claim, council_name, lines, generated_at)
     story += [PageBreak(), _Heading("Families", 15, space_after=4)]
     if not lines:
         story.append(_p("The claim has no families."))
     phases = queries.phase_labels()
-    story += [_family(line, verdict_shown, phases) for line in lines]
+    tell(1, total, "Writing each family's section")
+    for done, line in enumerate(lines, start=1):
+        story.append(_family(line, verdict_shown, phases))
+        if done % 100 == 0:
+            tell(1 + done, total, f"Writing each family's section: {done:,} of {len(lines):,}")
     story += [PageBreak(), *_audit_sample(claim, lines)]
+    tell(total - 1, total, "Laying out the pages")
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(

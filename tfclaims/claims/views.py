@@ -16,6 +16,7 @@ from tfclaims.audit.services import record_access
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.claims import exports, queries, rules, services
+from tfclaims.claims import jobs as claim_jobs
 from tfclaims.claims.forms import (
     AllocationForm,
     BuildForm,
@@ -41,13 +42,14 @@ from tfclaims.claims.models import (
     REJECTED,
     SUBMITTED,
 )
-from tfclaims.db import as_utc, utcnow
+from tfclaims.db import as_utc
 from tfclaims.engine import queries as engine_queries
 from tfclaims.errors import DomainError, NotAllowedError
 from tfclaims.extensions import db
 from tfclaims.families.queries import get_family
 from tfclaims.families.timeline import describe_events
 from tfclaims.forms import show_error
+from tfclaims.jobs import services as job_services
 from tfclaims.pagination import Page, page_number
 from tfclaims.text import long_date
 
@@ -576,9 +578,14 @@ def claim_xlsx(claim_id: int):
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@bp.get("/<int:claim_id>/claim-pack.pdf")
+@bp.post("/<int:claim_id>/claim-pack")
 @roles_required(*READERS)
 def claim_pack(claim_id: int):
+    """The claim pack is made in the background (a 5,000-family pack takes tens of seconds): start the job and
+    show its progress."""
     claim = _claim_or_404(claim_id)
-    generated_at: datetime = utcnow()
-    return _download(exports.pack_pdf(claim, *_council(), generated_at), claim, "pdf", "application/pdf")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = job_services.start(claim_jobs.CLAIM_PACK, f"Claim pack for claim {claim.reference} (PDF)",
+                             {"claim_id": claim.id}, current_user)
+    return redirect(url_for("jobs.job_page", job_id=job.id))

@@ -1,0 +1,3 @@
+"""Every kind of job, registered by importing the feature module that defines it (``@services.runner(kind)``)."""
+
+import tfclaims.claims.jobs  # noqa: F401
