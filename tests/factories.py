@@ -8,10 +8,11 @@ otherwise take the test's own data with it.
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from tfclaims.audit.models import AccessEvent
 from tfclaims.auth.models import User, UserRole
 from tfclaims.auth.roles import Role
 from tfclaims.auth.services import hash_password
@@ -197,3 +198,21 @@ def add_member(family: Family, forenames: str, date_of_birth: date, relationship
     db.session.commit()
     db.session.refresh(family)
     return member
+
+
+def access_event(actor=None, at: datetime | None = None, **fields) -> AccessEvent:
+    """A read of personal data as ``audit.services.record_access`` writes it, at a chosen moment, committed."""
+    event = AccessEvent(
+        at=at or datetime.now(UTC),
+        actor_id=actor.id if actor else None,
+        actor_label=actor.name if actor else "system",
+        action=fields.pop("action", "viewed"),
+        what=fields.pop("what", "family page"),
+        family_id=fields.pop("family_id", None),
+        member_id=fields.pop("member_id", None),
+        path=fields.pop("path", ""),
+        detail=fields.pop("detail", {}),
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event

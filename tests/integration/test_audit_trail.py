@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from tests import factories
 from tests.pages import text
-from tfclaims.audit.models import AccessEvent, AuditEvent
+from tfclaims.audit.models import AuditEvent
 from tfclaims.audit.rules import HIDDEN_DETAIL, HIDDEN_SUMMARY
 from tfclaims.audit.services import record, record_access
 from tfclaims.auth.roles import Role
@@ -324,21 +324,7 @@ def test_a_manager_sees_the_personal_values_and_every_link_opens(client, sign_in
 # ---------------------------------------------------------------- reads of personal data in the trail
 
 
-def add_read(actor=None, at: datetime | None = None, **fields) -> AccessEvent:
-    event = AccessEvent(
-        at=at or datetime.now(UTC),
-        actor_id=actor.id if actor else None,
-        actor_label=actor.name if actor else "system",
-        action=fields.pop("action", "viewed"),
-        what=fields.pop("what", "family page"),
-        family_id=fields.pop("family_id", None),
-        member_id=fields.pop("member_id", None),
-        path=fields.pop("path", ""),
-        detail=fields.pop("detail", {}),
-    )
-    db.session.add(event)
-    db.session.commit()
-    return event
+add_read = factories.access_event
 
 
 IN_2023 = "&date_from=1&date_from=1&date_from=2023&date_to=31&date_to=12&date_to=2023"

@@ -30,21 +30,7 @@ def access_events() -> list[AccessEvent]:
     return list(db.session.scalars(select(AccessEvent).order_by(AccessEvent.id)))
 
 
-def add_access(actor=None, at: datetime | None = None, **fields) -> AccessEvent:
-    event = AccessEvent(
-        at=at or datetime.now(UTC),
-        actor_id=actor.id if actor else None,
-        actor_label=actor.name if actor else "system",
-        action=fields.pop("action", "viewed"),
-        what=fields.pop("what", "family page"),
-        family_id=fields.pop("family_id", None),
-        member_id=fields.pop("member_id", None),
-        path=fields.pop("path", ""),
-        detail=fields.pop("detail", {}),
-    )
-    db.session.add(event)
-    db.session.commit()
-    return event
+add_access = factories.access_event
 
 
 # ---------------------------------------------------------------- who has looked at this family (queries)
