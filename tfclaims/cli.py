@@ -15,6 +15,7 @@ from sqlalchemy import text
 from tfclaims import clock
 from tfclaims.audit.services import set_system_actor
 from tfclaims.auth.roles import Role
+from tfclaims.db import utcnow
 from tfclaims.errors import DomainError
 from tfclaims.extensions import db
 
@@ -203,11 +204,14 @@ def seed_if_empty_command(ctx: click.Context) -> None:
 def retention_due_command() -> None:
     """List the families whose records are due for erasure today, and those due but held (run it nightly). Writes
     the list as a retention run a manager reads at /retention; erases nothing."""
+    from tfclaims.jobs.services import forget_old_files
+    from tfclaims.jobs.vocabulary import FILE_DAYS
     from tfclaims.retention.services import list_due
     from tfclaims.retention.vocabulary import DUE_LIST
 
     set_system_actor("nightly retention list")
     run = list_due(clock.today(), DUE_LIST)
+    forgotten = forget_old_files(utcnow())
     db.session.commit()
     def families(n: int) -> str:
         return f"{n:,} {'family' if n == 1 else 'families'}"
@@ -215,6 +219,7 @@ def retention_due_command() -> None:
     click.echo(f"Retention run {run.id} as of {run.as_of.isoformat()}: {families(run.families_due)} due for "
                f"erasure, {families(run.families_held)} due but held. Nothing erased: a manager confirms a dry run "
                "at /retention.")
+    click.echo(f"Files of background jobs older than {FILE_DAYS} days deleted: {forgotten:,}.")
 
 
 # Backups. `backup` copies the database while the app runs: on SQLite with sqlite3's online backup API (one read

@@ -161,3 +161,25 @@ def test_running_a_job_again_changes_nothing(flaky_kind, users):
     tasks.run_job(job_id)  # a duplicate delivery of the same job
     assert flaky_kind["n"] == 1
     assert db.session.get(Job, job_id).attempts == 1
+
+
+def test_a_files_personal_data_is_deleted_after_a_week(flaky_kind, users, sign_in, pages, client):
+    """A job's file (a claim pack names every family) is deleted 7 days after it was made; the job stays, saying so.
+    The day before, it is kept."""
+    from datetime import timedelta
+
+    job_id = _start("flaky", users[Role.MANAGER])
+    job = db.session.get(Job, job_id)
+    made = job.finished_at
+    assert services.forget_old_files(made + timedelta(days=7)) == 0  # exactly a week: kept
+    db.session.commit()
+    assert services.forget_old_files(made + timedelta(days=7, seconds=1)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert (job.status, job.content, job.file_name) == (DONE, None, "file.csv")
+    sign_in(Role.MANAGER)
+    assert client.get(f"/jobs/{job_id}/file").status_code == 404
+    page = pages.get(f"/jobs/{job_id}")
+    assert "The file was deleted 7 days after it was made" in page.select_one("#file-deleted").get_text()
+    assert page.select_one("#download-file") is None

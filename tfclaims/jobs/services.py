@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tfclaims.db import utcnow
 from tfclaims.errors import DomainError
 from tfclaims.extensions import db
 from tfclaims.jobs.models import Job
-from tfclaims.jobs.vocabulary import DONE, FAILED, QUEUED, RUNNING, UNEXPECTED
+from tfclaims.jobs.vocabulary import DONE, FAILED, FILE_DAYS, QUEUED, RUNNING, UNEXPECTED
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,18 @@ def execute(job_id: int, final_attempt: bool) -> None:
     job.steps_done, job.step = job.steps_total, "Done"
     job.status, job.finished_at = DONE, utcnow()
     db.session.commit()
+
+
+def forget_old_files(now, days: int = FILE_DAYS) -> int:
+    """Delete the files of jobs finished more than ``days`` days before ``now`` (their rows stay, saying so).
+    Returns how many. Flushes only."""
+    from sqlalchemy import update
+
+    result = db.session.execute(
+        update(Job).where(Job.content.is_not(None), Job.finished_at < now - timedelta(days=days)).values(content=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def _finish(job_id: int, status: str, error: str = "") -> None:

@@ -10,7 +10,7 @@ from tfclaims.auth.permissions import signed_in
 from tfclaims.extensions import db
 from tfclaims.jobs import queries
 from tfclaims.jobs.services import RUNNERS
-from tfclaims.jobs.vocabulary import DONE, FINISHED, STATUSES
+from tfclaims.jobs.vocabulary import DONE, FILE_DAYS, FINISHED, STATUSES
 
 bp = Blueprint("jobs", __name__)
 
@@ -19,7 +19,7 @@ REFRESH_SECONDS = 3
 
 @bp.context_processor
 def _labels():
-    return {"job_statuses": STATUSES, "finished": FINISHED, "DONE": DONE}
+    return {"job_statuses": STATUSES, "finished": FINISHED, "DONE": DONE, "file_days": FILE_DAYS}
 
 
 @bp.get("/")

@@ -11,6 +11,10 @@ STATUSES = {
 }
 FINISHED = frozenset({DONE, FAILED})
 
+# A job's file holds personal data (a claim pack names every family): it is deleted this many days after it was made
+# (``services.forget_old_files``, run with the nightly retention list); the job's row stays, without its file.
+FILE_DAYS = 7
+
 # Attempts before a job is shown as failed: the first run and this many retries.
 RETRIES = 2
 RETRY_DELAY_SECONDS = 5
