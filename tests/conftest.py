@@ -33,6 +33,9 @@ def make_test_app(url: str, **extra):
     config = {
         "TFCLAIMS_ENV": "testing",
         "TESTING": True,
+        # Background jobs run as their request commits, in the test's process: no worker (the browser tests' app,
+        # which is not TESTING, too).
+        "JOBS_IMMEDIATE": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": url,
         "SERVER_NAME": "localhost",
