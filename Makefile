@@ -8,7 +8,7 @@ GOVUK := node_modules/govuk-frontend/dist/govuk
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install assets migrate seed lint bench bench-pg clean
+.PHONY: run test test-sqlite test-postgres install assets migrate seed lint bench bench-pg loadtest loadtest-sqlite clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,9 +55,12 @@ test: install assets
 	@if command -v pg_virtualenv >/dev/null 2>&1; then $(MAKE) test-postgres; \
 	else echo "pg_virtualenv not found: PostgreSQL run skipped"; fi
 
+# The SQLite pass runs on PYTEST_WORKERS processes (pytest-xdist), each with its own database files and servers.
+PYTEST_WORKERS ?= 2
+
 test-sqlite:
-	@echo "== tests on SQLite =="
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	@echo "== tests on SQLite ($(PYTEST_WORKERS) workers) =="
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The PostgreSQL pass runs what touches the database (tests/integration): the pure unit tests would only repeat
 # themselves, and the browser journeys drive the same pages the integration tests already send through PostgreSQL.
@@ -74,6 +77,17 @@ bench: install
 
 bench-pg: install
 	pg_virtualenv -v 15 env DATABASE_URL=postgresql+psycopg:// $(BIN)/python -m bench $(BENCH_ARGS)
+
+# The load test (bench/loadtest): 10,000 families on a private PostgreSQL 15 (initdb into a temporary folder, its own
+# port and socket, stopped at the end), gunicorn with 4 workers and the huey worker on 127.0.0.1, Locust headless:
+# 3,000 requests by 50 users (2 to 6 s between steps); then the same mix on SQLite with 10 users. Prints requests per
+# second, p50/p95/p99 per page, the errors, the machine's load and the targets. Options: LOADTEST_ARGS (python -m bench.loadtest --help),
+# e.g. LOADTEST_ARGS='--users 20 --requests 1000 --database postgres'.
+loadtest: install assets
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
+
+loadtest-sqlite: install assets
+	$(BIN)/python -m bench.loadtest --database sqlite $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(ASSETS) .pytest_cache

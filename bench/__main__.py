@@ -159,11 +159,11 @@ def _refresh_verdicts(app) -> None:
     """The nightly job: judge the whole cohort as of today and store every family's verdict."""
     from datetime import date
 
-    from tfclaims.engine.queries import refresh_verdicts
+    from tfclaims.engine.store import build_set
 
     with app.app_context():
         started = time.perf_counter()
-        count = refresh_verdicts(date.today())
+        count = build_set(date.today()).families
         from tfclaims.extensions import db
 
         db.session.commit()
@@ -283,11 +283,11 @@ def _time_pages(app, family_ids: list[int], args: argparse.Namespace, how: str, 
     chosen = random.Random(args.seed + sample).sample(family_ids, min(len(family_ids), args.page_samples + 1))
     if judged:
         # No stored verdicts (a --reuse run may have kept last run's): every page judges its family.
-        from tfclaims.engine.models import FamilyVerdict
+        from tfclaims.engine.models import VerdictSet
         from tfclaims.extensions import db
 
         with app.app_context():
-            db.session.execute(FamilyVerdict.__table__.delete())
+            db.session.execute(VerdictSet.__table__.delete())  # its rows go with it
             db.session.commit()
             db.session.remove()
     client = app.test_client()

@@ -35,7 +35,6 @@ def time_claim(app, as_of: date, families: int) -> None:
 
     print(f"\nA claim of up to {families:,} families, judged as of {as_of:%d %B %Y}")
     with app.app_context():
-        app.config["ENGINE_CACHE"] = False  # time the engine's work, not the cache
         officer = db.session.scalar(select(User).where(User.email == OFFICER_EMAIL))
         if officer is None:
             officer = create_user(OFFICER_EMAIL, "Benchmark Claims Officer", "bench-password-2026",
@@ -45,6 +44,12 @@ def time_claim(app, as_of: date, families: int) -> None:
         db.session.add(window)
         db.session.commit()
         try:
+            from tfclaims.engine import store
+
+            started = time.perf_counter()
+            store.build_set(as_of)
+            db.session.commit()
+            _line("judge the cohort as of the window's end (a job, once)", f"{time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
             _, ready = services.candidates(window, date.today())
             _line("list the claimable families", f"{time.perf_counter() - started:.1f} s ({len(ready):,} claimable)")

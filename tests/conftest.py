@@ -39,8 +39,6 @@ def make_test_app(url: str, **extra):
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": url,
         "SERVER_NAME": "localhost",
-        # Tests roll their data back, so audit ids are used again: the cohort cache's key would not see it.
-        "ENGINE_CACHE": False,
         **extra,
     }
     return create_app(config)

@@ -54,8 +54,13 @@ def seed_demo_command(families: int) -> None:
 
     if current_app.config["TFCLAIMS_ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run in production: it creates demo users.")
+    from tfclaims.engine import store
+
     set_system_actor("demo data")
     result = demo.seed(families=families)
+    db.session.commit()
+    # The cohort lists read stored verdicts: today's are stored now, so the lists are ready at the first visit.
+    store.build_set(clock.today())
     db.session.commit()
     click.echo(result.describe())
     _warn_if_not_demo_day()
@@ -77,14 +82,15 @@ def _warn_if_not_demo_day() -> None:
 @group.command("refresh-verdicts")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to judge on (default today).")
 def refresh_verdicts_command(as_of) -> None:
-    """Judge every family and store the verdicts the family pages read (run it nightly)."""
+    """Judge every family and store the verdicts the lists and family pages read (the worker's schedule runs it
+    nightly; this runs it now, without the queue)."""
 
-    from tfclaims.engine.queries import refresh_verdicts
+    from tfclaims.engine import store
 
     when = as_of.date() if as_of else clock.today()
-    count = refresh_verdicts(when)
+    stored = store.nightly(when) if not as_of else store.build_set(when)
     db.session.commit()
-    click.echo(f"Stored the verdicts of {count} families as of {when.isoformat()}.")
+    click.echo(f"Stored the verdicts of {stored.families} families as of {when.isoformat()}.")
 
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -202,16 +208,14 @@ def seed_if_empty_command(ctx: click.Context) -> None:
 
 @group.command("retention-due")
 def retention_due_command() -> None:
-    """List the families whose records are due for erasure today, and those due but held (run it nightly). Writes
-    the list as a retention run a manager reads at /retention; erases nothing."""
-    from tfclaims.jobs.services import forget_old_files
+    """List the families whose records are due for erasure today, and those due but held. Writes the list as a
+    retention run a manager reads at /retention; erases nothing. The worker's schedule does the same each night at
+    3am, as a job (``tfclaims.retention.jobs``): this runs the same work at once, here."""
     from tfclaims.jobs.vocabulary import FILE_DAYS
-    from tfclaims.retention.services import list_due
-    from tfclaims.retention.vocabulary import DUE_LIST
+    from tfclaims.retention.jobs import nightly_list
 
     set_system_actor("nightly retention list")
-    run = list_due(clock.today(), DUE_LIST)
-    forgotten = forget_old_files(utcnow())
+    run, forgotten = nightly_list(clock.today(), utcnow())
     db.session.commit()
     def families(n: int) -> str:
         return f"{n:,} {'family' if n == 1 else 'families'}"

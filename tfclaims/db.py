@@ -45,6 +45,53 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+def reading_only() -> bool:
+    """True while a page view (GET or HEAD) reads: before ``tfclaims.web`` writes what the view left to write."""
+    try:
+        from flask import g, has_request_context
+    except ImportError:  # pragma: no cover
+        return False
+    return has_request_context() and g.get("reading_only", False)
+
+
+def after_reading(callback) -> None:
+    """Write something at the end of a page view, in the request's own write transaction (``tfclaims.web``), or at
+    once when not reading only (a form, a job, a command). ``callback`` adds to ``db.session``; it is given no
+    arguments."""
+    from flask import g
+
+    if reading_only():
+        g.setdefault("to_write", []).append(callback)
+    else:
+        callback()
+
+
+def writing_now() -> None:
+    """This page view writes from here on, in its own transaction (a job run where it is asked for, in the queue's
+    immediate mode: the tests)."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.reading_only = False
+
+
+def _guard_page_views() -> None:
+    """In the tests, a page view that changes rows while it is reading fails loudly: on SQLite its deferred
+    transaction could not wait for the write lock (see ``_on_begin``); ``after_reading`` is the way."""
+    from flask import current_app, has_app_context
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    @event.listens_for(Session, "before_flush")
+    def _no_writes_while_reading(session, flush_context, instances):
+        if not reading_only() or not has_app_context() or not current_app.config.get("TESTING"):
+            return
+        changed = list(session.new) + list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]
+        if changed:
+            names = sorted({type(o).__name__ for o in changed})
+            raise RuntimeError(f"a page view changed {', '.join(names)} while reading: use db.after_reading")
+
+
 def _configure_sqlite() -> None:
     """Make SQLite behave like the PostgreSQL the app also runs on.
 
@@ -68,13 +115,19 @@ def _configure_sqlite() -> None:
 
     @event.listens_for(Engine, "begin")
     def _on_begin(conn):
-        # IMMEDIATE: a transaction takes SQLite's write lock when it begins, waiting for it up to the busy
-        # timeout. A deferred one that reads and then writes (a page view recording its read, a form that checks
-        # and then saves) cannot wait: SQLite refuses its write at once with "database is locked" when another
-        # connection wrote meanwhile. So on SQLite one request writes at a time, and none is lost; several users at
-        # once is what PostgreSQL is for (README, "Running in production").
+        # IMMEDIATE: a transaction that may write takes SQLite's write lock when it begins, waiting for it up to the
+        # busy timeout. A deferred one that reads and then writes (a form that checks and then saves) cannot wait:
+        # SQLite refuses its write at once with "database is locked" when another connection wrote meanwhile. So on
+        # SQLite one request writes at a time, and none is lost; several users at once is what PostgreSQL is for
+        # (README, "Running in production").
+        #
+        # A page view (GET or HEAD) only reads: its transaction is deferred, so page views run side by side with
+        # each other and with one writer (WAL). What a page view must record (its reads of personal data, a date
+        # of verdicts asked for) is written after its reading is over, in a short transaction of its own that does
+        # take the lock (``tfclaims.web``: ``reading_only`` is then False).
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if reading_only() else "BEGIN IMMEDIATE")
 
 
 _configure_sqlite()
+_guard_page_views()

@@ -614,10 +614,9 @@ def _seed_claims_history(users: dict[Role, User], result: SeedResult) -> None:
     windows = _windows(labels)
     result.history_windows = len(windows)
     last_year = claim_rules.financial_year_label(HISTORY_YEARS[-1])
-    with _engine_cache_on():
-        for window in windows:
-            _seed_historic_claim(rng, window, users, result, HISTORY_PHASE,
-                                 final_year=window.label.startswith(last_year))
+    for window in windows:
+        _seed_historic_claim(rng, window, users, result, HISTORY_PHASE,
+                             final_year=window.label.startswith(last_year))
 
 
 def _seed_live_claims(users: dict[Role, User], result: SeedResult) -> None:
@@ -629,30 +628,8 @@ def _seed_live_claims(users: dict[Role, User], result: SeedResult) -> None:
     rng = random.Random(2022)
     labels = [spec["label"] for year in LIVE_YEARS for spec in claim_rules.quarter_windows(year)]
     windows = [w for w in _windows(labels) if w.ends_on + timedelta(days=BUILT) <= DEMO_TODAY]
-    with _engine_cache_on():
-        for window in windows:
-            _seed_historic_claim(rng, window, users, result, LIVE_PHASE, final_year=False)
-
-
-@contextlib.contextmanager
-def _engine_cache_on():
-    """Keep the engine's cohort cache on while the history is seeded: ``build_claim`` judges the cohort again just
-    after ``candidates`` has, with no change between, so the cache (keyed on the latest audit event) spares the
-    second evaluation. Where the cache is off (the tests, whose rolled-back transactions reuse audit event ids) it
-    is switched on for the seeding only and emptied afterwards, so nothing seeded in a rolled-back transaction
-    can be served later."""
-    from flask import current_app
-
-    from tfclaims.engine import queries as engine_queries
-
-    was_on = current_app.config.get("ENGINE_CACHE", True)
-    current_app.config["ENGINE_CACHE"] = True
-    try:
-        yield
-    finally:
-        current_app.config["ENGINE_CACHE"] = was_on
-        if not was_on:
-            engine_queries.forget_cohort()
+    for window in windows:
+        _seed_historic_claim(rng, window, users, result, LIVE_PHASE, final_year=False)
 
 
 def _seed_historic_claim(rng: random.Random, window, users: dict[Role, User], result: SeedResult, phase: _Phase,
@@ -663,7 +640,7 @@ def _seed_historic_claim(rng: random.Random, window, users: dict[Role, User], re
     officer, auditor, manager = users[Role.CLAIMS_OFFICER], users[Role.AUDITOR], users[Role.MANAGER]
     end = window.ends_on
     built_on = end + timedelta(days=BUILT)
-    _as_of, ready = claim_services.candidates(window, built_on)
+    _as_of, ready = claim_services.candidates_judged_now(window, built_on)
     ready = ready[ready["route"].isin(phase.routes)]
     family_ids = [int(f) for f in ready["family_id"] if not phase.held_over or rng.random() >= phase.held_over]
     if not family_ids:

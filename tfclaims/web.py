@@ -25,6 +25,15 @@ def init_app(app: Flask) -> None:
     # even where one application context serves several requests (the test client's).
     app.before_request(downloads.forget_recorded_read)
 
+    @app.before_request
+    def _reading_only():
+        """A page view only reads until ``_commit`` (``db.reading_only``); a form writes from the start."""
+        g.reading_only = request.method in ("GET", "HEAD")
+
+    @app.teardown_request
+    def _done_reading(error=None):
+        g.pop("reading_only", None)
+
     @app.after_request
     def _commit(response: Response) -> Response:
         """The one commit of a request.
@@ -46,11 +55,22 @@ def init_app(app: Flask) -> None:
             if download:
                 downloads.record_download(response)
             db.session.commit()
+            # A page view's reading is over: what it must record (its reads of personal data) is written now, in a
+            # transaction of its own that takes the write lock (``db.after_reading``). If that fails, the page is
+            # not shown: a 500 instead.
+            g.reading_only = False
+            to_write = g.pop("to_write", [])
+            if to_write:
+                for callback in to_write:
+                    callback()
+                db.session.commit()
             # Work that must wait for the commit (a background job is queued once its row exists).
             for callback in g.pop("after_commit", []):
                 callback()
         else:
             g.pop("after_commit", None)
+            g.pop("to_write", None)
+            g.reading_only = False
             db.session.rollback()
         return response
 

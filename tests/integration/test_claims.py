@@ -620,7 +620,8 @@ def test_the_worksheet_and_the_exports_report_the_sample_as_it_is(cohort, users,
     assert drawn[added.family_reference] == "Top-up 1"
     assert f"{ssp.family_reference} (SSP, first draw, fail): Failed audit" in text(page.select_one("#sampled-removed"))
     assert pages.get(f"/claims/{claim.id}").select_one("#sample-report") is not None
-    workbook = load_workbook(io.BytesIO(client.get(f"/claims/{claim.id}/claim.xlsx").data))
+    job_page = client.post(f"/claims/{claim.id}/make-xlsx").headers["Location"]
+    workbook = load_workbook(io.BytesIO(client.get(f"{job_page}/file").data))
     assert workbook.sheetnames == ["Claim", "Audit sample"]
     values = [[c.value for c in row] for row in workbook["Audit sample"].iter_rows()]
     assert ["SSP", 2, 1, 1, 1, 1, 0, 0, 0, 1] in values

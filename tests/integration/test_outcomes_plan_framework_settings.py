@@ -346,17 +346,36 @@ def test_a_plan_file_with_an_unknown_applies_to_is_refused(pages, manager, plan_
     assert db.session.scalar(select(func.count(PlanVersion.id))) == before
 
 
-def test_a_settings_change_clears_the_stored_verdicts(pages, manager, tf2015, plan_version):
-    """Family pages read a stored verdict while the family's own records are unchanged: a new national setting must
-    not leave them showing verdicts judged under the old one."""
-    from tfclaims.db import utcnow
+def test_a_settings_change_judges_every_stored_verdict_again(pages, manager, tf2015, plan_version, monkeypatch):
+    """The lists and family pages read stored verdicts while the family's own records are unchanged: a new
+    national setting must not leave them showing verdicts judged under the old one."""
+    from tests.progress_helpers import attach
+    from tfclaims.engine import store
     from tfclaims.engine.models import FamilyVerdict
 
-    family = factories.make_family()
-    db.session.add(FamilyVerdict(family_id=family.id, as_of=date(2020, 1, 1), version=None, computed_at=utcnow(),
-                                 payload={}))
-    db.session.flush()
+    family = factories.make_family(members=3)
+    attach(family, plan_version, attached_on=date(2019, 6, 3), problem_numbers=(2, 6))
+    store.build_set(date(2020, 1, 1))
+    db.session.commit()
+    pages.get(url(tf2015))  # (the test's setup commits queued their refresh for the next request: done now)
+    row = db.session.get(FamilyVerdict, (date(2020, 1, 1), family.id))
+    db.session.refresh(row)
+    assert row.payload["family"]["settings"]["min_problems"] == 2
+    computed_at = row.computed_at
+
     pages.post(settings_url(tf2015), settings_data(tf2015), redirects_to=url(tf2015))
-    assert db.session.scalar(select(func.count()).select_from(FamilyVerdict)) == 1  # no change, nothing cleared
+    db.session.refresh(row)
+    assert (row.computed_at, row.stale) == (computed_at, False)  # no change, nothing judged again
+
+    # With the queue in production mode: every row stale in the change's transaction, every set queued again.
+    queued = []
+    monkeypatch.setattr(store, "_immediate", lambda: False)
+    monkeypatch.setattr(store, "_queue_build", queued.append)
     pages.post(settings_url(tf2015), settings_data(tf2015, min_problems="3"), redirects_to=url(tf2015))
-    assert db.session.scalar(select(func.count()).select_from(FamilyVerdict)) == 0
+    db.session.refresh(row)
+    assert row.stale and queued == [date(2020, 1, 1)]
+    store.build_set(queued[0])  # the job, as the worker runs it
+    db.session.commit()
+    row = db.session.get(FamilyVerdict, (date(2020, 1, 1), family.id))
+    db.session.refresh(row)
+    assert row.payload["family"]["settings"]["min_problems"] == 3 and not row.stale

@@ -212,7 +212,7 @@ def test_a_result_not_yet_claimed_comes_from_the_stored_verdict_of_the_same_atta
                                                                                        config):
     from datetime import UTC, datetime
 
-    from tfclaims.engine.models import FamilyVerdict
+    from tfclaims.engine.models import READY, FamilyVerdict, VerdictSet
     from tfclaims.families.models import Attachment
 
     config(PSEUDONYMISATION_KEY=COUNCIL_KEY)
@@ -220,7 +220,10 @@ def test_a_result_not_yet_claimed_comes_from_the_stored_verdict_of_the_same_atta
         Attachment.family_id == people.stranger.family_id)).one()
     verdict = {"attachment_id": attachment.id, "claimable": True, "route": "CE", "claimable_on": "2021-03-15",
                "reference": "FAM-OTHER-OF"}
-    db.session.add(FamilyVerdict(family_id=people.stranger.family_id, as_of=date(2026, 11, 30), version=1,
+    db.session.add(VerdictSet(as_of=date(2026, 11, 30), status=READY, token="t", seq=1, families=1,
+                              requested_at=datetime(2026, 11, 30, tzinfo=UTC)))
+    db.session.flush()
+    db.session.add(FamilyVerdict(family_id=people.stranger.family_id, as_of=date(2026, 11, 30), version=1, seq=1,
                                  computed_at=datetime(2026, 11, 30, tzinfo=UTC),
                                  payload={"family": verdict, "problems": []}))
     db.session.commit()

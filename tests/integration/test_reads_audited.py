@@ -353,19 +353,25 @@ def data_version(family_id: int) -> int | None:
 
 
 def test_viewing_a_family_twice_keeps_its_stored_verdict(client, sign_in, claimed):
+    from datetime import date
+
+    from tfclaims.engine import store
+
     family = claimed["families"][0]
+    store.build_set(date.today())
+    db.session.commit()
+    version = data_version(family.id)
+    stored = db.session.get(FamilyVerdict, (date.today(), family.id))
+    assert stored is not None and stored.version == version and not stored.stale
+    computed_at = stored.computed_at
     sign_in(Role.MANAGER)
     assert client.get(f"/families/{family.id}").status_code == 200
-    version = data_version(family.id)
-    stored = db.session.get(FamilyVerdict, family.id)
-    assert stored is not None and stored.version == version
-    computed_at = stored.computed_at
     assert client.get(f"/families/{family.id}").status_code == 200
     assert client.get("/families/?q=BRK-D1").status_code == 200
     db.session.expire_all()
-    assert data_version(family.id) == version
-    stored = db.session.get(FamilyVerdict, family.id)
-    assert (stored.version, stored.computed_at) == (version, computed_at)  # not judged again: nothing changed
+    assert data_version(family.id) == version  # reads are not changes
+    stored = db.session.get(FamilyVerdict, (date.today(), family.id))
+    assert (stored.version, stored.computed_at, stored.stale) == (version, computed_at, False)
     assert len(access_events()) == 3
 
 

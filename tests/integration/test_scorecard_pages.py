@@ -23,7 +23,7 @@ from tfclaims.auth.roles import Role
 from tfclaims.claims.models import SUBMITTED
 from tfclaims.errors import NotAllowedError
 from tfclaims.extensions import db
-from tfclaims.scorecard import queries, rules, services
+from tfclaims.scorecard import exports, queries, rules, services
 from tfclaims.scorecard.models import Indicator, IndicatorComment, IndicatorValue
 
 MONTH = "2020-10"  # October 2020: the report month of most tests
@@ -291,6 +291,13 @@ def pdf_text(data: bytes, tmp_path) -> str:
     return " ".join(result.stdout.split())
 
 
+def made_pdf(client, month: str = MONTH):
+    """The PDF made in the background (issue 14): the button starts a job, whose page is where the file comes from."""
+    started = client.post("/scorecard/make-pdf", data={"month": month})
+    assert started.status_code == 302 and "/jobs/" in started.headers["Location"], started.status_code
+    return client.get(f"{started.headers['Location']}/file")
+
+
 def test_the_csv_download(client, sign_in, programme, entered):
     sign_in(Role.COORDINATOR)
     response = client.get(f"/scorecard/scorecard.csv?month={MONTH}")
@@ -336,7 +343,7 @@ def test_the_xlsx_download(client, sign_in, programme, entered):
 
 def test_the_pdf_download(client, sign_in, programme, entered, tmp_path):
     sign_in(Role.AUDITOR)
-    response = client.get(f"/scorecard/scorecard.pdf?month={MONTH}")
+    response = made_pdf(client)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == 'attachment; filename="scorecard-2020-10.pdf"'
@@ -350,6 +357,44 @@ def test_the_pdf_download(client, sign_in, programme, entered, tmp_path):
         assert name in found, name
     assert "Fewer referrals after the new front door." in found
     assert "Page 1 of" in found
+
+
+def test_the_pdf_is_made_by_a_job_and_is_the_same_as_before(client, sign_in, pages, programme, entered, tmp_path, app):
+    """Issue 14: the button starts a job; its file is the PDF the page used to give at once, listed under Your
+    downloads, and downloading it records a read (naming no family)."""
+    from tfclaims.audit.models import AccessEvent
+    from tfclaims.jobs.models import Job
+
+    user = sign_in(Role.COORDINATOR)
+    form = pages.get(f"/scorecard/?month={MONTH}").select_one("#download-pdf").find_parent("form")
+    assert (form["method"], form["action"], form.select_one("input[name=month]")["value"]) == (
+        "post", "/scorecard/make-pdf", MONTH)
+    response = made_pdf(client)
+    job = db.session.scalars(select(Job)).one()
+    assert (job.user_id, job.kind, job.status, job.title) == (user.id, "scorecard_pdf", "done",
+                                                              "Scorecard for October 2020 (PDF)")
+    assert job.steps_done == job.steps_total == 3
+    assert "Scorecard for October 2020 (PDF)" in pages.get("/jobs/").get_text()
+    assert response.headers["Content-Disposition"] == 'attachment; filename="scorecard-2020-10.pdf"'
+    from tfclaims import clock
+
+    today = clock.today()
+    card = queries.scorecard(date(2020, 10, 1), today)
+    direct = exports.scorecard_pdf(card, app.config["COUNCIL_NAME"], today, queries.programme_charts(card.month))
+    assert pdf_text(response.data, tmp_path) == pdf_text(direct, tmp_path)
+    [read] = db.session.scalars(select(AccessEvent).where(AccessEvent.actor_id == user.id,
+                                                          AccessEvent.action == "downloaded")).all()
+    assert read.what == "Scorecard for October 2020 (PDF)" and read.detail["family_ids"] == []
+
+
+def test_a_pdf_asked_for_a_wrong_month_goes_back_to_the_page(client, sign_in, programme):
+    from tfclaims.jobs.models import Job
+
+    sign_in(Role.MANAGER)
+    for month in ("1999-01", "zebra", "2090-01"):
+        response = client.post("/scorecard/make-pdf", data={"month": month})
+        assert response.status_code == 302 and response.headers["Location"].startswith("/scorecard/?month="), month
+    assert db.session.scalars(select(Job)).all() == []
 
 
 def test_the_pdf_places_the_programme_charts(client, sign_in, programme, monkeypatch, tmp_path):
@@ -367,7 +412,7 @@ def test_the_pdf_places_the_programme_charts(client, sign_in, programme, monkeyp
 
     monkeypatch.setattr(queries, "programme_charts", charts)
     sign_in(Role.MANAGER)
-    response = client.get(f"/scorecard/scorecard.pdf?month={MONTH}")
+    response = made_pdf(client)
     assert asked == [date(2020, 10, 1)]
     assert b"/Subtype /Image" in response.data
     assert "Families attached per month (test chart)" in pdf_text(response.data, tmp_path)
@@ -487,8 +532,9 @@ def test_only_managers_change_the_scorecard(client, pages, sign_in, entered, rol
 
 def test_signed_in_users_without_a_reading_role_get_403(client, pages, sign_in, db_session):
     sign_in(Role.ADMINISTRATOR)
-    for url in ("/scorecard/", "/scorecard/scorecard.csv", "/scorecard/scorecard.pdf", "/scorecard/indicators/1"):
+    for url in ("/scorecard/", "/scorecard/scorecard.csv", "/scorecard/indicators/1"):
         assert client.get(url).status_code == 403, url
+    assert client.post("/scorecard/make-pdf", data={"month": MONTH}).status_code == 403
     page = pages.get("/home")
     assert "Scorecard" not in [text(a) for a in page.select(".govuk-service-navigation__link")]
     client.post("/sign-out")
@@ -543,7 +589,7 @@ def test_twelve_month_figures_in_the_csv_and_the_spreadsheet(client, sign_in, ye
 
 def test_twelve_month_figures_in_the_pdf(client, sign_in, year_figures, tmp_path):
     sign_in(Role.MANAGER)
-    data = client.get(f"/scorecard/scorecard.pdf?month={MONTH}").data
+    data = made_pdf(client).data
     assert "shown only when all twelve have a value" in pdf_text(data, tmp_path)
     path = tmp_path / "layout.pdf"
     path.write_bytes(data)

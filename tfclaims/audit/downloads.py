@@ -44,7 +44,6 @@ NOT_DOWNLOADS = frozenset({"static", "core.assets"})
 # route test in tests/integration/test_reads_audited.py insists that every download route is listed here.
 WHAT = {
     "claims.claim_csv": "claim lines (CSV)",
-    "claims.claim_xlsx": "claim lines (Excel)",
     "engine.ready_to_claim_csv": "families ready to claim (CSV)",
     "engine.claimed_csv": "families claimed (CSV)",
     "engine.nearly_there_csv": "families nearly there (CSV)",
@@ -54,7 +53,6 @@ WHAT = {
     "returns.progress_xlsx": "progress return (Excel)",
     "scorecard.scorecard_csv": "scorecard (CSV)",
     "scorecard.scorecard_xlsx": "scorecard (Excel)",
-    "scorecard.scorecard_pdf": "scorecard (PDF)",
     "outcomes_plan.export_yaml": "outcomes plan (YAML)",
     "outcomes_plan.export_json": "outcomes plan (JSON)",
 }
@@ -64,7 +62,8 @@ WHAT = {
 RECORDED_BY_VIEW = frozenset({
     "dataprotection.subject_access_person",  # the subject access ZIP (the same route shows the person's page)
     "dataprotection.pseudonymised_csv",
-    "jobs.job_file",  # a file made in the background (the claim pack): the job's title and the families it names
+    "jobs.job_file",  # a file made in the background (the claim pack and Excel file, the scorecard PDF): the job's
+    # title and the families it names (``jobs.services.Runner.families``)
 })
 
 QUERY_LIMIT = 100  # characters kept of each query value in ``detail``
@@ -134,7 +133,6 @@ def _claim_families(view_args: dict[str, Any], response: Response) -> list[int] 
 # this family" finds them (``audit.queries.reads_of_family``).
 FAMILIES_LISTED = {
     "claims.claim_csv": _claim_families,
-    "claims.claim_xlsx": _claim_families,
     "engine.ready_to_claim_csv": _families_in_csv,
     "engine.claimed_csv": _families_in_csv,
     "engine.nearly_there_csv": _families_in_csv,

@@ -14,11 +14,11 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tfclaims.audit.models import AccessEvent, AuditEvent
 from tfclaims.audit.rules import ACCESS_ACTIONS
-from tfclaims.db import Base, utcnow
+from tfclaims.db import Base, after_reading, utcnow
 
 # The actor for work outside a request (CLI commands, seeding): (user id or None, label).
 _cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.ContextVar(
@@ -27,7 +27,16 @@ _cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.Context
 
 # The trail itself (changes and reads), and the engine's stored verdicts (derived data, recomputed from
 # audited records).
-NOT_AUDITED = {"audit_event", "access_event", "family_verdict"}
+NOT_AUDITED = {"audit_event", "access_event", "family_verdict", "verdict_set"}
+
+# The families whose records a session's transaction changed (every audit event that names a family), kept in
+# ``session.info`` under this key: the engine judges them again once the transaction commits (``engine.store``).
+CHANGED_FAMILIES = "changed_families"
+
+
+def _note_change(session: Session | None, family_id: int | None) -> None:
+    if session is not None and family_id is not None:
+        session.info.setdefault(CHANGED_FAMILIES, set()).add(int(family_id))
 
 
 def set_system_actor(label: str, user_id: int | None = None) -> None:
@@ -99,6 +108,7 @@ def _write_event(connection, action: str, obj: Base, changes: dict) -> None:
             changes=changes,
         )
     )
+    _note_change(object_session(obj), obj.audit_family_id)
 
 
 def record(session: Session, action: str, entity: str, entity_id: int | None, summary: str = "",
@@ -115,7 +125,13 @@ def record(session: Session, action: str, entity: str, entity_id: int | None, su
         summary=summary[:300],
         changes=changes or {},
     )
-    session.add(audit_event)
+
+    def write() -> None:
+        session.add(audit_event)
+        _note_change(session, family_id)
+
+    # A page view (a download that is an export) writes its event once its reading is over (``db.after_reading``).
+    after_reading(write)
     return audit_event
 
 
@@ -146,7 +162,8 @@ def record_access(session: Session, action: str, what: str, *, family_id: int | 
         path=(path or "")[:300],
         detail=_detail(detail),
     )
-    session.add(access_event)
+    # A page view writes its reads once its reading is over (``db.after_reading``); anything else, now.
+    after_reading(lambda: session.add(access_event))
     return access_event
 
 

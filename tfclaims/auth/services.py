@@ -13,7 +13,7 @@ from tfclaims.auth import passwords, rules, throttle
 from tfclaims.auth.models import SecuritySettings, User, UserRole
 from tfclaims.auth.queries import GRANT_ACTION, get_user_by_email
 from tfclaims.auth.roles import SEES_PERSONAL_DATA, Role
-from tfclaims.db import as_utc, utcnow
+from tfclaims.db import after_reading, as_utc, reading_only, utcnow
 from tfclaims.errors import DomainError, DuplicateValueError
 from tfclaims.extensions import db
 
@@ -243,8 +243,9 @@ def security_settings() -> SecuritySettings:
     settings = db.session.scalar(select(SecuritySettings).order_by(SecuritySettings.id).limit(1))
     if settings is None:
         settings = SecuritySettings(require_totp=False)
-        db.session.add(settings)
-        db.session.flush()
+        if not reading_only():  # a page view shows the default; the first change saves it
+            db.session.add(settings)
+            db.session.flush()
     return settings
 
 
@@ -285,10 +286,16 @@ def totp_secret_to_set_up(user: User) -> str:
     (so the page can be shown again), never used to sign in before then."""
     if user.totp_enabled_at:
         raise DomainError("Two-factor authentication is already on", field="code")
-    if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
+    if user.totp_secret:
+        return user.totp_secret
+    secret = pyotp.random_base32()
+
+    def keep() -> None:
+        user.totp_secret = secret
         db.session.flush()
-    return user.totp_secret
+
+    after_reading(keep)  # the page showing it saves it once its reading is over
+    return secret
 
 
 def provisioning_uri(user: User, secret: str, issuer: str) -> str:

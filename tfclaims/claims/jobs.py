@@ -1,4 +1,5 @@
-"""The claims' long work, run as background jobs (``tfclaims.jobs``): the claim pack PDF."""
+"""The claims' long work, run as background jobs (``tfclaims.jobs``): the claim pack PDF and the submission file
+(Excel)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from tfclaims.db import utcnow
 from tfclaims.extensions import db
 from tfclaims.jobs.services import JobRefused, runner
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 CLAIM_PACK = "claim_pack"
+CLAIM_XLSX = "claim_xlsx"
 
 
 def claim_families(params: dict) -> list[int]:
@@ -23,8 +27,15 @@ def claim_families(params: dict) -> list[int]:
     ))
 
 
-def pack_file_name(claim: Claim) -> str:
-    return f"{claim.reference.lower().replace(' ', '-')}.pdf"
+def pack_file_name(claim: Claim, extension: str = "pdf") -> str:
+    return f"{claim.reference.lower().replace(' ', '-')}.{extension}"
+
+
+def _claim(job, what: str) -> Claim:
+    claim = db.session.get(Claim, job.params.get("claim_id"))
+    if claim is None:
+        raise JobRefused(f"The claim was deleted after the {what} was asked for, so there is nothing to make.")
+    return claim
 
 
 @runner(CLAIM_PACK, families=claim_families)
@@ -35,3 +46,13 @@ def claim_pack(job, progress) -> tuple[str, str, bytes]:
     config = current_app.config
     content = exports.pack_pdf(claim, config["COUNCIL_CODE"], config["COUNCIL_NAME"], utcnow(), progress)
     return pack_file_name(claim), "application/pdf", content
+
+
+@runner(CLAIM_XLSX, families=claim_families)
+def claim_xlsx(job, progress) -> tuple[str, str, bytes]:
+    """The claim's submission file as a spreadsheet: the same workbook the claim page used to give at once."""
+    claim = _claim(job, "submission file")
+    progress(0, 1, "Writing the spreadsheet")
+    config = current_app.config
+    content = exports.xlsx_bytes(claim, config["COUNCIL_CODE"], config["COUNCIL_NAME"])
+    return pack_file_name(claim, "xlsx"), XLSX, content

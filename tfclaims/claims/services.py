@@ -38,6 +38,7 @@ from tfclaims.claims.models import (
 from tfclaims.db import as_utc, utcnow
 from tfclaims.engine import lists
 from tfclaims.engine import queries as engine_queries
+from tfclaims.engine import store as engine_store
 from tfclaims.engine.rules import Verdicts
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db
@@ -146,18 +147,32 @@ def save_allocation(allocation: Allocation | None, *, label: str, starts_on: dat
 # ---------------------------------------------------------------- building a claim
 
 
-def candidates(window: ClaimWindow, today: date) -> tuple[date, pd.DataFrame]:
+def candidates(window: ClaimWindow, today: date) -> tuple[date, pd.DataFrame | None]:
     """The families the engine finds claimable as of the window's end (or today) and no claim of the programme
-    phase of their attachment holds yet."""
-    as_of, _, ready = _judged(window, today)
-    return as_of, ready
-
-
-def _judged(window: ClaimWindow, today: date) -> tuple[date, Verdicts, pd.DataFrame]:
-    """The claim's as-of date, the engine's verdicts on the cohort that day, and the families on offer: claimable,
-    and not held by a claim of the phase (framework) they are attached under."""
+    phase of their attachment holds yet, from the stored verdicts as of that date (``engine.store``); None while
+    they are being worked out."""
     as_of = rules.claim_as_of(window.ends_on, today)
-    verdicts = engine_queries.cohort_verdicts(engine_queries.cohort_frames(), as_of)
+    stored = engine_store.stored_verdicts(as_of)
+    if stored is None:
+        return as_of, None
+    return as_of, lists.ready_to_claim(stored.verdicts, as_of, claimed=queries.held_lines())
+
+
+def candidates_judged_now(window: ClaimWindow, today: date) -> tuple[date, pd.DataFrame]:
+    """The same list, judged now over the whole cohort (the demo's seeding, which runs no job queue)."""
+    as_of = rules.claim_as_of(window.ends_on, today)
+    verdicts = engine_queries.evaluate_cohort(as_of)
+    return as_of, lists.ready_to_claim(verdicts, as_of, claimed=queries.held_lines())
+
+
+def _judged(window: ClaimWindow, today: date, family_ids: list[int]) -> tuple[date, Verdicts, pd.DataFrame]:
+    """The claim's as-of date, the engine's verdicts on the selected families that day (judged now, from their
+    records: a claim never rests on a stored verdict), and those of them on offer: claimable, and not held by a
+    claim of the phase (framework) they are attached under."""
+    as_of = rules.claim_as_of(window.ends_on, today)
+    # Only ids a row could have (a posted id may be anything): the others are no family, and refused below.
+    possible = sorted({int(f) for f in family_ids if 0 < int(f) < 2**31})
+    verdicts = engine_queries.evaluate_cohort(as_of, possible)
     ready = lists.ready_to_claim(verdicts, as_of, claimed=queries.held_lines())
     return as_of, verdicts, ready
 
@@ -260,7 +275,7 @@ def build_claim(window: ClaimWindow, family_ids: list[int], user: User, today: d
     _open_for_building(window, today)
     if not family_ids:
         raise DomainError("Select at least one family to claim for", field="families")
-    as_of, verdicts, ready = _judged(window, today)
+    as_of, verdicts, ready = _judged(window, today, family_ids)
     offered = ready.set_index("family_id")
     missing = [fid for fid in family_ids if fid not in offered.index]
     if missing:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -57,6 +58,8 @@ bp = Blueprint("claims", __name__)
 
 READERS = queries.CLAIM_READERS
 LINES_PER_PAGE = 100
+# Seconds between refreshes of the build page while the verdicts as of the claim's date are being worked out.
+WORKING_REFRESH = 5
 
 
 @bp.before_request
@@ -287,6 +290,9 @@ def build(window_id: int):
             flash(f"Draft claim {claim.reference} built with {count:,} {noun}", "success")
             return redirect(url_for("claims.claim_page", claim_id=claim.id))
     as_of, ready = services.candidates(window, _today())
+    working = ready is None  # the verdicts as of the claim's date are being worked out by a job
+    if working:
+        ready = pd.DataFrame(columns=["family_id"])
     selected = set(form.families.data or []) if request.method == "POST" else set(ready["family_id"])
     allocation = queries.allocation_for(window.ends_on)
     return render_template(
@@ -294,6 +300,8 @@ def build(window_id: int):
         form=form,
         window=window,
         as_of=as_of,
+        working=working,
+        working_refresh=WORKING_REFRESH,
         rows=engine_queries.records(ready),
         selected=selected,
         allocation=allocation,
@@ -570,12 +578,17 @@ def claim_csv(claim_id: int):
     return _download(exports.csv_bytes(claim, *_council()), claim, "csv", "text/csv; charset=utf-8")
 
 
-@bp.get("/<int:claim_id>/claim.xlsx")
+@bp.post("/<int:claim_id>/make-xlsx")
 @roles_required(*READERS)
-def claim_xlsx(claim_id: int):
+def make_xlsx(claim_id: int):
+    """The submission file as a spreadsheet is made in the background, like the claim pack: start the job and show
+    its progress (the file is then under Your downloads)."""
     claim = _claim_or_404(claim_id)
-    return _download(exports.xlsx_bytes(claim, *_council()), claim, "xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = job_services.start(claim_jobs.CLAIM_XLSX, f"Submission file for claim {claim.reference} (Excel)",
+                             {"claim_id": claim.id}, current_user)
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 @bp.post("/<int:claim_id>/claim-pack")

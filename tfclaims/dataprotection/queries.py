@@ -249,12 +249,18 @@ def claimed_results() -> dict[int, tuple[str, date, str]]:
 
 
 def stored_verdicts() -> dict[int, tuple[date, dict]]:
-    """Per family: the as-of date and the parts of its stored verdict (the engine's cache, refreshed nightly) the
-    evaluation needs. Streamed, keeping only those parts: a cohort's payloads are large."""
+    """Per family: the as-of date and the parts of its latest stored verdict up to today (``engine.store``:
+    today's set, refreshed nightly and after every change) the evaluation needs. Streamed, keeping only those
+    parts: a cohort's payloads are large."""
+    from tfclaims import clock
+
     wanted = ("attachment_id", "claimable", "route", "claimable_on")
     found: dict[int, tuple[date, dict]] = {}
     rows = db.session.execute(
-        select(FamilyVerdict.family_id, FamilyVerdict.as_of, FamilyVerdict.payload).execution_options(yield_per=500)
+        select(FamilyVerdict.family_id, FamilyVerdict.as_of, FamilyVerdict.payload)
+        .where(FamilyVerdict.as_of <= clock.today())
+        .order_by(FamilyVerdict.as_of)  # a later date's verdict replaces an earlier one's
+        .execution_options(yield_per=500)
     )
     for family_id, as_of, payload in rows:
         verdict = (payload or {}).get("family") or {}

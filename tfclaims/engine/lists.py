@@ -58,11 +58,6 @@ class FilterChoices:
 def filter_choices(frames: Frames) -> FilterChoices:
     """The teams, lead practitioners and headline problems found in the cohort, for the filter's options."""
     attachments = frames.attachments
-
-    def distinct(column: str) -> list[str]:
-        values = attachments[column].dropna().astype(str).str.strip()
-        return sorted(set(values[values != ""]), key=str.casefold)
-
     problem_ids = frames.problems["problem_id"].unique()
     identified = frames.headline[frames.headline["problem_id"].isin(problem_ids)]
     framework = (
@@ -74,6 +69,18 @@ def filter_choices(frames: Frames) -> FilterChoices:
         .set_index("problem_id")
     )
     identified = identified.join(framework[["framework_id", "framework"]], on="problem_id")
+    return choices(attachments["team"], attachments["lead_practitioner"], identified)
+
+
+def choices(teams, practitioners, identified: pd.DataFrame) -> FilterChoices:
+    """The filter's options from the teams and lead practitioners of the families attached (with repeats and
+    blanks), and the headline problems identified (``problem_id``, ``problem_number``, ``problem_name``,
+    ``framework_id``, ``framework``)."""
+
+    def distinct(values) -> list[str]:
+        values = pd.Series(values, dtype=object).dropna().astype(str).str.strip()
+        return sorted(set(values[values != ""]), key=str.casefold)
+
     identified = identified.assign(framework=identified["framework"].fillna(""))
     identified = identified.sort_values(["framework_id", "problem_number"], na_position="last")
     several = identified["framework"].nunique() > 1
@@ -87,7 +94,7 @@ def filter_choices(frames: Frames) -> FilterChoices:
             strict=True,
         )
     ]
-    return FilterChoices(teams=distinct("team"), practitioners=distinct("lead_practitioner"), problems=problems)
+    return FilterChoices(teams=distinct(teams), practitioners=distinct(practitioners), problems=problems)
 
 
 def cohort(verdicts: Verdicts, as_of: date, filters: ListFilter | None = None) -> pd.DataFrame:

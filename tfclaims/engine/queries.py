@@ -7,18 +7,11 @@ pandas turns into dates in one step, instead of a Python date object per value.
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from tfclaims.audit.models import AuditEvent
-from tfclaims.db import utcnow
-from tfclaims.engine.models import FamilyVerdict
 from tfclaims.engine.rules import Frames, Verdicts, evaluate
 from tfclaims.extensions import db
 
@@ -117,10 +110,14 @@ def _sql(template: str, family_ids: list[int] | None, column: str, marker: str) 
     return template.replace("{where}", where), [int(i) for i in family_ids]
 
 
-def load_frames(family_ids: list[int] | None = None) -> Frames:
-    """The engine's input for the given families (all when None). Needs an application context."""
+def load_frames(family_ids: list[int] | None = None, outline: bool = False) -> Frames:
+    """The engine's input for the given families (all when None). Needs an application context.
+
+    ``outline``: the attachments, identified problems and the plan only, with the long tables of evidence
+    (measures, events, spells, episodes, decisions) left empty: what the progress return counts besides the
+    verdicts, read without judging anything."""
     if family_ids is not None and len(family_ids) > CHUNK:
-        parts = [load_frames(family_ids[i : i + CHUNK]) for i in range(0, len(family_ids), CHUNK)]
+        parts = [load_frames(family_ids[i : i + CHUNK], outline) for i in range(0, len(family_ids), CHUNK)]
         return _concat(parts)
     d = db.session.get_bind().dialect.name
     marker = "?" if d == "sqlite" else "%s"
@@ -132,7 +129,10 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         """For the long tables SQLite joins into CSV: its dates as they are stored (ISO text), parsed by pandas."""
         return column if d == "sqlite" else _day(column, d)
 
-    def read(template, columns, dates, column="family_id", concatenate=False):
+    def read(template, columns, dates, column="family_id", concatenate=False, evidence=False):
+        if outline and evidence:
+            return pd.DataFrame({name: pd.Series(dtype="datetime64[s]" if name in dates else object)
+                                 for name in columns})
         sql, params = _sql(template, family_ids, column, marker)
         return _read(sql, columns, dates, params, concatenate)
 
@@ -238,12 +238,14 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         ["family_id", "member_id", "kind", "period_end", "value"],
         ["period_end"],
         concatenate=True,
+        evidence=True,
     )
     events = read(
         f"SELECT family_id AS c0, kind AS c1, {day_or_text('occurred_on')} AS c2 FROM event WHERE {{where}}",
         ["family_id", "kind", "occurred_on"],
         ["occurred_on"],
         concatenate=True,
+        evidence=True,
     )
     # Codes as Python objects, which pandas joins faster than its own string type.
     measures["kind"] = measures["kind"].astype(object)
@@ -255,12 +257,14 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         ["family_id", "member_id", "date_of_birth", "started_on", "ended_on", "hours_per_week", "prior_benefit"],
         ["date_of_birth", "started_on", "ended_on"],
         column="s.family_id",
+        evidence=True,
     )
     episodes = read(
         f"""SELECT family_id, member_id, kind, {day("started_on")}, {day("ended_on")}, end_reason
         FROM status_episode WHERE {{where}}""",
         ["family_id", "member_id", "kind", "started_on", "ended_on", "end_reason"],
         ["started_on", "ended_on"],
+        evidence=True,
     )
     evidence = read(
         f"""SELECT e.family_id, e.attachment_id, e.problem_id, e.status, {day("e.progress_from")},
@@ -278,6 +282,7 @@ def load_frames(family_ids: list[int] | None = None) -> Frames:
         ],
         ["progress_from", "decided_on"],
         column="e.family_id",
+        evidence=True,
     )
     return Frames(
         attachments=attachments,
@@ -381,101 +386,24 @@ def _payloads(verdicts: Verdicts) -> dict[int, dict]:
     }
 
 
-def _data_version(family_id: int) -> int | None:
-    """The family's latest audit event: every change to its records writes one."""
-    return db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.family_id == family_id))
+def filter_choices():
+    """The cohort lists' filter options, read from the records (the same as ``lists.filter_choices`` of the
+    cohort's frames): the teams and lead practitioners of families with an attachment, and the headline problems
+    identified for any family."""
+    from sqlalchemy import exists, select
 
+    from tfclaims.engine import lists
+    from tfclaims.families.models import Attachment, Family, IdentifiedProblem
+    from tfclaims.outcomes_plan.models import Framework, HeadlineProblem
 
-def family_panel(family_id: int, as_of: date) -> dict:
-    """The verdicts shown on a family's page: the family's and one per problem, as plain values.
-
-    Read from the stored verdict when it is for the same date and the family has not changed since; otherwise
-    judged now (the same computation on a one-family slice) and stored for next time."""
-    version = _data_version(family_id)
-    stored = db.session.get(FamilyVerdict, family_id)
-    if stored is not None and stored.as_of == as_of and stored.version == version:
-        payload = stored.payload
-    else:
-        payload = _payloads(evaluate_family(family_id, as_of)).get(family_id, {"family": None, "problems": []})
-        _store(family_id, as_of, version, payload, stored)
-    return {
-        "verdict": _from_json(payload["family"]) if payload["family"] else None,
-        "problem_verdicts": [_from_json(p) for p in payload["problems"]],
-        "verdict_as_of": as_of,
-    }
-
-
-def _store(family_id: int, as_of: date, version: int | None, payload: dict, stored: FamilyVerdict | None) -> None:
-    try:
-        with db.session.begin_nested():
-            if stored is None:
-                stored = FamilyVerdict(family_id=family_id)
-                db.session.add(stored)
-            stored.as_of, stored.version, stored.payload = as_of, version, payload
-            stored.computed_at = utcnow()
-    except IntegrityError:
-        pass  # stored at the same moment by another request: theirs is as good
-
-
-def refresh_verdicts(as_of: date) -> int:
-    """Judge the whole cohort as of a date and store every family's verdict (the nightly job). Returns how many."""
-    verdicts = evaluate_cohort(as_of)
-    payloads = _payloads(verdicts)
-    versions = dict(
+    attached = exists().where(Attachment.family_id == Family.id)
+    people = db.session.execute(select(Family.team, Family.lead_practitioner).where(attached).distinct()).all()
+    identified = pd.DataFrame(
         db.session.execute(
-            select(AuditEvent.family_id, func.max(AuditEvent.id))
-            .where(AuditEvent.family_id.is_not(None))
-            .group_by(AuditEvent.family_id)
-        ).all()
+            select(HeadlineProblem.id, HeadlineProblem.number, HeadlineProblem.name, Framework.id, Framework.code)
+            .join(Framework, Framework.id == HeadlineProblem.framework_id)
+            .where(HeadlineProblem.id.in_(select(IdentifiedProblem.problem_id).distinct()))
+        ).all(),
+        columns=["problem_id", "problem_number", "problem_name", "framework_id", "framework"],
     )
-    now = utcnow()
-    table = FamilyVerdict.__table__
-    db.session.execute(table.delete())
-    rows = [
-        {"family_id": fid, "as_of": as_of, "version": versions.get(fid), "computed_at": now, "payload": payload}
-        for fid, payload in payloads.items()
-    ]
-    for start in range(0, len(rows), 10_000):
-        db.session.execute(table.insert(), rows[start : start + 10_000])
-    return len(rows)
-
-
-# ---------------------------------------------------------------- the cohort, kept between requests
-
-_cohort_lock = threading.Lock()
-_cohort_cache: dict = {"key": None, "frames": None, "verdicts": {}}
-
-
-def _cohort_key():
-    """The database and its latest audit event: every change to the data writes one, so a new id means new data."""
-    return str(db.engine.url), db.session.scalar(select(func.max(AuditEvent.id)))
-
-
-def forget_cohort() -> None:
-    """Empty the cohort kept between requests (after work in a transaction that will be rolled back)."""
-    with _cohort_lock:
-        _cohort_cache.update(key=None, frames=None, verdicts={})
-
-
-def cohort_frames() -> Frames:
-    """The whole cohort's data, loaded once and kept while no data has changed (config ENGINE_CACHE)."""
-    if not current_app.config.get("ENGINE_CACHE", True):
-        return load_frames()
-    key = _cohort_key()
-    with _cohort_lock:
-        if _cohort_cache["key"] != key:
-            _cohort_cache.update(key=key, frames=load_frames(), verdicts={})
-        return _cohort_cache["frames"]
-
-
-def cohort_verdicts(frames: Frames, as_of: date) -> Verdicts:
-    """The verdicts of ``cohort_frames()`` as of a date, kept for the two latest dates asked for."""
-    if not current_app.config.get("ENGINE_CACHE", True) or frames is not _cohort_cache["frames"]:
-        return evaluate(frames, as_of)
-    with _cohort_lock:
-        kept = _cohort_cache["verdicts"]
-        if as_of not in kept:
-            while len(kept) >= 2:
-                kept.pop(next(iter(kept)))
-            kept[as_of] = evaluate(frames, as_of)
-        return kept[as_of]
+    return lists.choices([t for t, _ in people], [p for _, p in people], identified)

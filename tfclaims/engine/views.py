@@ -1,7 +1,9 @@
 """The cohort lists: ready to claim, nearly there and the claim calendar. Thin: role, filter form, list, render.
 
-Every list is worked out by the rule engine over the whole cohort as of a date, then narrowed by the filters
-(``lists.py``). Each has a CSV download of the full list, keeping the filters. Families a claim holds in the phase
+Every list reads the engine's stored verdicts on the whole cohort as of a date (``store.py``: judged by background
+jobs, never in the request), then narrows them by the filters (``lists.py``). A date whose verdicts are not stored
+yet is worked out by a job: meanwhile the page says so and refreshes itself. Each has a CSV download of the full
+list, keeping the filters. Families a claim holds in the phase
 of their attachment (``claims.queries.held_lines``) are left out of ready, nearly there and the calendar, and
 listed as claimed.
 """
@@ -19,7 +21,7 @@ from flask_login import current_user
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.claims import queries as claims_queries
-from tfclaims.engine import exports, lists
+from tfclaims.engine import exports, lists, store
 from tfclaims.engine import queries as engine_queries
 from tfclaims.engine.forms import CohortFilterForm
 from tfclaims.engine.rules import Verdicts
@@ -32,12 +34,14 @@ CLAIM_READERS = claims_queries.CLAIM_READERS
 PER_PAGE = 50
 # Claimed families shown under the ready list (all of them are on the claimed list).
 CLAIMED_SHOWN = 20
+# Seconds between refreshes of a list whose verdicts are being worked out.
+WORKING_REFRESH = 5
 
 
 @bp.context_processor
 def _labels():
     return {"routes": lists.ROUTES, "nearly_there_months": lists.NEARLY_THERE_MONTHS,
-            "claim_links": _claim_links}
+            "claim_links": _claim_links, "working_refresh": WORKING_REFRESH}
 
 
 def _claim_links() -> bool:
@@ -47,12 +51,15 @@ def _claim_links() -> bool:
 
 @dataclass
 class Cohort:
-    """The filter form as submitted, the engine's verdicts as of its date (None while the date is wrong), and the
-    families a claim holds (one row per family and phase)."""
+    """The filter form as submitted, the engine's verdicts as of its date (None while the date is wrong or the
+    verdicts are being worked out), and the families a claim holds (one row per family and phase)."""
 
     form: CohortFilterForm
     verdicts: Verdicts | None
     claimed: pd.DataFrame | None = None
+    # The stored set read: when it was judged and how many families changed since (being judged again).
+    stored: store.StoredVerdicts | None = None
+    working: bool = False
 
     @property
     def as_of(self) -> date:
@@ -65,11 +72,13 @@ class Cohort:
 
 def _cohort() -> Cohort:
     form = CohortFilterForm(formdata=request.args or None)
-    frames = engine_queries.cohort_frames()
-    form.set_choices(lists.filter_choices(frames))
-    verdicts = engine_queries.cohort_verdicts(frames, form.as_of_date) if form.validate() else None
+    form.set_choices(engine_queries.filter_choices())
+    valid = form.validate()
+    stored = store.stored_verdicts(form.as_of_date) if valid else None
+    working = valid and stored is None
     form.show_as_of()
-    return Cohort(form, verdicts, claims_queries.held_lines() if verdicts is not None else None)
+    verdicts = stored.verdicts if stored is not None else None
+    return Cohort(form, verdicts, claims_queries.held_lines() if verdicts is not None else None, stored, working)
 
 
 def _left_out(cohort: Cohort, shown: pd.DataFrame | None, every) -> int:

@@ -12,7 +12,7 @@ from tfclaims.audit.services import record_access
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.claims import queries as claims_queries
-from tfclaims.engine import queries as engine_queries
+from tfclaims.engine import store as engine_store
 from tfclaims.errors import DomainError
 from tfclaims.extensions import db
 from tfclaims.families import forms, queries, rules, services
@@ -129,7 +129,7 @@ def new_family():
 def family_page(family_id: int):
     family = _family_or_404(family_id)
     record_access(db.session, "viewed", "family page", family_id=family.id)
-    panel = engine_queries.family_panel(family.id, clock.today())
+    panel = engine_store.family_panel(family.id, clock.today())
     framework = panel["verdict"]["framework"] if panel["verdict"] else None
     return render_template(
         "families/family.html",

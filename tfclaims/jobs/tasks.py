@@ -20,6 +20,15 @@ def _app():
     return _worker_app
 
 
+def in_app_context(function, *args):
+    """Call ``function`` in an application context: the current one (immediate mode, the tests), or the worker's
+    own app's."""
+    if has_app_context():
+        return function(*args)
+    with _app().app_context():
+        return function(*args)
+
+
 class JobError(Exception):
     """A job's unexpected error, named by its class only: huey logs what a task raised, with its traceback, and an
     error's text (or the frames below this one) can carry values from the records."""
@@ -29,11 +38,7 @@ class JobError(Exception):
 def run_job(job_id: int, task=None) -> None:
     final = task is None or task.retries == 0
     try:
-        if has_app_context():
-            _execute(job_id, final)
-        else:
-            with _app().app_context():
-                _execute(job_id, final)
+        in_app_context(_execute, job_id, final)
     except Exception as error:
         raise JobError(f"job {job_id}: {type(error).__name__}") from None
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import delete
-
 from tfclaims.audit.services import record
 from tfclaims.db import utcnow
 from tfclaims.engine.criteria import KINDS, default_wording
-from tfclaims.engine.models import FamilyVerdict
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db, flush_unique
 from tfclaims.outcomes_plan import exports, queries, rules
@@ -482,8 +479,10 @@ def update_framework_settings(framework: Framework, raw: dict, check_only: bool 
         framework.id,
         f"{framework.name} national settings changed: {'; '.join(lines)}",
     )
-    # Every family is judged under the new settings from now on: the stored verdicts judged under the old ones go
-    # (they are a cache; the nightly refresh, or the next page view, judges each family again).
-    db.session.execute(delete(FamilyVerdict))
+    # Every family is judged under the new settings from now on: every stored verdict, judged under the old ones, is
+    # stale at once and judged again by jobs queued when this change commits.
+    from tfclaims.engine import store  # the engine reads the plan: imported when used
+
+    store.judge_everything_again()
     db.session.flush()
     return lines

@@ -11,6 +11,7 @@ from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.errors import DomainError
 from tfclaims.forms import show_error
+from tfclaims.jobs import queries as job_queries
 from tfclaims.retention import queries, rules, services
 from tfclaims.retention.forms import (
     ConfirmForm,
@@ -20,6 +21,7 @@ from tfclaims.retention.forms import (
     ReleaseForm,
     ScheduleForm,
 )
+from tfclaims.retention.jobs import RETENTION_DUE
 from tfclaims.retention.vocabulary import (
     AUDIT_WINDOW,
     CLAIM_AUDIT_WINDOW,
@@ -69,6 +71,7 @@ def index():
         "retention/index.html", plan=queries.schedule(), family_rule=queries.get_rule(FAMILY),
         window_rule=queries.get_rule(CLAIM_AUDIT_WINDOW), runs=runs, run_by=queries.run_by_names(runs),
         holds_in_force=len(held), dry_run_form=DryRunForm(), today=clock.today(),
+        nightly=job_queries.latest_of_kind(RETENTION_DUE),
     )
 
 

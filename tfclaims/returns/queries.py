@@ -1,12 +1,15 @@
 """Reads for the progress return: the headline problems of every framework (the rows of the return).
 
-The cohort's data and the engine's verdicts come from ``engine.queries`` (``cohort_frames``, ``cohort_verdicts``).
+The cohort's attachments and problems come from ``engine.queries.load_frames`` and the verdicts from the engine's
+stored sets (``engine.store``).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tfclaims.extensions import db
 from tfclaims.outcomes_plan.models import Framework, HeadlineProblem
@@ -22,3 +25,10 @@ def headline_problems() -> pd.DataFrame:
         .order_by(Framework.starts_on, Framework.id, HeadlineProblem.number)
     ).all()
     return pd.DataFrame([tuple(row) for row in rows], columns=HEADLINE_COLUMNS)
+
+
+def earliest_attachment() -> date | None:
+    """The day the first family was attached: the first quarter the return offers."""
+    from tfclaims.families.models import Attachment
+
+    return db.session.scalar(select(func.min(Attachment.attached_on)))

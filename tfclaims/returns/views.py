@@ -1,7 +1,9 @@
 """The quarterly progress return: a page and its CSV and spreadsheet downloads. Thin: roles, quarter, return.
 
-The return works on the engine's cached cohort (``engine.queries.cohort_frames``) and its verdicts as of the
-quarter's last day; it never depends on claims, so Earned Autonomy councils make it too.
+The return counts the cohort's attachments and identified problems (read without judging: ``load_frames(outline=
+True)``) and the engine's stored verdicts as of the quarter's last day (``engine.store``: worked out by a job the
+first time a quarter is asked for, while the page says so and refreshes itself); it never depends on claims, so
+Earned Autonomy councils make it too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from tfclaims import clock
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.engine import queries as engine_queries
+from tfclaims.engine import store
 from tfclaims.engine.queries import records
 from tfclaims.returns import exports, queries, rules
 from tfclaims.returns.forms import QuarterForm
@@ -21,6 +24,8 @@ from tfclaims.returns.forms import QuarterForm
 bp = Blueprint("returns", __name__)
 
 READERS = (Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
+# Seconds between refreshes of the page while the quarter's verdicts are being worked out.
+WORKING_REFRESH = 5
 
 
 @dataclass
@@ -29,21 +34,25 @@ class Chosen:
 
     form: QuarterForm
     progress: rules.ProgressReturn | None
+    working: bool = False  # the verdicts as of the quarter's last day are being worked out
 
 
 def _progress() -> Chosen:
     today = clock.today()
-    frames = engine_queries.cohort_frames()
-    offered = rules.quarters(rules.earliest_attachment(frames), today)
+    offered = rules.quarters(queries.earliest_attachment(), today)
     form = QuarterForm(formdata=request.args or None, offered=offered, today=today)
-    progress = None
+    progress, working = None, False
     if form.validate():
         quarter = form.chosen
         judged = rules.judged_on(quarter, today)
-        verdicts = engine_queries.cohort_verdicts(frames, judged)
-        progress = rules.progress_return(frames, verdicts, queries.headline_problems(), quarter, judged)
+        stored = store.stored_verdicts(judged)
+        if stored is None:
+            working = True
+        else:
+            frames = engine_queries.load_frames(outline=True)
+            progress = rules.progress_return(frames, stored.verdicts, queries.headline_problems(), quarter, judged)
     form.show_chosen()
-    return Chosen(form, progress)
+    return Chosen(form, progress, working)
 
 
 def _download(content: bytes, content_type: str, name: str) -> Response:
@@ -77,6 +86,8 @@ def progress():
         "returns/progress.html",
         form=chosen.form,
         progress=chosen.progress,
+        working=chosen.working,
+        working_refresh=WORKING_REFRESH,
         definitions=rules.DEFINITIONS,
         route_names=rules.ROUTES,
         **context,

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from tfclaims import clock
 from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.errors import DomainError
 from tfclaims.forms import show_error
+from tfclaims.jobs import services as job_services
 from tfclaims.scorecard import exports, queries, rules, services
+from tfclaims.scorecard import jobs as scorecard_jobs
 from tfclaims.scorecard.forms import (
     BenchmarkForm,
     CommentForm,
@@ -99,7 +102,7 @@ def scorecard():
         downloads = {
             "csv": url_for("scorecard.scorecard_csv", month=slug),
             "xlsx": url_for("scorecard.scorecard_xlsx", month=slug),
-            "pdf": url_for("scorecard.scorecard_pdf", month=slug),
+            "month": slug,
         }
     return render_template(
         "scorecard/scorecard.html",
@@ -130,16 +133,20 @@ def scorecard_xlsx():
     return _download(content, exports.MEDIA_XLSX, exports.file_name(chosen.scorecard.month, "xlsx"))
 
 
-@bp.get("/scorecard.pdf")
+@bp.post("/make-pdf")
 @roles_required(*READERS)
-def scorecard_pdf():
-    chosen = _scorecard()
-    if chosen.scorecard is None:
-        return _back_to_page()
-    card = chosen.scorecard
-    charts = queries.programme_charts(card.month)
-    content = exports.scorecard_pdf(card, current_app.config["COUNCIL_NAME"], _today(), charts)
-    return _download(content, "application/pdf", exports.file_name(card.month, "pdf"))
+def make_pdf():
+    """The PDF (with its charts) is made in the background: start the job and show its progress; the file is then
+    under Your downloads. A month that is wrong goes back to the page, which explains."""
+    today = _today()
+    offered = list(reversed(rules.months_between(queries.earliest_month(today), rules.month_start(today))))
+    form = MonthForm(formdata=request.form, offered=offered, today=today)
+    if not form.validate():
+        return redirect(url_for("scorecard.scorecard", month=(request.form.get("month") or "")[:100]))
+    slug = rules.month_slug(form.chosen)
+    job = job_services.start(scorecard_jobs.SCORECARD_PDF, f"Scorecard for {rules.month_label(form.chosen)} (PDF)",
+                             {"month": slug}, current_user)
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 # ---------------------------------------------------------------- indicators
