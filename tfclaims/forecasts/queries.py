@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from flask import has_request_context, request
 from sqlalchemy import select
 
 from tfclaims.claims.models import ACCEPTED, INCLUDED, RECONCILED, SUBMITTED, Claim, ClaimLine
@@ -52,9 +53,28 @@ def label_taken(label: str, except_id: int | None) -> bool:
     return db.session.scalar(query) is not None
 
 
+def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame, read as plain tuples (pandas is slow to read SQLAlchemy's Row objects)."""
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def _once_per_request(name: str, read):
+    """The same read once per request: a forecast page, and each chart, asks for the attachments several times."""
+    if not has_request_context():
+        return read()
+    kept = request.environ.setdefault("tfclaims.forecast_reads", {})  # this request's, whatever ``g`` outlives
+    if name not in kept:
+        kept[name] = read()
+    return kept[name].copy()
+
+
 def attachments() -> pd.DataFrame:
     """Every attachment: attachment_id, family_id, attached_on, closed_on, closure_reason, and phase_ends_on (the
     end of the programme phase, the framework, of its plan version); dates as datetime64."""
+    return _once_per_request("attachments", _attachments)
+
+
+def _attachments() -> pd.DataFrame:
     rows = db.session.execute(
         select(Attachment.id, Attachment.family_id, Attachment.attached_on, Attachment.closed_on,
                Attachment.closure_reason, Framework.ends_on)
@@ -62,8 +82,8 @@ def attachments() -> pd.DataFrame:
         .join(OutcomesPlan, OutcomesPlan.id == PlanVersion.plan_id)
         .join(Framework, Framework.id == OutcomesPlan.framework_id)
     ).all()
-    frame = pd.DataFrame(rows, columns=["attachment_id", "family_id", "attached_on", "closed_on", "closure_reason",
-                                        "phase_ends_on"])
+    frame = _frame(rows, ["attachment_id", "family_id", "attached_on", "closed_on", "closure_reason",
+                          "phase_ends_on"])
     for column in ("attached_on", "closed_on", "phase_ends_on"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -71,12 +91,16 @@ def attachments() -> pd.DataFrame:
 
 def results() -> pd.DataFrame:
     """Every result claimed: attachment_id, family_id, claimed_on (the claim's submission date)."""
+    return _once_per_request("results", _results)
+
+
+def _results() -> pd.DataFrame:
     rows = db.session.execute(
         select(ClaimLine.attachment_id, ClaimLine.family_id, Claim.submitted_on)
         .join(Claim, Claim.id == ClaimLine.claim_id)
         .where(Claim.status.in_((SUBMITTED, RECONCILED)), ClaimLine.state.in_(RESULT_STATES))
     ).all()
-    frame = pd.DataFrame(rows, columns=["attachment_id", "family_id", "claimed_on"])
+    frame = _frame(rows, ["attachment_id", "family_id", "claimed_on"])
     frame["claimed_on"] = pd.to_datetime(frame["claimed_on"])
     return frame
 
