@@ -64,9 +64,10 @@ test-sqlite:
 
 # The PostgreSQL pass runs what touches the database (tests/integration): the pure unit tests would only repeat
 # themselves, and the browser journeys drive the same pages the integration tests already send through PostgreSQL.
+# Each of its PYTEST_WORKERS processes has a database of its own in the one cluster (tests/conftest.py).
 test-postgres:
-	@echo "== tests on PostgreSQL 15 (pg_virtualenv): the integration tests =="
-	pg_virtualenv -v 15 env DATABASE_URL=postgresql+psycopg:// $(BIN)/pytest -q tests/integration $(PYTEST_ARGS)
+	@echo "== tests on PostgreSQL 15 (pg_virtualenv): the integration tests ($(PYTEST_WORKERS) workers) =="
+	pg_virtualenv -v 15 env DATABASE_URL=postgresql+psycopg:// $(BIN)/pytest -q -n $(PYTEST_WORKERS) tests/integration $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

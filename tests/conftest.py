@@ -23,10 +23,28 @@ PASSWORD = factories.PASSWORD
 
 
 def database_url(tmp_path_factory, name: str) -> str:
+    """SQLite in a temporary folder; or the PostgreSQL of ``DATABASE_URL``, in a database of this pytest-xdist worker
+    (``make test`` runs the PostgreSQL pass on several) made afresh for the session."""
     url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp(name) / 'tfclaims.sqlite'}"
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / 'tfclaims.sqlite'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        return _fresh_database(url, f"tfclaims_{name}_{worker}")
+    return url
+
+
+def _fresh_database(url: str, name: str) -> str:
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def make_test_app(url: str, **extra):

@@ -121,3 +121,18 @@ def format_datetime(value: datetime | None, empty: str = "") -> str:
         return empty
     local = as_utc(value).astimezone(LONDON)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def warm_up(app: Flask) -> bool:
+    """Before a web worker's first request (gunicorn's ``post_worker_init``, deploy/gunicorn.conf.py): read today's
+    stored verdicts into the process's memory, so that the first user of each worker does not wait for it. Reads
+    only; a set not ready yet is left to the first request (which asks for it). True when the set was read."""
+    from tfclaims.clock import today
+    from tfclaims.engine import store
+
+    with app.app_context():
+        try:
+            return store.warm(today())
+        finally:
+            db.session.rollback()
+            db.session.remove()

@@ -3,7 +3,8 @@
 - **Coordinators** (most users): sign in, search the family register (by surname or by reference), open family
   pages from the results, and now and then record an event on a family through the real form (the CSRF token and
   the family's members read from the form).
-- **Managers**: open the forecast (and its three charts, as a browser does) and the scorecard.
+- **Managers**: open the forecast (and any chart it links as an image rather than carrying, as a browser does) and
+  the scorecard.
 - **A claims officer**: opens the ready-to-claim list, builds a draft claim of a few families through the
   build form, starts the claim pack job, follows its progress (the page, then its status as the page's script polls
   it), and downloads the pack.
@@ -321,7 +322,7 @@ class Manager(_User):
             return
         try:
             html = self.page("/forecasts/", "GET forecast")
-            for src in re.findall(r'<img src="(/forecasts/charts/[^"]+)"', html):
+            for src in re.findall(r'<img src="(/[^"]+)"', html):  # the page carries its charts as data: images
                 self.page(unescape(src), "GET forecast chart", content_type="image/svg+xml")
             self.think()
             self.page("/scorecard/", "GET scorecard")

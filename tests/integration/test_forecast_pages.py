@@ -3,6 +3,7 @@ attachments needed per month, targets with their history, the charts, and `flask
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, date, datetime
 
@@ -130,6 +131,20 @@ def test_the_charts_are_svg(programme, sign_in, client):
         assert response.status_code == 200, name
         assert response.headers["Content-Type"].startswith("image/svg+xml")
         assert b"<svg" in response.data
+
+
+def test_the_page_carries_its_charts_as_the_chart_addresses_draw_them(programme, sign_in, client, pages):
+    """One request for the page, not four: its images are data: addresses, the same SVG as each chart's own."""
+    sign_in(Role.MANAGER)
+    page = pages.get(f"/forecasts/?{AS_OF}")
+    images = {img.find_parent("figure")["id"]: img["src"] for img in page.select("figure.app-chart img")}
+    assert set(images) == {"attachments-figure", "results-figure", "curve-figure"}
+    for name in ("attachments", "results", "curve"):
+        prefix, encoded = images[f"{name}-figure"].split(",", 1)
+        assert prefix == "data:image/svg+xml;base64"
+        assert base64.b64decode(encoded) == client.get(f"/forecasts/charts/{name}.svg?{AS_OF}").data, name
+        link = page.select_one(f"#{name}-figure figcaption a[href^='/forecasts/charts/{name}.svg']")
+        assert link is not None and "as_of=2019" in link["href"], name
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.AUDITOR, Role.ADMINISTRATOR])

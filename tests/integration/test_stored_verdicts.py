@@ -183,6 +183,54 @@ def test_a_web_worker_copy_fetches_only_the_rows_written_since_it_looked(app, co
     assert len(again.families) == len(first.families)
 
 
+def test_a_web_worker_reads_todays_set_before_its_first_request(app, cohort, worker_queue, monkeypatch):  # noqa: F811
+    from tfclaims.web import warm_up
+
+    build(AS_OF)
+    monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", AS_OF)
+    assert warm_up(app) is True
+    fetched = []
+    real = store._fetch
+    monkeypatch.setattr(store, "_fetch", lambda as_of, after: fetched.append(after) or real(as_of, after))
+    assert len(store.stored_verdicts(AS_OF).verdicts.families) == 5
+    assert fetched == []  # the first read found the set already in memory
+
+
+def test_warming_up_asks_for_nothing_when_todays_set_is_not_there(app, cohort, worker_queue, monkeypatch):  # noqa: F811
+    from tfclaims.web import warm_up
+
+    monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", AS_OF)
+    assert warm_up(app) is False
+    db.session.rollback()
+    assert db.session.get(VerdictSet, AS_OF) is None and worker_queue["builds"] == []
+
+
+def test_gunicorn_warms_each_worker_and_a_failure_does_not_stop_it(app, cohort, monkeypatch):  # noqa: F811
+    import logging
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import tfclaims.web
+
+    hooks: dict = {}
+    config = Path(__file__).parents[2] / "deploy" / "gunicorn.conf.py"
+    exec(compile(config.read_text(), str(config), "exec"), hooks)
+    build(AS_OF)
+    monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", AS_OF)
+    log = logging.getLogger("test.gunicorn")
+    hooks["post_worker_init"](SimpleNamespace(wsgi=app, log=log))
+    assert (str(db.engine.url), AS_OF) in store._decoded
+
+    def broken(app):
+        raise RuntimeError("the database is not there")
+
+    monkeypatch.setattr(tfclaims.web, "warm_up", broken)
+    warnings = []
+    monkeypatch.setattr(log, "warning", lambda *args, **kwargs: warnings.append(args[0]))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=app, log=log))  # does not raise
+    assert warnings == ["tfclaims: could not read today's verdicts before the first request"]
+
+
 def test_a_set_made_again_is_read_afresh_not_patched(app, cohort):  # noqa: F811
     first = build(AS_OF)
     token = first.token

@@ -107,7 +107,63 @@ def test_empty_data_gives_a_chart_saying_there_is_nothing_to_show():
 
 
 def test_the_same_data_gives_the_same_svg():
-    assert charts.curve_chart(_curve()) == charts.curve_chart(_curve())
+    draw = charts.curve_chart.__wrapped__  # drawn twice, not remembered
+    assert draw(_curve()) == draw(_curve())
+
+
+@pytest.fixture
+def drawings(monkeypatch):
+    """The charts really drawn (not remembered) while the test runs, by title; the memory starts empty."""
+    monkeypatch.setattr(charts, "_MEMORY", charts.OrderedDict())
+    drawn: list[str] = []
+    render = charts._render
+
+    def counting(draw, title, fmt):
+        drawn.append(title)
+        return render(draw, title, fmt)
+
+    monkeypatch.setattr(charts, "_render", counting)
+    return drawn
+
+
+def test_a_chart_of_the_same_figures_is_remembered_not_drawn_again(drawings):
+    first = charts.attachments_chart(_monthly(), 17)
+    assert charts.attachments_chart(_monthly(), 17) == first  # equal figures, new frames
+    assert charts.attachments_chart(_monthly(), required_per_month=17) == first
+    assert drawings == [charts.ATTACHMENTS_TITLE, charts.ATTACHMENTS_TITLE]  # the keyword call is its own key
+
+
+@pytest.mark.parametrize("change", ["one month's count", "the required line", "the format", "another month",
+                                    "the column's type", "another chart"])
+def test_a_chart_of_other_figures_is_drawn(drawings, change):
+    charts.attachments_chart(_monthly(), 17)
+    monthly, required, fmt = _monthly(), 17, "svg"
+    if change == "one month's count":
+        monthly.loc[5, "attached"] += 1
+    elif change == "the required line":
+        required = 18
+    elif change == "the format":
+        fmt = "png"
+    elif change == "another month":
+        monthly["month"] = _monthly("2025-02-01", "2027-01-01")["month"]
+    elif change == "the column's type":
+        monthly["attached"] = monthly["attached"].astype(float)
+    if change == "another chart":
+        charts.results_chart(monthly, 17, date(2025, 1, 1), date(2026, 12, 31))
+    else:
+        changed = charts.attachments_chart(monthly, required, fmt=fmt)
+        if change != "the column's type":  # the same picture, but a key of its own all the same
+            assert changed != charts.attachments_chart(_monthly(), 17)
+    assert len(drawings) == 2
+
+
+def test_only_the_latest_charts_are_remembered(drawings, monkeypatch):
+    monkeypatch.setattr(charts, "REMEMBERED", 2)
+    for required in (1, 2, 3):
+        charts.attachments_chart(_monthly(), required)
+    charts.attachments_chart(_monthly(), 3)  # kept
+    charts.attachments_chart(_monthly(), 1)  # forgotten: drawn again
+    assert len(drawings) == 4 and len(charts._MEMORY) == 2
 
 
 def test_unknown_format_is_refused():
@@ -123,8 +179,8 @@ def test_month_label_is_english_whatever_the_locale():
 def test_charts_drawn_at_once_in_threads_keep_their_text():
     out: list[bytes] = []
 
-    def work():
-        out.append(charts.attachments_chart(_monthly(), 9))
+    def work():  # really drawn, each time: not remembered
+        out.append(charts.attachments_chart.__wrapped__(_monthly(), 9))
 
     threads = [threading.Thread(target=work) for _ in range(6)]
     for thread in threads:

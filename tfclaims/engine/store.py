@@ -387,6 +387,23 @@ def stored_verdicts(as_of: date) -> StoredVerdicts | None:
     return StoredVerdicts(as_of, verdicts, stored.refreshed_at, int(stale or 0))
 
 
+def warm(as_of: date) -> bool:
+    """Read the day's set into this process's memory when it is ready (a web worker, before its first request, so
+    that no user waits the second it takes to decode a council's cohort); asks for nothing and writes nothing.
+    True when the set was there to read."""
+    stored = db.session.get(VerdictSet, as_of)
+    if stored is None or stored.status != READY:
+        return False
+    key = (str(db.engine.url), as_of)
+    with _lock_decoded:
+        kept = _decoded.get(key)
+        if kept is None or kept.token != stored.token:
+            _decoded[key] = _load(stored)
+        elif kept.seq < stored.seq:
+            _patch(kept, stored)
+    return True
+
+
 def _fetch(as_of: date, after: int) -> tuple[list[int], list[dict], int]:
     table = FamilyVerdict.__table__
     ids, payloads, top = [], [], after

@@ -7,6 +7,11 @@ it is open, so drawing and saving happen under one lock: two requests drawing at
 few tens of milliseconds). ``fmt="svg"`` gives a small SVG for pages, its text kept as text (``svg.fonttype``
 "none") with a ``<title>`` and a ``<desc>`` saying what it shows; ``fmt="png"`` gives a PNG for PDFs.
 
+A chart is a pure function of its figures, so each process keeps the last ``REMEMBERED`` charts it drew, keyed by
+their figures (``_remembered``): matplotlib takes 100 to 250 ms to lay out and save one, and managers open the same
+forecast again and again while its figures stay the same. Different figures make a different key, so a remembered
+chart is never out of date.
+
 ``scorecard_charts_png`` is the one function that reads the database (inside an app context), for the scorecard PDF.
 
 Accessible at a glance (WCAG 1.4.1, 1.4.11): every series is told apart without colour, by its shape (bars against a
@@ -18,10 +23,12 @@ contrast. The pages put a table of the same figures below each chart.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
 import threading
+from collections import OrderedDict
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
@@ -76,6 +83,41 @@ _RC = {
     "legend.fontsize": 9,
 }
 _LOCK = threading.Lock()
+REMEMBERED = 64  # charts kept per process (20 KB each as SVG)
+_MEMORY: OrderedDict[tuple, bytes] = OrderedDict()
+_MEMORY_LOCK = threading.Lock()
+
+
+def _figures(value):
+    """A chart argument as part of a key: a DataFrame or Series by its columns, types and a hash of every value
+    (index included), anything else as itself."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        columns = tuple(value.columns) if isinstance(value, pd.DataFrame) else (value.name,)
+        types = tuple(str(t) for t in (value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype]))
+        return (type(value).__name__, columns, types, len(value),
+                pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+    return value
+
+
+def _remembered(chart):
+    """Keep the charts a function drew, keyed by its arguments' figures (the last ``REMEMBERED`` of them)."""
+
+    @functools.wraps(chart)
+    def remembered(*args, **kwargs):
+        key = (chart.__name__, tuple(_figures(a) for a in args),
+               tuple(sorted((name, _figures(v)) for name, v in kwargs.items())))
+        with _MEMORY_LOCK:
+            if key in _MEMORY:
+                _MEMORY.move_to_end(key)
+                return _MEMORY[key]
+        data = chart(*args, **kwargs)
+        with _MEMORY_LOCK:
+            _MEMORY[key] = data
+            while len(_MEMORY) > REMEMBERED:
+                _MEMORY.popitem(last=False)
+        return data
+
+    return remembered
 
 
 def month_label(day: date) -> str:
@@ -94,6 +136,7 @@ def _as_dates(values: pd.Series) -> list[date]:
 # ---------------------------------------------------------------- the charts
 
 
+@_remembered
 def attachments_chart(monthly: pd.DataFrame, required_per_month: int | None, fmt: str = "svg") -> bytes:
     """Bars of families attached per month (columns ``month``, a date, and ``attached``), with a line at the
     number required a month when one is given."""
@@ -140,6 +183,7 @@ def attachments_chart(monthly: pd.DataFrame, required_per_month: int | None, fmt
     return _render(draw, ATTACHMENTS_TITLE, fmt)
 
 
+@_remembered
 def results_chart(monthly: pd.DataFrame, target: int, starts_on: date, claim_deadline: date,
                   fmt: str = "svg") -> bytes:
     """The running total of results claimed (column ``claimed``, counted from the month ``starts_on`` falls in) at
@@ -190,6 +234,7 @@ def results_chart(monthly: pd.DataFrame, target: int, starts_on: date, claim_dea
     return _render(draw, RESULTS_TITLE, fmt)
 
 
+@_remembered
 def curve_chart(curve: pd.DataFrame, fmt: str = "svg") -> bytes:
     """The time-to-claim curve: for k = 1 to 36 months (column ``months``), the share of the families at least k
     months old that were claimed within k months of attachment (``share_percent``; empty where no family is old

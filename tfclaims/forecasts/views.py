@@ -4,6 +4,7 @@ Thin: role, form, service, redirect."""
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -57,7 +58,17 @@ def _page(form=None, **forms):
         maturity_form=maturity_form, as_of_args=_as_of_args(),
         monthly=monthly.to_dict("records") if monthly is not None else [],
         cumulative=results.to_dict("records") if results is not None else [],
+        chart_images=_chart_images(page) if page else {},
     )
+
+
+def _chart_images(page: services.ForecastPage) -> dict[str, str]:
+    """The page's charts as data: addresses, drawn from the figures this request has already read: one request for
+    the page, not four (each chart's own address would read and work out the forecast again)."""
+    images = {"attachments": _attachments_svg(page), "curve": _curve_svg(page)}
+    if page.target:
+        images["results"] = _results_svg(page.as_of, page.target)
+    return {name: "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii") for name, svg in images.items()}
 
 
 @bp.get("/")
@@ -107,23 +118,34 @@ def _svg(content: bytes) -> Response:
     return Response(content, content_type="image/svg+xml; charset=utf-8")
 
 
+def _attachments_svg(page: services.ForecastPage) -> bytes:
+    monthly = queries.monthly_counts(_months_before(page.as_of, 23), page.as_of)
+    return charts.attachments_chart(monthly, page.forecast.per_month if page.forecast else None)
+
+
+def _results_svg(as_of: date, target) -> bytes:
+    monthly = queries.monthly_counts(target.starts_on, min(as_of, target.claim_deadline))
+    return charts.results_chart(monthly, target.results_target, target.starts_on, target.claim_deadline)
+
+
+def _curve_svg(page: services.ForecastPage) -> bytes:
+    return charts.curve_chart(page.conversion.curve)
+
+
+# Each chart at its own address too (to open or save on its own), the same image as on the page.
+
+
 @bp.get("/charts/attachments.svg")
 @roles_required(*READERS)
 def attachments_chart():
-    as_of = _as_of_form().as_of_date
-    page = services.forecast_page(as_of)
-    monthly = queries.monthly_counts(_months_before(as_of, 23), as_of)
-    required = page.forecast.per_month if page.forecast else None
-    return _svg(charts.attachments_chart(monthly, required))
+    return _svg(_attachments_svg(services.forecast_page(_as_of_form().as_of_date)))
 
 
 @bp.get("/charts/results.svg")
 @roles_required(*READERS)
 def results_chart():
     as_of = _as_of_form().as_of_date
-    target = queries.target_for(as_of) or abort(404)
-    monthly = queries.monthly_counts(target.starts_on, min(as_of, target.claim_deadline))
-    return _svg(charts.results_chart(monthly, target.results_target, target.starts_on, target.claim_deadline))
+    return _svg(_results_svg(as_of, queries.target_for(as_of) or abort(404)))
 
 
 @bp.get("/charts/curve.svg")
