@@ -58,6 +58,12 @@ def _frame(rows, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
+def _rows(query) -> list:
+    """A select of columns run on the session's connection: SQLAlchemy Core's rows, without the ORM's per-row
+    loading (a third of the time of reading 10,000 attachments)."""
+    return db.session.connection().execute(query).all()
+
+
 def _once_per_request(name: str, read):
     """The same read once per request: a forecast page, and each chart, asks for the attachments several times."""
     if not has_request_context():
@@ -75,13 +81,13 @@ def attachments() -> pd.DataFrame:
 
 
 def _attachments() -> pd.DataFrame:
-    rows = db.session.execute(
+    rows = _rows(
         select(Attachment.id, Attachment.family_id, Attachment.attached_on, Attachment.closed_on,
                Attachment.closure_reason, Framework.ends_on)
         .join(PlanVersion, PlanVersion.id == Attachment.plan_version_id)
         .join(OutcomesPlan, OutcomesPlan.id == PlanVersion.plan_id)
         .join(Framework, Framework.id == OutcomesPlan.framework_id)
-    ).all()
+    )
     frame = _frame(rows, ["attachment_id", "family_id", "attached_on", "closed_on", "closure_reason",
                           "phase_ends_on"])
     for column in ("attached_on", "closed_on", "phase_ends_on"):
@@ -95,11 +101,11 @@ def results() -> pd.DataFrame:
 
 
 def _results() -> pd.DataFrame:
-    rows = db.session.execute(
+    rows = _rows(
         select(ClaimLine.attachment_id, ClaimLine.family_id, Claim.submitted_on)
         .join(Claim, Claim.id == ClaimLine.claim_id)
         .where(Claim.status.in_((SUBMITTED, RECONCILED)), ClaimLine.state.in_(RESULT_STATES))
-    ).all()
+    )
     frame = _frame(rows, ["attachment_id", "family_id", "claimed_on"])
     frame["claimed_on"] = pd.to_datetime(frame["claimed_on"])
     return frame
@@ -108,12 +114,12 @@ def _results() -> pd.DataFrame:
 def claim_lines() -> pd.DataFrame:
     """Every claim line, for ``rules.track``: attachment_id, state, holds_family, claim_status, submitted_on,
     claim_as_of (dates as datetime64)."""
-    rows = db.session.execute(
+    rows = _rows(
         select(ClaimLine.attachment_id, ClaimLine.state, ClaimLine.holds_family, Claim.status, Claim.submitted_on,
                Claim.as_of)
         .join(Claim, Claim.id == ClaimLine.claim_id)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["attachment_id", "state", "holds_family", "claim_status", "submitted_on",
+    )
+    frame = _frame(rows, columns=["attachment_id", "state", "holds_family", "claim_status", "submitted_on",
                                         "claim_as_of"])
     for column in ("submitted_on", "claim_as_of"):
         frame[column] = pd.to_datetime(frame[column])

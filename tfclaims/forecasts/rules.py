@@ -198,8 +198,9 @@ def track(attachments: pd.DataFrame, lines: pd.DataFrame, as_of: date) -> pd.Dat
     ended = (made["phase_ends_on"] < as_of_ts) if "phase_ends_on" in made else pd.Series(False, index=made.index)
     otherwise = np.select([closed, ended], [CLOSED, ENDED], default=TRACKED)
     out["state"] = from_lines.where(from_lines.notna(), otherwise).astype(object)
-    period = out["attached_on"].dt.to_period("Q-MAR").dt.qyear
-    out["year"] = ((period - 1).astype(str) + "-" + (period % 100).astype(str).str.zfill(2)).astype(object)
+    qyear = out["attached_on"].dt.to_period("Q-MAR").dt.qyear
+    # Labelled per programme year, not per row: a few years among thousands of attachments.
+    out["year"] = qyear.map({y: f"{y - 1}-{y % 100:02d}" for y in qyear.dropna().unique()}).astype(object)
     return out.reset_index(drop=True)
 
 
@@ -580,20 +581,23 @@ def conversion(attachments: pd.DataFrame, results: pd.DataFrame, as_of: date, ma
     res["claimed_on"] = pd.to_datetime(res["claimed_on"])
     res = res.sort_values("claimed_on", kind="stable").drop_duplicates("attachment_id")  # a family's first result
     joined = att.merge(res, on="attachment_id", how="left")
-    period = joined["attached_on"].dt.to_period("Q-MAR")
-    joined["quarter"] = (
-        (period.dt.qyear - 1).astype(str) + "-" + (period.dt.qyear % 100).astype(str).str.zfill(2)
-        + " Q" + period.dt.quarter.astype(str)
-    )
-    joined["starts_on"] = period.dt.start_time.dt.normalize()
-    joined["ends_on"] = period.dt.end_time.dt.normalize()
+    joined["period"] = joined["attached_on"].dt.to_period("Q-MAR")
     joined["is_claimed"] = joined["claimed_on"].notna()
-    by_quarter = (
-        joined.groupby(["quarter", "starts_on", "ends_on"], as_index=False)
+    # Counted per quarter, then each quarter labelled (a few dozen quarters, not a label per attachment).
+    counts = (
+        joined.groupby("period", as_index=False)
         .agg(attached=("attachment_id", "size"), claimed=("is_claimed", "sum"))
-        .sort_values("starts_on")
+        .sort_values("period")
         .reset_index(drop=True)
     )
+    period = counts["period"].astype(pd.PeriodDtype("Q-MAR"))
+    by_quarter = pd.DataFrame({
+        "quarter": [f"{p.qyear - 1}-{p.qyear % 100:02d} Q{p.quarter}" for p in period],
+        "starts_on": period.dt.start_time.dt.normalize(),
+        "ends_on": period.dt.end_time.dt.normalize(),
+        "attached": counts["attached"],
+        "claimed": counts["claimed"],
+    })
     cutoff = pd.Timestamp(add_months(as_of, -maturity_months))
     by_quarter["matured"] = by_quarter["ends_on"] <= cutoff
     by_quarter["rate_percent"] = (by_quarter["claimed"] * 100 / by_quarter["attached"]).round(1)
