@@ -152,6 +152,70 @@ def test_a_change_through_a_page_is_judged_again_in_every_set_by_a_job(pages, si
     assert references(page) == ["BRK-NOT"] and page.select_one("#list-stale") is None
 
 
+@pytest.fixture
+def judged_on_the_page(monkeypatch):
+    """The families a family page judged itself (rather than reading the stored row)."""
+    judged = []
+    real = store.evaluate_family
+
+    def evaluate(family_id, as_of):
+        judged.append(family_id)
+        return real(family_id, as_of)
+
+    monkeypatch.setattr(store, "evaluate_family", evaluate)
+    return judged
+
+
+def test_just_after_a_change_the_family_page_shows_the_stored_verdict_and_refreshes_until_judged(
+        pages, sign_in, cohort, worker_queue, today_is, judged_on_the_page):  # noqa: F811
+    today_is(AS_OF)
+    build(AS_OF)
+    ready = cohort["ready"]
+    sign_in(Role.COORDINATOR)
+    page = pages.get(f"/families/{ready.id}")
+    assert page.select_one("#verdict-refreshing") is None and not page.select('meta[http-equiv="refresh"]')
+    assert "Claimable from" in text(page.select_one("#family-verdict"))
+    pages.post(f"/families/{ready.id}/edit", {
+        "reference": ready.reference, "team": "East locality", "lead_practitioner": "Sam Keyworker"},
+        redirects_to=f"/families/{ready.id}")
+
+    page = pages.get(f"/families/{ready.id}")
+    assert "judging it again" in text(page.select_one("#verdict-refreshing"))
+    assert page.select_one('meta[http-equiv="refresh"]')["content"] == str(store.REFRESHING_SECONDS)
+    assert "Claimable from" in text(page.select_one("#family-verdict"))  # as stored, before the change
+    assert judged_on_the_page == []  # the page judged nothing: the job will
+
+    store.refresh_families(worker_queue["refreshes"][0])  # the job, as the worker runs it
+    db.session.commit()
+    page = pages.get(f"/families/{ready.id}")
+    assert page.select_one("#verdict-refreshing") is None and not page.select('meta[http-equiv="refresh"]')
+    assert judged_on_the_page == []
+
+
+@pytest.mark.parametrize("why", ["the refresh seems lost", "no stored row", "no worker"])
+def test_the_family_page_judges_the_family_itself_when_no_refresh_is_coming(
+        pages, sign_in, cohort, worker_queue, today_is, judged_on_the_page, monkeypatch, why):  # noqa: F811
+    from datetime import timedelta
+
+    today_is(AS_OF)
+    build(AS_OF)
+    ready = cohort["ready"]
+    sign_in(Role.COORDINATOR)
+    pages.post(f"/families/{ready.id}/edit", {"reference": ready.reference, "team": "East locality"},
+               redirects_to=f"/families/{ready.id}")
+    if why == "the refresh seems lost":
+        monkeypatch.setattr(store, "REFRESH_PATIENCE", timedelta(0))
+    elif why == "no stored row":
+        db.session.delete(db.session.get(FamilyVerdict, (AS_OF, ready.id)))
+        db.session.commit()
+    else:
+        monkeypatch.setattr(store, "_immediate", lambda: True)
+    page = pages.get(f"/families/{ready.id}")
+    assert page.select_one("#verdict-refreshing") is None and not page.select('meta[http-equiv="refresh"]')
+    assert judged_on_the_page == [ready.id]
+    assert "Claimable from" in text(page.select_one("#family-verdict"))
+
+
 def test_a_change_that_is_rolled_back_marks_nothing_and_queues_nothing(pages, sign_in, cohort, worker_queue):  # noqa: F811
     build(AS_OF)
     nothing = cohort["not"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from flask import g, has_request_context
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from tfclaims.audit.models import AuditEvent
 from tfclaims.audit.services import CHANGED_FAMILIES
-from tfclaims.db import after_reading, utcnow, writing_now
+from tfclaims.db import after_reading, as_utc, utcnow, writing_now
 from tfclaims.engine import kinds
 from tfclaims.engine.models import READY, WORKING, FamilyVerdict, VerdictSet
 from tfclaims.engine.queries import _from_json, _payloads, evaluate_cohort, evaluate_family, load_frames
@@ -51,6 +51,11 @@ MAX_SETS = 8
 STUCK_AFTER = timedelta(minutes=10)
 # Rows written per statement.
 BATCH = 5_000
+# A family's page shows its verdict as judged before a change this long after the change at most, while the refresh
+# job judges it again; after that (the job seems lost) the page judges the family itself.
+REFRESH_PATIENCE = timedelta(seconds=30)
+# How often a family's page refreshes itself while its verdict is being judged again.
+REFRESHING_SECONDS = 2
 
 
 # ---------------------------------------------------------------- which sets exist
@@ -480,21 +485,39 @@ def forget_decoded() -> None:
 # ---------------------------------------------------------------- one family
 
 
-def _data_version(family_id: int) -> int | None:
-    return db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.family_id == family_id))
+def _latest_change(family_id: int) -> tuple[int | None, datetime | None]:
+    """The id and time of the latest audit event naming the family: the version of its data."""
+    found = db.session.execute(
+        select(AuditEvent.id, AuditEvent.at).where(AuditEvent.family_id == family_id)
+        .order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return (found.id, as_utc(found.at)) if found else (None, None)
 
 
 def family_panel(family_id: int, as_of: date) -> dict:
-    """The verdicts shown on a family's page: the family's and one per problem, as plain values. Read from the
-    family's row in the stored set when it was judged on the family's data as it is now; otherwise judged now, on
-    the family's own rows (a refresh job is on its way: the page does not write)."""
+    """The verdicts shown on a family's page: the family's and one per problem, as plain values, and
+    ``verdict_refreshing`` (when the verdict shown was judged before the family's latest change). The page does not
+    write.
+
+    - The family's row in the stored set, when it was judged on the family's data as it is now.
+    - Just after a change (less than ``REFRESH_PATIENCE`` ago), while its refresh job is on its way: the row as it
+      was, said to be judged before the change (the page refreshes itself until the job has judged the family).
+    - Otherwise (no row yet, a change whose refresh seems lost, or no worker: jobs run where they are asked for):
+      judged now, on the family's own rows."""
     stored = db.session.get(FamilyVerdict, (as_of, family_id))
-    if stored is not None and not stored.stale and stored.version == _data_version(family_id):
+    version, changed_at = _latest_change(family_id)
+    refreshing = False
+    if stored is not None and not stored.stale and stored.version == version:
         payload = stored.payload
+    elif (stored is not None and not _immediate() and changed_at is not None
+          and utcnow() - changed_at < REFRESH_PATIENCE):
+        payload, refreshing = stored.payload, True
     else:
         payload = _payloads(evaluate_family(family_id, as_of)).get(family_id, {"family": None, "problems": []})
     return {
         "verdict": _from_json(payload["family"]) if payload["family"] else None,
         "problem_verdicts": [_from_json(p) for p in payload["problems"]],
         "verdict_as_of": as_of,
+        "verdict_refreshing": refreshing,
+        "verdict_refresh_seconds": REFRESHING_SECONDS,
     }
