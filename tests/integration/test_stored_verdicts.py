@@ -270,6 +270,7 @@ def test_warming_up_asks_for_nothing_when_todays_set_is_not_there(app, cohort, w
 
 
 def test_gunicorn_warms_each_worker_and_a_failure_does_not_stop_it(app, cohort, monkeypatch):  # noqa: F811
+    import gc
     import logging
     from pathlib import Path
     from types import SimpleNamespace
@@ -277,13 +278,16 @@ def test_gunicorn_warms_each_worker_and_a_failure_does_not_stop_it(app, cohort, 
     import tfclaims.web
 
     hooks: dict = {}
+    frozen: list = []
     config = Path(__file__).parents[2] / "deploy" / "gunicorn.conf.py"
     exec(compile(config.read_text(), str(config), "exec"), hooks)
     build(AS_OF)
     monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", AS_OF)
     log = logging.getLogger("test.gunicorn")
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))  # not the test process's own objects
     hooks["post_worker_init"](SimpleNamespace(wsgi=app, log=log))
     assert (str(db.engine.url), AS_OF) in store._decoded
+    assert frozen == [True]  # then out of the collector's sight
 
     def broken(app):
         raise RuntimeError("the database is not there")
@@ -293,6 +297,7 @@ def test_gunicorn_warms_each_worker_and_a_failure_does_not_stop_it(app, cohort, 
     monkeypatch.setattr(log, "warning", lambda *args, **kwargs: warnings.append(args[0]))
     hooks["post_worker_init"](SimpleNamespace(wsgi=app, log=log))  # does not raise
     assert warnings == ["tfclaims: could not read today's verdicts before the first request"]
+    assert frozen == [True, True]
 
 
 def test_a_set_made_again_is_read_afresh_not_patched(app, cohort):  # noqa: F811

@@ -858,7 +858,9 @@ def test_the_verdicts_carry_the_eligibility_evidence_and_the_event_kinds():
 def test_stored_verdicts_carry_the_same_values_as_the_records_shown():
     """The nightly refresh writes each verdict a column at a time: the same JSON values as the row-by-row
     conversion of the page (dates as ISO text; NaT, NaN, NA and missing text as None; numbers as Python's)."""
-    from tfclaims.engine.queries import _json_ready, _json_values, records
+    from datetime import date
+
+    from tfclaims.engine.queries import _json_ready, _json_values, _plain, records
 
     frame = pd.DataFrame(
         {
@@ -873,6 +875,9 @@ def test_stored_verdicts_carry_the_same_values_as_the_records_shown():
             "settings": [{"min_problems": 2}, {}, {"min_problems": 3}],
         }
     )
+    assert records(frame) == [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    assert [type(r["claimable_on"]) for r in records(frame)] == [date, type(None), date]
+    assert [type(r["family_id"]) for r in records(frame)] == [int, int, int]
     expected = [_json_ready(record) for record in records(frame)]
     assert _json_values(frame) == expected
     assert expected[1]["claimable_on"] is None and expected[0]["claimable_on"] == "2024-11-20"

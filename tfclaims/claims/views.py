@@ -274,6 +274,11 @@ def _allocation_form(allocation):
 # ---------------------------------------------------------------- building a claim
 
 
+CANDIDATE_COLUMNS = ("family_id", "reference", "route", "claimable_on", "framework", "plan_label", "team")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")  # in English whatever the server's locale
+
+
 @bp.route("/windows/<int:window_id>/build", methods=["GET", "POST"])
 @roles_required(Role.CLAIMS_OFFICER)
 def build(window_id: int):
@@ -302,7 +307,9 @@ def build(window_id: int):
         as_of=as_of,
         working=working,
         working_refresh=WORKING_REFRESH,
-        rows=engine_queries.records(ready),
+        # Only what the table shows: thousands of families, each a dict.
+        rows=engine_queries.records(ready[[c for c in CANDIDATE_COLUMNS if c in ready.columns]]),
+        months=MONTH_NAMES,
         selected=selected,
         allocation=allocation,
         claimed=queries.results_claimed(allocation) if allocation else None,
