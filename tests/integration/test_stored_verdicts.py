@@ -252,7 +252,10 @@ def test_a_web_worker_reads_todays_set_before_its_first_request(app, cohort, wor
 
     build(AS_OF)
     monkeypatch.setitem(app.config, "TFCLAIMS_TODAY", AS_OF)
+    app.jinja_env.cache.clear()
     assert warm_up(app) is True
+    compiled = {name for (_, name) in app.jinja_env.cache}
+    assert {"engine/ready.html", "claims/build.html", "families/family.html", "forecasts/forecast.html"} <= compiled
     fetched = []
     real = store._fetch
     monkeypatch.setattr(store, "_fetch", lambda as_of, after: fetched.append(after) or real(as_of, after))
