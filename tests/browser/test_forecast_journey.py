@@ -62,12 +62,15 @@ def test_a_manager_sets_an_assumed_rate_and_reads_the_scorecard(page, base_url, 
     at_60 = per_month(page)
     assert at_60 < at_40  # a higher rate needs fewer attachments a month
     expect(page.locator("#paragraph")).to_contain_text(f"{at_60:,} per month")
-    for chart in page.locator("figure.app-chart img").all():
+    for figure in page.locator("figure.app-chart").all():
+        chart = figure.locator("img")
         assert chart.get_attribute("alt")
-        response = page.request.get(base_url + chart.get_attribute("src"))
-        assert response.status == 200 and response.headers["content-type"].startswith("image/svg+xml")
+        assert chart.get_attribute("src").startswith("data:image/svg+xml;base64,")  # drawn with the page
         chart.scroll_into_view_if_needed()
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
+        own = figure.locator("figcaption a", has_text="the chart as an SVG file").get_attribute("href")
+        response = page.request.get(base_url + own)  # and at its own address
+        assert response.status == 200 and response.headers["content-type"].startswith("image/svg+xml")
 
     page.get_by_label("Assumed conversion rate").fill("0")
     page.get_by_role("button", name="Use this rate").click()

@@ -203,7 +203,7 @@ def test_a_chart_link_opens_the_table_hidden_in_its_details(manager_page, demo_u
     manager_page.set_viewport_size({"width": 320, "height": 900})
     table = manager_page.locator("#attachments-table")
     assert not table.is_visible()
-    manager_page.locator("#attachments-figure figcaption a").click()
+    manager_page.locator("#attachments-figure figcaption a[href=\"#attachments-table\"]").click()
     assert table.is_visible()
 
 
