@@ -1,0 +1,390 @@
+"""The kinds of partner file tfclaims imports, and each row checked before anything is written.
+
+Pure: a ``reading.Table`` in, a ``Checked`` out (every valid row's values, every invalid row's problems with its row
+number, column and reason); nothing of the database. Each ``Source`` declares its columns (the template's headings,
+what each holds, an example, how it is read) and the checks of a row as a whole. Every source carries the person
+columns the linkage needs (names, date of birth, sex, postcode and the identifiers the partner holds).
+
+A file's headings are matched to a source's columns by name or a common alias, case and spacing aside, unless the
+council has mapped its own headings (``mapping``: column name -> the file's heading).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tfclaims.imports import values
+from tfclaims.imports.reading import Table
+from tfclaims.imports.values import BadValue
+from tfclaims.progress import vocabulary
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the template's heading
+    meaning: str  # for the page that explains every column
+    example: str
+    read: Callable[[str], Any]  # text -> value; raises BadValue
+    required: bool = False
+    aliases: tuple[str, ...] = ()  # headings councils' systems write, recognised without a mapping
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # the spreadsheet's row number; 1 for the headings
+    column: str  # the source's column, "" for the row as a whole
+    reason: str
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass
+class Checked:
+    kind: str
+    received: int = 0
+    rows: list[ValidRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unused_headings: tuple[str, ...] = ()
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({p.row for p in self.problems if p.row > 1})
+
+    @property
+    def refused(self) -> bool:
+        """The file as a whole cannot be imported (a required column is missing)."""
+        return any(p.row == 1 for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    title: str
+    from_whom: str
+    makes: str
+    columns: tuple[Column, ...]
+    check: Callable[[dict[str, Any], date], list[tuple[str, str]]]  # row values, today -> (column, reason)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+# ---------------------------------------------------------------- how cells are read
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        value = " ".join(text.split())
+        if len(value) > limit:
+            raise BadValue(f"is longer than {limit} characters")
+        return value
+
+    return read
+
+
+def _required_text(limit: int) -> Callable[[str], str]:
+    plain = _text(limit)
+
+    def read(text: str) -> str:
+        value = plain(text)
+        if not value:
+            raise BadValue("is missing")
+        return value
+
+    return read
+
+
+def _optional(read: Callable[[str], Any]) -> Callable[[str], Any]:
+    def optional(text: str):
+        return read(text) if text.strip() else None
+
+    return optional
+
+
+def _sex(text: str) -> str:
+    value = text.strip().casefold()
+    found = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "U", "unknown": "U", "x": "U",
+             "not known": "U", "": "U"}.get(value)
+    if found is None:
+        raise BadValue(f"{text.strip()!r} is not a sex tfclaims knows (M, F or U for not known)")
+    return found
+
+
+def _choice(words: dict[str, str], what: str, listed: str) -> Callable[[str], str]:
+    """A code from a cell holding the code or one of its words (case and spacing aside); ``listed`` names the
+    choices in the refusal."""
+    known = {" ".join(word.casefold().split()): code for word, code in words.items()}
+
+    def read(text: str) -> str:
+        value = " ".join(text.casefold().split())
+        if not value:
+            raise BadValue(f"the {what} is missing")
+        if value not in known:
+            raise BadValue(f"{text.strip()!r} is not a {what} tfclaims knows: {listed}")
+        return known[value]
+
+    return read
+
+
+def _sessions(text: str) -> int:
+    number = values.parse_whole_number(text, what="the number of sessions")
+    if number < 0:
+        raise BadValue(f"{text.strip()!r} is below 0")
+    return number
+
+
+def _hours(text: str) -> float:
+    number = values.parse_number(text, what="the hours a week")
+    if not 0 <= number <= 168:
+        raise BadValue(f"{text.strip()!r} is not a number of hours in a week (0 to 168)")
+    return number
+
+
+def _person(*identifiers: Column) -> tuple[Column, ...]:
+    return (
+        *identifiers,
+        Column("Forename", "The person's first name as the partner holds it.", "Jordan", _required_text(120),
+               True, ("first name", "forenames", "given name")),
+        Column("Surname", "The person's family name as the partner holds it.", "Smith", _required_text(120), True,
+               ("last name", "family name")),
+        Column("Date of birth", "Day first (05/09/2012) or as 2012-09-05.", "05/09/2012", values.parse_date, True,
+               ("dob", "birth date", "d.o.b.")),
+        Column("Sex", "M, F, or U when not known.", "M", _sex, False, ("gender",)),
+        Column("Postcode", "The address's postcode, as the partner holds it.", "BR1 1AA",
+               _optional(values.postcode), False, ("post code",)),
+    )
+
+
+UPN = Column("UPN", "The child's unique pupil number, when the school gives it.", "T201000000015",
+             _optional(values.upn), False, ("unique pupil number",))
+NHS = Column("NHS number", "The person's NHS number, when known.", "9434765919", _optional(values.nhs_number), False,
+             ("nhs no", "nhs"))
+NI = Column("NI number", "The adult's National Insurance number, when known.", "AB123456C",
+            _optional(values.ni_number), False, ("national insurance number", "nino", "ni no"))
+PNC = Column("PNC number", "The person's Police National Computer number, when known.", "2019/345678A",
+             _optional(values.pnc_number), False, ("pnc", "pnc id"))
+
+
+# ---------------------------------------------------------------- the checks of a row as a whole
+
+
+def _not_future(row: dict, today: date, *names: str) -> list[tuple[str, str]]:
+    return [(name, f"{row[name]:%d/%m/%Y} is in the future") for name in names
+            if row.get(name) is not None and row[name] > today]
+
+
+def _end_after_start(row: dict, start: str, end: str) -> list[tuple[str, str]]:
+    if row.get(start) is not None and row.get(end) is not None and row[end] < row[start]:
+        return [(end, f"the end ({row[end]:%d/%m/%Y}) is before the start ({row[start]:%d/%m/%Y})")]
+    return []
+
+
+def _born_before(row: dict, *names: str) -> list[tuple[str, str]]:
+    born = row.get("Date of birth")
+    return [(name, f"{row[name]:%d/%m/%Y} is before the person was born") for name in names
+            if born is not None and row.get(name) is not None and row[name] < born]
+
+
+def _check_attendance(row: dict, today: date) -> list[tuple[str, str]]:
+    problems = _end_after_start(row, "Term start", "Term end") + _not_future(row, today, "Term end")
+    possible = row.get("Sessions possible")
+    missed = (row.get("Authorised absence") or 0) + (row.get("Unauthorised absence") or 0)
+    if possible is not None and possible == 0:
+        problems.append(("Sessions possible", "no sessions were possible: there is no attendance to count"))
+    elif possible is not None and missed > possible:
+        problems.append(("Unauthorised absence", f"{missed} sessions missed is more than the {possible} possible"))
+    return problems + _born_before(row, "Term start")
+
+
+def _check_event(row: dict, today: date) -> list[tuple[str, str]]:
+    return _not_future(row, today, "Date") + _born_before(row, "Date")
+
+
+def _check_spell(row: dict, today: date) -> list[tuple[str, str]]:
+    return (_end_after_start(row, "Started", "Ended") + _not_future(row, today, "Started", "Ended")
+            + _born_before(row, "Started"))
+
+
+def _check_episode(row: dict, today: date) -> list[tuple[str, str]]:
+    problems = (_end_after_start(row, "Started", "Ended") + _not_future(row, today, "Started", "Ended")
+                + _born_before(row, "Started"))
+    if row.get("Ended") is not None and not row.get("End reason"):
+        problems.append(("End reason", "an episode that ended needs its end reason"))
+    if row.get("Ended") is None and row.get("End reason"):
+        problems.append(("Ended", "an end reason is given but no end date"))
+    return problems
+
+
+# ---------------------------------------------------------------- the sources
+
+_EVENT_WORDS = {
+    **{label: code for code, label in vocabulary.EVENT_KINDS.items() if code != "exclusion"},
+    **{code: code for code in vocabulary.EVENT_KINDS if code != "exclusion"},
+    "ASB": "asb", "Anti-social behaviour": "asb", "Antisocial behaviour": "asb", "Domestic abuse": "domestic_abuse",
+    "Domestic abuse call-out": "domestic_abuse", "Domestic violence": "domestic_abuse", "Crime": "offence",
+}
+_EXCLUSION_WORDS = {"Fixed-term": "fixed_term", "Fixed term": "fixed_term", "Fixed period": "fixed_term",
+                    "Suspension": "fixed_term", "Permanent": "permanent"}
+_BENEFIT_WORDS = {**{label: code for code, label in vocabulary.PRIOR_BENEFITS.items()},
+                  **{code: code for code in vocabulary.PRIOR_BENEFITS}, "None": "none",
+                  "Jobseekers Allowance": "JSA", "Universal credit": "UC"}
+_STATUS_WORDS = {**{label: code for code, label in vocabulary.STATUS_KINDS.items()},
+                 "CIN": "child_in_need", "Child in need": "child_in_need", "CP": "child_protection",
+                 "CPP": "child_protection", "Child protection": "child_protection"}
+_END_WORDS = {**{label: code for code, label in vocabulary.EPISODE_END_REASONS.items()},
+              **{code: code for code in vocabulary.EPISODE_END_REASONS}, "Step down": "stepped_down",
+              "NFA": "closed", "No further action": "closed", "Moved": "moved_away"}
+
+_EXCLUSION_TYPE = _choice(_EXCLUSION_WORDS, "type of exclusion", "Fixed-term or Permanent")
+_EVENT_TYPE = _choice(_EVENT_WORDS, "type of incident", "Offence, Anti-social behaviour or Domestic abuse")
+_BENEFIT = _choice(_BENEFIT_WORDS, "benefit", "JSA, ESA, IS, UC or None")
+_EPISODE_TYPE = _choice(_STATUS_WORDS, "type of episode", "CIN or CP")
+_END_REASON = _optional(_choice(_END_WORDS, "end reason", "Stepped down, Closed, Moved away or Other"))
+
+SOURCES: dict[str, Source] = {source.kind: source for source in (
+    Source(
+        "attendance", "School attendance", "Schools or the education welfare service, per child per term",
+        "attendance and unauthorised absence as % of sessions, one measure each per child and term",
+        (*_person(UPN),
+         Column("Term", "The term's name.", "Autumn 2019", _required_text(60), True, ("term name", "period")),
+         Column("Term start", "The term's first day.", "02/09/2019", values.parse_date, True, ("start date",)),
+         Column("Term end", "The term's last day.", "20/12/2019", values.parse_date, True, ("end date",)),
+         Column("Sessions possible", "Half-day sessions the child could attend.", "142", _sessions, True,
+                ("possible sessions",)),
+         Column("Authorised absence", "Sessions missed with the school's leave.", "6", _sessions, True,
+                ("authorised absences", "authorised sessions missed")),
+         Column("Unauthorised absence", "Sessions missed without it.", "12", _sessions, True,
+                ("unauthorised absences", "unauthorised sessions missed"))),
+        _check_attendance,
+    ),
+    Source(
+        "exclusions", "Exclusions", "Schools or the local authority's exclusions team",
+        "an exclusion event per exclusion",
+        (*_person(UPN),
+         Column("Exclusion date", "The first day of the exclusion.", "14/11/2019", values.parse_date, True,
+                ("date", "start date")),
+         Column("Exclusion type", "Fixed-term (a suspension) or permanent.", "Fixed-term",
+                _EXCLUSION_TYPE, True, ("type", "category")),
+         Column("Sessions", "Sessions excluded, when known.", "4",
+                _optional(_sessions), False, ("length", "days"))),
+        _check_event,
+    ),
+    Source(
+        "police", "Police incidents and offences", "The police or the youth justice service",
+        "an offence, anti-social behaviour or domestic abuse event per incident",
+        (*_person(PNC),
+         Column("Date", "The day it happened.", "03/10/2019", values.parse_date, True,
+                ("incident date", "offence date")),
+         Column("Type", "Offence, Anti-social behaviour or Domestic abuse.", "Anti-social behaviour",
+                _EVENT_TYPE, True, ("incident type", "category")),
+         Column("Reference", "The police's own reference, to trace it back.", "CAD 1234 03/10/19",
+                _text(60), False, ("crime reference", "incident number"))),
+        _check_event,
+    ),
+    Source(
+        "benefits", "Benefit and employment spells", "DWP or the council's benefits team",
+        "an employment spell per spell in work, with the benefit before it",
+        (*_person(NI),
+         Column("Started", "The first day in work.", "06/01/2020", values.parse_date, True, ("start date",)),
+         Column("Ended", "The last day in work; empty while it goes on.", "", _optional(values.parse_date), False,
+                ("end date",)),
+         Column("Benefit before work", "JSA, ESA, IS, UC or None.", "UC", _BENEFIT,
+                True, ("benefit", "prior benefit", "benefit type")),
+         Column("Hours a week", "Contracted hours a week.", "16", _hours, True, ("hours", "hours per week")),
+         Column("Employer", "The employer, when known.", "Bromley Garden Centre", _text(160), False, ())),
+        _check_spell,
+    ),
+    Source(
+        "social_care", "Children's social care episodes", "Children's social care",
+        "a child in need or child protection plan from its start to its end",
+        (*_person(NHS),
+         Column("Episode type", "Child in need (CIN) or child protection (CP).", "CIN",
+                _EPISODE_TYPE, True, ("type", "plan type")),
+         Column("Started", "The plan's first day.", "01/07/2019", values.parse_date, True, ("start date",)),
+         Column("Ended", "The plan's last day; empty while it is open.", "", _optional(values.parse_date), False,
+                ("end date",)),
+         Column("End reason", "Why it ended: Stepped down, Closed, Moved away or Other.", "",
+                _END_REASON, False, ("reason for closure", "closure reason"))),
+        _check_episode,
+    ),
+)}
+
+
+# ---------------------------------------------------------------- a file checked
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().replace("_", " ").split())
+
+
+def match_headings(source: Source, headings: tuple[str, ...], mapping: dict[str, str] | None = None
+                   ) -> dict[str, str]:
+    """Each of the source's columns -> the file's heading that holds it: the council's mapping first, then the
+    column's own name, then its aliases (case and spacing aside)."""
+    by_key = {_key(h): h for h in headings}
+    found: dict[str, str] = {}
+    for column in source.columns:
+        mapped = (mapping or {}).get(column.name)
+        if mapped and mapped in headings:
+            found[column.name] = mapped
+            continue
+        for candidate in (column.name, *column.aliases):
+            if _key(candidate) in by_key:
+                found[column.name] = by_key[_key(candidate)]
+                break
+    return found
+
+
+def check(source: Source, table: Table, today: date, mapping: dict[str, str] | None = None) -> Checked:
+    """Every row of the file read and checked: the valid rows' values, and each problem with its row number,
+    column and reason. A file without a required column is refused as a whole (row 1). Nothing is written."""
+    found = match_headings(source, table.headings, mapping)
+    checked = Checked(source.kind, received=len(table.rows),
+                      unused_headings=tuple(h for h in table.headings if h not in found.values()))
+    missing = [c.name for c in source.columns if c.required and c.name not in found]
+    if missing:
+        checked.problems = [Problem(1, name, f"The file has no column for {name!r}, which {source.title.lower()} "
+                                             "needs: add it, or say which of the file's columns holds it")
+                            for name in missing]
+        return checked
+    seen: dict[tuple, int] = {}
+    for row in table.rows:
+        values_of: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for column in source.columns:
+            text = row.cells.get(found[column.name], "") if column.name in found else ""
+            try:
+                values_of[column.name] = column.read(text)
+            except BadValue as error:
+                problems.append(Problem(row.number, column.name, _reason(str(error), column.name)))
+                values_of[column.name] = None
+        if not problems:
+            problems = [Problem(row.number, name, reason) for name, reason in source.check(values_of, today)]
+        if not problems:
+            key = tuple(sorted((k, str(v)) for k, v in values_of.items()))
+            if key in seen:
+                problems = [Problem(row.number, "", f"the same as row {seen[key]}")]
+            else:
+                seen[key] = row.number
+        if problems:
+            checked.problems.extend(problems)
+        else:
+            checked.rows.append(ValidRow(row.number, values_of))
+    return checked
+
+
+def _reason(reason: str, column: str) -> str:
+    """A cell's reason as a sentence naming its column: "Date of birth is missing", "Surname is longer than 120
+    characters"; a reason that quotes the cell ("'31/02/2019' is not a real date") stays as it is."""
+    if reason.endswith("is missing"):
+        return f"{column} is missing"
+    if reason.startswith("is "):
+        return f"{column} {reason}"
+    return reason
