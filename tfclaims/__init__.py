@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.engine.views import bp as engine_bp
     from tfclaims.families.views import bp as families_bp
     from tfclaims.forecasts.views import bp as forecasts_bp
+    from tfclaims.imports.views import bp as imports_bp
     from tfclaims.jobs.views import bp as jobs_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
     from tfclaims.progress.views import bp as progress_bp
@@ -123,3 +124,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(retention_bp, url_prefix="/retention")
     app.register_blueprint(dataprotection_bp, url_prefix="/data-protection")
     app.register_blueprint(jobs_bp, url_prefix="/jobs")
+    app.register_blueprint(imports_bp, url_prefix="/partner-data")

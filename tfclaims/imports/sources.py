@@ -12,7 +12,7 @@ council has mapped its own headings (``mapping``: column name -> the file's head
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,7 @@ class Column:
     read: Callable[[str], Any]  # text -> value; raises BadValue
     required: bool = False
     aliases: tuple[str, ...] = ()  # headings councils' systems write, recognised without a mapping
+    holds: str = "text"  # "text", "date", "whole number", "number", "code": for templates and the columns page
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Source:
     makes: str
     columns: tuple[Column, ...]
     check: Callable[[dict[str, Any], date], list[tuple[str, str]]]  # row values, today -> (column, reason)
+    rules: tuple[str, ...] = ()  # the checks of a row as a whole, in words, for the columns page
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -154,7 +156,7 @@ def _person(*identifiers: Column) -> tuple[Column, ...]:
                True, ("first name", "forenames", "given name")),
         Column("Surname", "The person's family name as the partner holds it.", "Smith", _required_text(120), True,
                ("last name", "family name")),
-        Column("Date of birth", "Day first (05/09/2012) or as 2012-09-05.", "05/09/2012", values.parse_date, True,
+        Column("Date of birth", "The person's date of birth.", "05/09/2012", values.parse_date, True,
                ("dob", "birth date", "d.o.b.")),
         Column("Sex", "M, F, or U when not known.", "M", _sex, False, ("gender",)),
         Column("Postcode", "The address's postcode, as the partner holds it.", "BR1 1AA",
@@ -242,6 +244,8 @@ _END_WORDS = {**{label: code for code, label in vocabulary.EPISODE_END_REASONS.i
               **{code: code for code in vocabulary.EPISODE_END_REASONS}, "Step down": "stepped_down",
               "NFA": "closed", "No further action": "closed", "Moved": "moved_away"}
 
+_OPTIONAL_DATE = _optional(values.parse_date)
+_OPTIONAL_SESSIONS = _optional(_sessions)
 _EXCLUSION_TYPE = _choice(_EXCLUSION_WORDS, "type of exclusion", "Fixed-term or Permanent")
 _EVENT_TYPE = _choice(_EVENT_WORDS, "type of incident", "Offence, Anti-social behaviour or Domestic abuse")
 _BENEFIT = _choice(_BENEFIT_WORDS, "benefit", "JSA, ESA, IS, UC or None")
@@ -263,6 +267,10 @@ SOURCES: dict[str, Source] = {source.kind: source for source in (
          Column("Unauthorised absence", "Sessions missed without it.", "12", _sessions, True,
                 ("unauthorised absences", "unauthorised sessions missed"))),
         _check_attendance,
+        ("The term ends on or after it starts, and has ended.",
+         "At least one session was possible, and the sessions missed (authorised and unauthorised) are no more "
+         "than those possible.",
+         "The child was born before the term began."),
     ),
     Source(
         "exclusions", "Exclusions", "Schools or the local authority's exclusions team",
@@ -273,8 +281,9 @@ SOURCES: dict[str, Source] = {source.kind: source for source in (
          Column("Exclusion type", "Fixed-term (a suspension) or permanent.", "Fixed-term",
                 _EXCLUSION_TYPE, True, ("type", "category")),
          Column("Sessions", "Sessions excluded, when known.", "4",
-                _optional(_sessions), False, ("length", "days"))),
+                _OPTIONAL_SESSIONS, False, ("length", "days"))),
         _check_event,
+        ("The exclusion date is not in the future, nor before the child was born.",),
     ),
     Source(
         "police", "Police incidents and offences", "The police or the youth justice service",
@@ -287,19 +296,21 @@ SOURCES: dict[str, Source] = {source.kind: source for source in (
          Column("Reference", "The police's own reference, to trace it back.", "CAD 1234 03/10/19",
                 _text(60), False, ("crime reference", "incident number"))),
         _check_event,
+        ("The date is not in the future, nor before the person was born.",),
     ),
     Source(
         "benefits", "Benefit and employment spells", "DWP or the council's benefits team",
         "an employment spell per spell in work, with the benefit before it",
         (*_person(NI),
          Column("Started", "The first day in work.", "06/01/2020", values.parse_date, True, ("start date",)),
-         Column("Ended", "The last day in work; empty while it goes on.", "", _optional(values.parse_date), False,
+         Column("Ended", "The last day in work; empty while it goes on.", "", _OPTIONAL_DATE, False,
                 ("end date",)),
          Column("Benefit before work", "JSA, ESA, IS, UC or None.", "UC", _BENEFIT,
                 True, ("benefit", "prior benefit", "benefit type")),
          Column("Hours a week", "Contracted hours a week.", "16", _hours, True, ("hours", "hours per week")),
          Column("Employer", "The employer, when known.", "Bromley Garden Centre", _text(160), False, ())),
         _check_spell,
+        ("The spell ends on or after it starts; neither date is in the future; the adult was born before it.",),
     ),
     Source(
         "social_care", "Children's social care episodes", "Children's social care",
@@ -308,13 +319,23 @@ SOURCES: dict[str, Source] = {source.kind: source for source in (
          Column("Episode type", "Child in need (CIN) or child protection (CP).", "CIN",
                 _EPISODE_TYPE, True, ("type", "plan type")),
          Column("Started", "The plan's first day.", "01/07/2019", values.parse_date, True, ("start date",)),
-         Column("Ended", "The plan's last day; empty while it is open.", "", _optional(values.parse_date), False,
+         Column("Ended", "The plan's last day; empty while it is open.", "", _OPTIONAL_DATE, False,
                 ("end date",)),
          Column("End reason", "Why it ended: Stepped down, Closed, Moved away or Other.", "",
                 _END_REASON, False, ("reason for closure", "closure reason"))),
         _check_episode,
+        ("The episode ends on or after it starts; neither date is in the future.",
+         "An episode that ended has its end reason, and an end reason has its end date."),
     ),
 )}
+
+
+# What each column holds, from how it is read: for the templates (a date column holds dates) and the columns page.
+_HOLDS = {values.parse_date: "date", _OPTIONAL_DATE: "date", _sessions: "whole number",
+          _OPTIONAL_SESSIONS: "whole number", _hours: "number", _sex: "code", _EXCLUSION_TYPE: "code",
+          _EVENT_TYPE: "code", _BENEFIT: "code", _EPISODE_TYPE: "code", _END_REASON: "code"}
+SOURCES = {kind: replace(source, columns=tuple(replace(c, holds=_HOLDS.get(c.read, "text")) for c in source.columns))
+           for kind, source in SOURCES.items()}
 
 
 # ---------------------------------------------------------------- a file checked
