@@ -172,7 +172,7 @@ def test_xlsx_has_the_same_rows_with_real_dates(claim):
     assert attached.number_format == "yyyy-mm-dd"
     assert sheet.column_dimensions["E"].width >= len("Family reference")
 
-    from_xlsx = pd.read_excel(io.BytesIO(data), sheet_name="Claim", keep_default_na=False)
+    from_xlsx = pd.read_excel(io.BytesIO(data), sheet_name="Claim", keep_default_na=False, engine="openpyxl")
     from_csv = read_csv(csv_bytes(claim, CODE, COUNCIL))
     assert list(from_xlsx.columns) == list(from_csv.columns)
     assert len(from_xlsx) == len(from_csv) == 3

@@ -106,7 +106,8 @@ def claimed(users, today_is):
 
 
 def download_url(endpoint: str, claimed) -> str:
-    args = {"claim_id": claimed["claim"].id, "version_id": claimed["version"].id, "quarter": QUARTER}
+    args = {"claim_id": claimed["claim"].id, "version_id": claimed["version"].id, "quarter": QUARTER,
+            "kind": "attendance"}
     rule = next(r for r in current_app.url_map.iter_rules() if r.endpoint == endpoint)
     query = {"returns": f"?quarter={QUARTER}", "engine": "?as_of=1&as_of=8&as_of=2019"}.get(endpoint.split(".")[0], "")
     return url_for(endpoint, **{name: args[name] for name in rule.arguments}) + query

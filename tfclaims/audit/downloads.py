@@ -55,6 +55,8 @@ WHAT = {
     "scorecard.scorecard_xlsx": "scorecard (Excel)",
     "outcomes_plan.export_yaml": "outcomes plan (YAML)",
     "outcomes_plan.export_json": "outcomes plan (JSON)",
+    "imports.template_csv": "partner data template (CSV)",  # headings and a fictional row: no one's data
+    "imports.template_xlsx": "partner data template (Excel)",
 }
 
 # Downloads whose view records its own, more precise read (naming the person or the family, with what the file
