@@ -126,42 +126,33 @@ def parse_whole_number(text: str, *, what: str = "the number") -> int:
 # ---------------------------------------------------------------- identifiers
 
 
-def upn(text: str) -> str | None:
-    """A unique pupil number, upper case without spaces; None when the cell is empty."""
+def _identifier(text: str, valid, refusal: str) -> str | None:
+    """An identifier upper case without spaces; None when the cell is empty; ``BadValue`` when it is malformed."""
     value = family_rules.compact(text).upper()
     if not value:
         return None
-    if not family_rules.upn_is_valid(value):
-        raise BadValue(f"{text.strip()!r} is not a unique pupil number (13 characters: a check letter, then 12 "
-                       "digits, the last may be a letter)")
+    if not valid(value):
+        raise BadValue(f"{text.strip()!r} is not {refusal}")
     return value
+
+
+def upn(text: str) -> str | None:
+    """A unique pupil number."""
+    return _identifier(text, family_rules.upn_is_valid, "a unique pupil number (13 characters: a check letter, then "
+                       "12 digits, the last may be a letter)")
 
 
 def nhs_number(text: str) -> str | None:
-    value = family_rules.compact(text)
-    if not value:
-        return None
-    if not family_rules.nhs_number_is_valid(value):
-        raise BadValue(f"{text.strip()!r} is not an NHS number (10 digits, the last a check digit)")
-    return value
+    return _identifier(text, family_rules.nhs_number_is_valid, "an NHS number (10 digits, the last a check digit)")
 
 
 def ni_number(text: str) -> str | None:
-    value = family_rules.compact(text).upper()
-    if not value:
-        return None
-    if not family_rules.ni_number_is_valid(value):
-        raise BadValue(f"{text.strip()!r} is not a National Insurance number (2 letters, 6 digits, A to D)")
-    return value
+    return _identifier(text, family_rules.ni_number_is_valid,
+                       "a National Insurance number (2 letters, 6 digits, A to D)")
 
 
 def pnc_number(text: str) -> str | None:
-    value = family_rules.compact(text).upper()
-    if not value:
-        return None
-    if not family_rules.pnc_is_valid(value):
-        raise BadValue(f"{text.strip()!r} is not a PNC number (as 2019/345678A or 19/345678A)")
-    return value
+    return _identifier(text, family_rules.pnc_is_valid, "a PNC number (as 2019/345678A or 19/345678A)")
 
 
 def postcode(text: str) -> str | None:
