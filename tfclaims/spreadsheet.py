@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+# The media type of an Excel workbook (.xlsx), for every download and upload of one.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

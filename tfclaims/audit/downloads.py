@@ -19,8 +19,7 @@ from werkzeug.http import parse_options_header
 
 from tfclaims.audit.services import record_access
 from tfclaims.extensions import db
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from tfclaims.spreadsheet import XLSX
 
 # Types that are files even without an attachment header, and the word for each in ``what``.
 FILE_TYPES = {

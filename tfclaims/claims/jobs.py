@@ -10,8 +10,7 @@ from tfclaims.claims.models import Claim, ClaimLine
 from tfclaims.db import utcnow
 from tfclaims.extensions import db
 from tfclaims.jobs.services import JobRefused, runner
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from tfclaims.spreadsheet import XLSX
 
 CLAIM_PACK = "claim_pack"
 CLAIM_XLSX = "claim_xlsx"

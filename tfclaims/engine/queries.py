@@ -345,25 +345,39 @@ def _plain(value):
     return value
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
-    """The rows of a frame as dicts of template values (``_plain``: dates as dates, missing as None, numbers as
-    Python's), converted a column at a time: a list of thousands of families is read without a Python call per
-    value, except in columns of Python objects."""
+def _rows_by_column(frame: pd.DataFrame, read_column) -> list[dict]:
+    """The rows of a frame as dicts, each column converted at once by ``read_column`` (a column -> an object array),
+    missing values as None: thousands of rows without a Python call per value."""
     columns = {}
     for name, column in frame.items():
         missing = column.isna().to_numpy()
-        if column.dtype.kind == "M":
-            values = column.dt.date.to_numpy(dtype=object)
-        elif column.dtype == object:
-            values = np.array([_plain(v) for v in column.to_numpy()] + [None], dtype=object)[:-1]
-        else:
-            values = column.to_numpy(dtype=object)  # numbers and booleans as Python's own
+        values = read_column(column)
         if missing.any():
             values = values.copy()
             values[missing] = None
         columns[name] = values
     names = list(columns)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _template_column(column: pd.Series) -> np.ndarray:
+    if column.dtype.kind == "M":
+        return column.dt.date.to_numpy(dtype=object)
+    if column.dtype == object:  # Python objects: each made plain (a Timestamp as a date, a numpy number as Python's)
+        return np.array([_plain(v) for v in column.to_numpy()] + [None], dtype=object)[:-1]
+    return column.to_numpy(dtype=object)  # numbers and booleans as Python's own
+
+
+def _json_column(column: pd.Series) -> np.ndarray:
+    if column.dtype.kind == "M":
+        return np.datetime_as_string(column.to_numpy(), unit="D").astype(object)
+    return column.to_numpy(dtype=object)  # numbers and booleans as Python's own
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a frame as dicts of template values (``_plain``: dates as dates, missing as None, numbers as
+    Python's)."""
+    return _rows_by_column(frame, _template_column)
 
 
 def _json_ready(record: dict) -> dict:
@@ -375,21 +389,9 @@ def _from_json(record: dict) -> dict:
 
 
 def _json_values(frame: pd.DataFrame) -> list[dict]:
-    """The rows of a frame as JSON-ready dicts, a column at a time: dates as ISO text, missing values as None.
-    The same values as ``_json_ready`` of ``records``, without a Python call per value (a cohort has millions)."""
-    columns = {}
-    for name, column in frame.items():
-        missing = column.isna().to_numpy()
-        if column.dtype.kind == "M":
-            values = np.datetime_as_string(column.to_numpy(), unit="D").astype(object)
-        else:
-            values = column.to_numpy(dtype=object)  # numbers and booleans as Python's own
-        if missing.any():
-            values = values.copy()
-            values[missing] = None
-        columns[name] = values
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    """The rows of a frame as JSON-ready dicts: dates as ISO text, missing values as None. The same values as
+    ``_json_ready`` of ``records`` (a cohort has millions)."""
+    return _rows_by_column(frame, _json_column)
 
 
 def _payloads(verdicts: Verdicts) -> dict[int, dict]:

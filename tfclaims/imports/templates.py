@@ -15,8 +15,6 @@ from tfclaims.imports.sources import Source
 from tfclaims.imports.values import parse_date
 from tfclaims.spreadsheet import defused, keep_as_text
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def template_csv(source: Source) -> bytes:
     out = io.StringIO(newline="")

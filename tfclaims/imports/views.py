@@ -9,7 +9,7 @@ from tfclaims.auth.permissions import roles_required
 from tfclaims.auth.roles import Role
 from tfclaims.imports import templates
 from tfclaims.imports.sources import SOURCES, Source
-from tfclaims.imports.templates import XLSX
+from tfclaims.spreadsheet import XLSX
 
 bp = Blueprint("imports", __name__)
 

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from tfclaims.returns.rules import DEFINITIONS, MEASURES, ProgressReturn, long_table
-from tfclaims.spreadsheet import defused, keep_as_text
+from tfclaims.spreadsheet import XLSX, defused, keep_as_text
 
 CSV_COLUMNS = {
     "quarter": "Quarter",
@@ -31,7 +31,7 @@ PROBLEM_HEADINGS = {
     "problem_name": "Headline problem",
 } | MEASURES
 ROUTE_HEADINGS = {"route": "Route", "route_name": "Route name", "claimable": "Families claimable"}
-MEDIA_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_XLSX = XLSX
 
 
 def csv_bytes(progress: ProgressReturn) -> bytes:

@@ -31,10 +31,10 @@ from tfclaims.pdf import NumberedCanvas
 from tfclaims.scorecard import rules
 from tfclaims.scorecard.models import BENCHMARK_KINDS, UNITS
 from tfclaims.scorecard.queries import Line, Scorecard
-from tfclaims.spreadsheet import defused, keep_as_text
+from tfclaims.spreadsheet import XLSX, defused, keep_as_text
 from tfclaims.text import long_date
 
-MEDIA_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_XLSX = XLSX
 
 # The direction of travel in words (the page's visually hidden text), as an arrow, and whether it is good.
 TRAVEL_WORDS = {rules.UP: "up", rules.DOWN: "down", rules.FLAT: "no change"}
