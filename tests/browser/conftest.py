@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
 from tests import factories
@@ -149,16 +150,35 @@ def _axe_source() -> str:
     return _AXE_SOURCE[0]
 
 
+def _navigated_away(message: str) -> bool:
+    return any(
+        sign in message
+        for sign in ("documentElement", "Execution context was destroyed", "Cannot find context", "navigation")
+    )
+
+
 @pytest.fixture
 def axe(page):
     """axe(): run axe-core on the current page and fail on any WCAG 2.2 AA violation."""
 
+    def _run_axe():
+        # A click that follows a link returns before the next page has loaded, so axe may start on a document that
+        # is being replaced: wait for the page to load, and run again if the document went away under it.
+        for attempt in range(3):
+            page.wait_for_load_state("load")
+            try:
+                if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+                    page.evaluate(_axe_source())
+                return page.evaluate("async (tags) => await axe.run(document, {runOnly: tags})", AXE_TAGS)
+            except PlaywrightError as error:
+                if attempt == 2 or not _navigated_away(str(error)):
+                    raise
+        raise AssertionError("unreachable")
+
     def _check():
         # Evaluated through the DevTools protocol, which the page's CSP does not govern: the pages under test
         # keep their real Content-Security-Policy.
-        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-            page.evaluate(_axe_source())
-        result = page.evaluate("async (tags) => await axe.run(document, {runOnly: tags})", AXE_TAGS)
+        result = _run_axe()
         problems = [
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
             for v in result["violations"]
