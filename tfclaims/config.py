@@ -116,6 +116,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PAGE_SIZE": 25,
         # The largest request body accepted (uploads): larger ones are refused before they are read.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # Partner files (tfclaims.imports): the largest file and the most rows read, the match probabilities at
+        # which a row is matched automatically and sent to review, and the days the values of a row that matched no
+        # one are kept (to be matched by a later import or reviewed) before they are deleted.
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024))),
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "500000")),
+        "IMPORT_AUTO_PROBABILITY": float(os.environ.get("IMPORT_AUTO_PROBABILITY", "0.99")),
+        "IMPORT_REVIEW_PROBABILITY": float(os.environ.get("IMPORT_REVIEW_PROBABILITY", "0.5")),
+        "IMPORT_UNMATCHED_DAYS": int(os.environ.get("IMPORT_UNMATCHED_DAYS", "90")),
         # The pseudonymised export's key (tfclaims.dataprotection): empty means none set; outside production the
         # export then derives a development key from SECRET_KEY, in production it refuses to export.
         "PSEUDONYMISATION_KEY": os.environ.get("PSEUDONYMISATION_KEY", ""),
@@ -131,6 +139,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if overrides:
         config.update(overrides)
     config["TFCLAIMS_TODAY"] = _fixed_today(config.get("TFCLAIMS_TODAY"), env)
+    # A partner file and the form around it fit in a request.
+    config["MAX_CONTENT_LENGTH"] = max(config["MAX_CONTENT_LENGTH"], config["IMPORT_MAX_BYTES"] + 1024 * 1024)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(path, env)
     return config

@@ -110,7 +110,9 @@ def _configure_sqlite() -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            # Wait up to 15 s for another writer (a claim being built, a partner file being written) to finish, rather
+            # than lose the user's request; a busy machine doubles the time of each.
+            cursor.execute("PRAGMA busy_timeout=15000")
             cursor.close()
 
     @event.listens_for(Engine, "begin")

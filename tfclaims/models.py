@@ -6,6 +6,7 @@ from tfclaims.claims.models import Allocation, Claim, ClaimLine, ClaimSettings, 
 from tfclaims.engine.models import FamilyVerdict  # noqa: F401
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member  # noqa: F401
 from tfclaims.forecasts.models import ForecastSettings, Target  # noqa: F401
+from tfclaims.imports.models import ImportBatch, ImportRow, ImportSource  # noqa: F401
 from tfclaims.jobs.models import Job  # noqa: F401
 from tfclaims.outcomes_plan.models import (  # noqa: F401
     Descriptor,

@@ -246,7 +246,20 @@ SCORECARD_FILES = [
 ]
 
 
+# Partner files gone wrong: a formula where a name should be, bytes in no encoding, a half-written workbook, a
+# heading row alone, a file of one column, and an upload too large.
+PARTNER_FILES = [
+    ("school.csv", b"UPN,Forename,Surname,Date of birth\n,=HYPERLINK(\"x\"),Smith,31/02/2019\n"),
+    ("school.csv", b"Forename,Surname\n\xff\xfe\x00\x81,\x9d\n"),
+    ("school.xlsx", b"PK\x03\x04 not really a workbook"),
+    ("school.csv", PARTNER_HEADINGS := b"UPN,Forename,Surname,Date of birth,Sex,Postcode\n"),
+    ("school.csv", b"x\n" + b"1\n" * 1000),
+]
+
+
 def files_for(endpoint: str):
+    if endpoint.startswith("imports"):
+        return PARTNER_FILES
     return SCORECARD_FILES if endpoint.startswith("scorecard") else PLAN_FILES
 
 

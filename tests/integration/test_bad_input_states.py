@@ -58,7 +58,31 @@ STATE_ONLY = {
     "admin.reset_two_factor": Role.ADMINISTRATOR,
     "retention.confirm_erasure": Role.MANAGER,
     "retention.erase_member": Role.MANAGER,
+    "imports.confirm": Role.COORDINATOR,
+    "imports.abandon": Role.COORDINATOR,
+    "imports.mapping": Role.COORDINATOR,
+    "imports.undo": Role.MANAGER,
+    "imports.review_row": Role.COORDINATOR,
+    "imports.bulk_accept": Role.MANAGER,
 }
+
+PARTNER_HEAD = ("UPN,Forename,Surname,Date of birth,Sex,Postcode,Term,Term start,Term end,Sessions possible,"
+                "Authorised absence,Unauthorised absence")
+
+
+def _partner_file(user, member, term: str, forename: str | None = None, confirm: bool = False):
+    """An attendance file of one row for ``member`` (under another first name: a match to review), read and
+    matched; confirmed and written when ``confirm``."""
+    from tfclaims.imports import services as import_services
+
+    line = (f",{forename or member.forenames},{member.surname},{member.date_of_birth:%d/%m/%Y},{member.sex},"
+            f"{member.postcode},{term},02/09/2019,20/12/2019,140,4,10")
+    batch = import_services.upload("attendance", f"{term}.csv", f"{PARTNER_HEAD}\n{line}\n".encode(), user)
+    import_services.read_batch(batch)
+    if confirm:
+        import_services.confirm(batch, user)
+        import_services.write_batch(batch)
+    return batch
 
 
 @pytest.fixture
@@ -114,6 +138,19 @@ def states(users, today_is, db_session):
     assert dry_run.families_due >= 1
     db.session.commit()
 
+    # Partner files: three read and waiting (to confirm, abandon, and map), one imported (to undo), and one
+    # imported with a match waiting for review.
+    coordinator, child = users[Role.COORDINATOR], factories.make_family("BRK-Z-PARTNER", members=3).members[-1]
+    child.forenames, child.surname = "Ottoline", "Ravenscroft"
+    to_confirm, to_abandon, to_map = (_partner_file(coordinator, child, f"Term {n}") for n in "ABC")
+    to_undo = _partner_file(coordinator, child, "Term D", confirm=True)
+    to_review = _partner_file(coordinator, child, "Term E", forename="Zachariah", confirm=True)
+    assert to_undo.counts["created"] == 1 and to_review.counts["review"] == 1, (to_undo.counts, to_review.counts)
+    from tfclaims.imports.models import ImportRow
+
+    review_row = db.session.scalars(select(ImportRow).where(ImportRow.batch_id == to_review.id)).one()
+    db.session.commit()
+
     line_of = {claim.id: claim.lines[0].id for claim in (draft, in_audit)}
     return {
         "claims.build": f"/claims/windows/{window.id}/build",
@@ -135,6 +172,12 @@ def states(users, today_is, db_session):
         "admin.reset_two_factor": f"/admin/users/{locked.id}",
         "retention.confirm_erasure": f"/retention/runs/{dry_run.id}/erase",
         "retention.erase_member": f"/retention/members/{unattached.members[0].id}/erase",
+        "imports.confirm": f"/partner-data/imports/{to_confirm.id}",
+        "imports.abandon": f"/partner-data/imports/{to_abandon.id}",
+        "imports.mapping": f"/partner-data/imports/{to_map.id}/columns",
+        "imports.undo": f"/partner-data/imports/{to_undo.id}",
+        "imports.review_row": f"/partner-data/review/{review_row.id}",
+        "imports.bulk_accept": "/partner-data/review",
     }
 
 

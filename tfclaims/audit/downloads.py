@@ -56,6 +56,7 @@ WHAT = {
     "outcomes_plan.export_json": "outcomes plan (JSON)",
     "imports.template_csv": "partner data template (CSV)",  # headings and a fictional row: no one's data
     "imports.template_xlsx": "partner data template (Excel)",
+    "imports.report_csv": "partner file's match-quality report (CSV)",  # counts and reasons: no one's data
 }
 
 # Downloads whose view records its own, more precise read (naming the person or the family, with what the file

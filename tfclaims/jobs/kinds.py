@@ -2,5 +2,6 @@
 
 import tfclaims.claims.jobs  # noqa: F401
 import tfclaims.engine.jobs  # noqa: F401
+import tfclaims.imports.jobs  # noqa: F401
 import tfclaims.retention.jobs  # noqa: F401
 import tfclaims.scorecard.jobs  # noqa: F401

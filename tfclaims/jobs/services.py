@@ -48,14 +48,17 @@ class Runner:
     run: Callable[[Job, Progress], tuple[str, str, bytes] | None]
     # The families a file of this kind names (for the read it records when downloaded), from the job's params.
     families: Callable[[dict], list[int]] = lambda params: []
+    # Where the work's outcome is shown, for a job that makes no file (an import's page), from the job's params.
+    link: Callable[[dict], str] | None = None
 
 
 RUNNERS: dict[str, Runner] = {}
 
 
-def runner(kind: str, families: Callable[[dict], list[int]] | None = None):
+def runner(kind: str, families: Callable[[dict], list[int]] | None = None,
+           link: Callable[[dict], str] | None = None):
     def register(function):
-        RUNNERS[kind] = Runner(function, families or (lambda params: []))
+        RUNNERS[kind] = Runner(function, families or (lambda params: []), link)
         return function
 
     return register

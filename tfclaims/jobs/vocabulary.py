@@ -46,4 +46,6 @@ KIND_LABELS = {
     "scorecard_pdf": "Scorecard (PDF)",
     "verdict_refresh": "Nightly verdict refresh",
     "retention_due": "Nightly retention list",
+    "import_read": "Partner file read and matched",
+    "import_write": "Partner file imported",
 }

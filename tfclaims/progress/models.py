@@ -43,6 +43,8 @@ class Measure(_FamilyRecord, Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    # The partner file's row it came from (``tfclaims.imports``); empty when typed in.
+    import_row_id: Mapped[int | None] = mapped_column(ForeignKey("import_row.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     period_label: Mapped[str] = mapped_column(String(60), default="")
     period_start: Mapped[date] = mapped_column(Date)
@@ -66,6 +68,8 @@ class Event(_FamilyRecord, Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    # The partner file's row it came from (``tfclaims.imports``); empty when typed in.
+    import_row_id: Mapped[int | None] = mapped_column(ForeignKey("import_row.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     occurred_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(40))
@@ -86,6 +90,8 @@ class EmploymentSpell(_FamilyRecord, Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    # The partner file's row it came from (``tfclaims.imports``); empty when typed in.
+    import_row_id: Mapped[int | None] = mapped_column(ForeignKey("import_row.id", ondelete="SET NULL"), index=True)
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     hours_per_week: Mapped[float] = mapped_column(Float)
@@ -107,6 +113,8 @@ class StatusEpisode(_FamilyRecord, Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    # The partner file's row it came from (``tfclaims.imports``); empty when typed in.
+    import_row_id: Mapped[int | None] = mapped_column(ForeignKey("import_row.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
