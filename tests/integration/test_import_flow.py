@@ -24,7 +24,7 @@ HEAD = ("UPN,Forename,Surname,Date of birth,Sex,Postcode,Term,Term start,Term en
 
 
 @pytest.fixture
-def register():
+def register(db_session):
     """Three families; the first's child Casey has a UPN."""
     families = [factories.make_family(members=4) for _ in range(3)]
     for family, surname in zip(families, ("Okafor", "Lindqvist", "Brennan"), strict=True):
@@ -101,6 +101,10 @@ def test_a_file_is_previewed_then_confirmed_and_its_records_name_their_rows(sign
     assert held[(riley.id, "attendance")].value == 78.7
     row = db.session.get(ImportRow, held[(riley.id, "attendance")].import_row_id)
     assert row.batch_id == batch.id and row.row_number == 3 and row.status == "auto" and row.outcome == "created"
+    family_page = pages.get(f"/families/{register[1].id}")
+    provenance = family_page.select("#attendance .app-imported a")
+    assert [text(a) for a in provenance] == [f"Partner file {batch.id}, row 3"] * 3
+    assert provenance[0]["href"] == f"/partner-data/imports/{batch.id}"
     page = pages.get(f"/partner-data/imports/{batch.id}")
     assert text(page.select_one("#count-created td")) == "2"
     assert "No one in the register is like this person: 1" in text(page.select_one("#unmatched-reasons"))
@@ -387,3 +391,20 @@ def test_partner_data_is_minimised_files_left_waiting_and_rows_that_matched_no_o
     assert rows[2].values is not None and rows[3].values is not None
     page = pages.get(f"/partner-data/imports/{confirmed.id}")
     assert "No one in the register is like this person: 1" in text(page.select_one("#unmatched-reasons"))
+
+
+def test_erasing_a_person_erases_what_partner_files_said_of_them(sign_in, client, pages, register):
+    from tfclaims.retention import services as retention
+
+    sign_in(Role.COORDINATOR)
+    batch = _confirmed(client, pages, _file(register))
+    casey, riley = register[0].members[2], register[1].members[3]
+    casey_id = casey.id
+    retention.erase_member(casey, reason=next(iter(retention.MEMBER_ERASURE_REASONS)), received_on=None, note="",
+                           user=None, today=date(2026, 12, 2))
+    db.session.commit()
+    db.session.expire_all()
+    rows = {r.row_number: r for r in db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id))}
+    assert rows[2].values is None and rows[2].member_id is None  # Casey's row: nothing of her left
+    assert rows[3].values is not None and rows[3].member_id == riley.id  # Riley's stays
+    assert db.session.scalars(select(Measure).where(Measure.member_id == casey_id)).all() == []

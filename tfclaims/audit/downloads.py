@@ -57,6 +57,7 @@ WHAT = {
     "imports.template_csv": "partner data template (CSV)",  # headings and a fictional row: no one's data
     "imports.template_xlsx": "partner data template (Excel)",
     "imports.report_csv": "partner file's match-quality report (CSV)",  # counts and reasons: no one's data
+    "imports.identification_csv": "families the partner data identifies (CSV)",
 }
 
 # Downloads whose view records its own, more precise read (naming the person or the family, with what the file
@@ -140,6 +141,7 @@ FAMILIES_LISTED = {
     "engine.nearly_there_csv": _families_in_csv,
     "engine.calendar_csv": _families_in_csv,
     "engine.calendar_quarter_csv": _families_in_csv,
+    "imports.identification_csv": _families_in_csv,
 }
 FAMILY_REFERENCE = "Family reference"  # the cohort files' column naming each family
 

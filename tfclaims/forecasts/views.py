@@ -59,7 +59,15 @@ def _page(form=None, **forms):
         monthly=monthly.to_dict("records") if monthly is not None else [],
         cumulative=results.to_dict("records") if results is not None else [],
         chart_images=_chart_images(page) if page else {},
+        identified=identified_count(page.as_of) if page else None,
     )
+
+
+def identified_count(as_of) -> int:
+    """The households the partner data identifies as candidates to attach (``imports``), as of the page's date."""
+    from tfclaims.imports.queries import identified
+
+    return len(identified(as_of)[1])
 
 
 def _chart_images(page: services.ForecastPage) -> dict[str, str]:

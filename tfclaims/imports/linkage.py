@@ -106,6 +106,8 @@ U_PRIORS = {
 }
 # A register smaller than this (members) says too little about chance agreement: the priors are used whole.
 U_FROM_REGISTER_AT = 100
+# Pairs of members sampled to learn u: enough for levels seen once in ten thousand pairs.
+U_PAIRS = 200_000
 
 
 def _u_from_register(db_api, register: pd.DataFrame) -> dict[str, list[float]]:
@@ -119,7 +121,7 @@ def _u_from_register(db_api, register: pd.DataFrame) -> dict[str, list[float]]:
         settings = _settings(len(register))
         settings.link_type = "dedupe_only"
         linker = Linker(db_api.register(register), settings)
-        linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000, seed=2015)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=2015, num_chunks=1)
         for comparison in linker.misc.save_model_to_json()["comparisons"]:
             levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
             learnt[comparison["output_column_name"]] = [lv.get("u_probability") for lv in levels]

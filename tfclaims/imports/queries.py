@@ -155,3 +155,120 @@ def match_rates(batches: list[ImportBatch]) -> dict[int, tuple[float | None, flo
         ).first()
         out[batch.id] = (match_rate(batch), match_rate(before) if before is not None else None)
     return out
+
+
+def matched_lines(batch_id: int, statuses: tuple[str, ...]) -> list:
+    """A batch's rows of these statuses as plain rows (id, member_id, family_id, values): a file's thousands of
+    lines are written without loading them as objects."""
+    t = ImportRow.__table__.c
+    return list(db.session.execute(
+        select(t.id, t.row_number, t.member_id, t.family_id, t["values"]).where(
+            t.batch_id == batch_id, t.status.in_(statuses)).order_by(t.row_number)))
+
+
+# ---------------------------------------------------------------- identification: the facts of those not attached
+
+
+def identification_facts(framework_id: int) -> tuple[list[tuple], dict[str, str], dict[str, str]]:
+    """The facts of the register's families not attached under the framework, and of the people of confirmed
+    partner files the register does not hold (their rows' values, while kept): (facts, each person's label, each
+    household's label). Read set-wise: one query per table."""
+    from tfclaims.families.models import Attachment
+    from tfclaims.imports import records
+    from tfclaims.imports.sources import SOURCES
+    from tfclaims.imports.vocabulary import REJECTED, UNMATCHED
+    from tfclaims.outcomes_plan.models import OutcomesPlan, PlanVersion
+    from tfclaims.progress.models import Event, Measure, StatusEpisode
+
+    attached = (select(Attachment.family_id).join(PlanVersion, PlanVersion.id == Attachment.plan_version_id)
+                .join(OutcomesPlan, OutcomesPlan.id == PlanVersion.plan_id)
+                .where(OutcomesPlan.framework_id == framework_id))
+    # The families not attached first (a council's register is mostly attached): then only their records are read,
+    # through the records' family indexes.
+    free = list(db.session.scalars(select(Family.id).where(Family.id.not_in(attached)).order_by(Family.id)))
+    facts: list[tuple] = []
+    people: dict[str, str] = {}
+    households: dict[str, str] = {}
+
+    def family_key(family_id: int) -> str:
+        return f"family:{family_id}"
+
+    m, e, s = Measure.__table__.c, Event.__table__.c, StatusEpisode.__table__.c
+    for start in range(0, len(free), 5_000):
+        chunk = free[start:start + 5_000]
+        for family_id, member_id, value, end, label in db.session.execute(
+                select(m.family_id, m.member_id, m.value, m.period_end, m.period_label)
+                .where(m.family_id.in_(chunk), m.kind == "attendance")):
+            facts.append((family_key(family_id), f"member:{member_id}", "attendance", end, value, label))
+        for family_id, member_id, kind, on in db.session.execute(
+                select(e.family_id, e.member_id, e.kind, e.occurred_on).where(e.family_id.in_(chunk))):
+            facts.append((family_key(family_id), f"member:{member_id}", kind, on, None, ""))
+        for family_id, member_id, kind, started, ended in db.session.execute(
+                select(s.family_id, s.member_id, s.kind, s.started_on, s.ended_on).where(s.family_id.in_(chunk))):
+            facts.append((family_key(family_id), f"member:{member_id}", kind, started,
+                          ended.isoformat() if ended else None, f"from {started:%d/%m/%Y}"
+                          + (f" to {ended:%d/%m/%Y}" if ended else ", still open")))
+    member_ids = sorted({int(f[1].split(":")[1]) for f in facts})
+    for start in range(0, len(member_ids), 5_000):
+        for member_id, family_id, forenames, surname, reference in db.session.execute(
+                select(Member.id, Member.family_id, Member.forenames, Member.surname, Family.reference)
+                .join(Family, Family.id == Member.family_id).where(Member.id.in_(member_ids[start:start + 5_000]))):
+            people[f"member:{member_id}"] = f"{forenames} {surname}"
+            households[family_key(family_id)] = f"Family {reference}"
+
+    # People of partner files the register does not hold: one household per surname and postcode.
+    r = ImportRow.__table__.c
+    dates = {kind: frozenset(c.name for c in source.columns if c.holds == "date") for kind, source in SOURCES.items()}
+    for kind, values in db.session.execute(
+            select(ImportBatch.kind, r["values"]).join(ImportBatch, ImportBatch.id == r.batch_id)
+            .where(ImportBatch.status == CONFIRMED, r.status.in_((UNMATCHED, REJECTED)), r["values"].is_not(None))):
+        row = records.from_json(values, dates[kind])
+        surname, postcode = " ".join(str(row["Surname"]).split()).title(), row.get("Postcode") or "no postcode"
+        household = f"partner:{surname.casefold()}|{postcode}"
+        person = f"partner:{str(row['Forename']).casefold()}|{surname.casefold()}|{row['Date of birth']}"
+        households[household] = f"{surname} at {postcode} (not in the register)"
+        people[person] = f"{row['Forename']} {surname}, born {row['Date of birth']:%d/%m/%Y}"
+        for record in records.records(kind, row):
+            if kind == "attendance" and record["kind"] == "attendance":
+                facts.append((household, person, "attendance", record["period_end"], record["value"],
+                              record["period_label"]))
+            elif kind in ("exclusions", "police"):
+                facts.append((household, person, record["kind"], record["occurred_on"], None, ""))
+            elif kind == "social_care":
+                ended = record["ended_on"]
+                facts.append((household, person, record["kind"], record["started_on"],
+                              ended.isoformat() if ended else None, f"from {record['started_on']:%d/%m/%Y}"
+                              + (f" to {ended:%d/%m/%Y}" if ended else ", still open")))
+    return facts, people, households
+
+
+def descriptors_by_source(version_id: int) -> dict[tuple[str, str], list[str]]:
+    """The plan version's descriptor codes by (headline problem code, evidence source)."""
+    from tfclaims.outcomes_plan.models import Descriptor, HeadlineProblem
+
+    found: dict[tuple[str, str], list[str]] = {}
+    for code, problem, source in db.session.execute(
+            select(Descriptor.code, HeadlineProblem.code, Descriptor.evidence_source)
+            .join(HeadlineProblem, HeadlineProblem.id == Descriptor.problem_id)
+            .where(Descriptor.plan_version_id == version_id).order_by(Descriptor.code)):
+        found.setdefault((problem, source), []).append(code)
+    return found
+
+
+def identified(as_of):
+    """The candidate households as of a date under the plan in force: (version or None, households, people's labels,
+    households' labels, descriptor codes by (problem, source), problem names)."""
+    from tfclaims.imports import identification
+    from tfclaims.outcomes_plan.models import HeadlineProblem
+    from tfclaims.outcomes_plan.queries import get_version_in_force
+
+    version = get_version_in_force(as_of)
+    if version is None:
+        return None, [], {}, {}, {}, {}
+    framework = version.plan.framework
+    facts, people, households = identification_facts(framework.id)
+    found = identification.candidates(identification.facts_frame(facts), as_of, framework.code,
+                                      framework.min_problems)
+    names = dict(db.session.execute(select(HeadlineProblem.code, HeadlineProblem.name)
+                                    .where(HeadlineProblem.framework_id == framework.id)).all())
+    return version, found, people, households, descriptors_by_source(version.id), names

@@ -314,7 +314,7 @@ def write_batch(batch: ImportBatch, progress: Progress = _no_progress) -> Import
     """Write every matched row of a confirmed file as the engine's records, all or none (the job's transaction),
     then delete the file. Flushes."""
     writing_now()
-    rows = queries.rows_of(batch.id, (EXACT, AUTO))
+    rows = queries.matched_lines(batch.id, (EXACT, AUTO))
     progress(0, 2, "Writing the records")
     written = _write_rows(batch, rows)
     progress(1, 2, "Deleting the uploaded file")
@@ -328,7 +328,7 @@ def write_batch(batch: ImportBatch, progress: Progress = _no_progress) -> Import
     return batch
 
 
-def _write_rows(batch: ImportBatch, rows: list[ImportRow]) -> dict[str, int]:
+def _write_rows(batch: ImportBatch, rows: list) -> dict[str, int]:
     """Write the rows' records: a fact already held with the same values is skipped, with other values updated
     (what it replaced kept on the row); the rest inserted. One audit event per family changed."""
     kind, table_name = batch.kind, records.TABLES[batch.kind]

@@ -357,3 +357,55 @@ def bulk_accept():
     batches = {b.id: b for b in (queries.get_batch(i) for i in {r.batch_id for r in rows}) if b}
     return render_template("imports/review_queue.html", rows=rows, batches=batches, page=page, bulk_form=form,
                            form=form, pagination=page.govuk_params(lambda n: url_for("imports.review_queue", page=n)))
+
+
+# ---------------------------------------------------------------- identification
+
+
+def _identification():
+    from tfclaims import clock
+    from tfclaims.imports.identification import FACT_KINDS
+
+    version, households, people, household_labels, descriptors, names = queries.identified(clock.today())
+    shown = []
+    for household in households:
+        problems = []
+        for problem, evidence in household.problems.items():
+            sources_met = sorted({FACT_KINDS[e.kind][1] for e in evidence})
+            codes = [code for source in sources_met for code in descriptors.get((problem, source), [])]
+            problems.append({"code": problem, "name": names.get(problem, problem), "descriptors": codes,
+                             "evidence": [{"person": people.get(e.person, "Someone"), "words": e.words,
+                                           "on": e.on, "detail": e.detail} for e in evidence]})
+        family_id = int(household.key.split(":")[1]) if household.key.startswith("family:") else None
+        shown.append({"key": household.key, "label": household_labels.get(household.key, household.key),
+                      "family_id": family_id, "count": household.count, "problems": problems,
+                      "people": [people.get(p, p) for p in household.people]})
+    return version, shown
+
+
+@bp.get("/identification")
+@roles_required(*READERS)
+def identification():
+    version, shown = _identification()
+    record_access(db.session, "viewed", "families the partner data identifies",
+                  detail={"family_ids": [h["family_id"] for h in shown if h["family_id"]]})
+    return render_template("imports/identification.html", version=version, households=shown)
+
+
+@bp.get("/identification.csv")
+@roles_required(*READERS)
+def identification_csv():
+    version, shown = _identification()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Household", "Family reference", "Problems", "Problem", "Descriptors", "Person", "Evidence",
+                     "Date", "Detail"])
+    for household in shown:
+        reference = household["label"].removeprefix("Family ") if household["family_id"] else ""
+        for problem in household["problems"]:
+            for evidence in problem["evidence"]:
+                writer.writerow([household["label"], reference, household["count"], problem["name"],
+                                 " ".join(problem["descriptors"]), evidence["person"], evidence["words"],
+                                 evidence["on"].strftime("%d/%m/%Y"), evidence["detail"]])
+    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="families-identified.csv"'})

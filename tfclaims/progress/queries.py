@@ -118,6 +118,8 @@ class FamilyProgress:
     episodes: list[StatusEpisode]
     evidence: list[ManualEvidence]
     evidence_attachment: Attachment | None
+    # Where imported records came from: import row id -> (import id, the file's row number).
+    imported: dict[int, tuple[int, int]] = field(default_factory=dict)
     labels: dict = field(default_factory=lambda: LABELS)
 
     @property
@@ -158,6 +160,7 @@ def family_progress(family: Family) -> dict:
         .where(ManualEvidence.family_id == family.id)
         .order_by(ManualEvidence.progress_from.desc(), ManualEvidence.id.desc())
     ).all()
+    row_ids = {r.import_row_id for r in (*measures, *events, *spells, *episodes) if r.import_row_id is not None}
     return {
         "progress": FamilyProgress(
             attendance=attendance,
@@ -166,8 +169,18 @@ def family_progress(family: Family) -> dict:
             episodes=list(episodes),
             evidence=list(evidence),
             evidence_attachment=evidence_attachment(family),
+            imported=_import_rows(row_ids),
         )
     }
+
+
+def _import_rows(row_ids: set[int]) -> dict[int, tuple[int, int]]:
+    if not row_ids:
+        return {}
+    from tfclaims.imports.models import ImportRow
+
+    return {row_id: (batch_id, number) for row_id, batch_id, number in db.session.execute(
+        select(ImportRow.id, ImportRow.batch_id, ImportRow.row_number).where(ImportRow.id.in_(sorted(row_ids))))}
 
 
 def member_has_progress(member_id: int) -> bool:

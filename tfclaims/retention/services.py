@@ -21,6 +21,7 @@ from tfclaims.engine.models import FamilyVerdict
 from tfclaims.errors import DomainError, NotAllowedError
 from tfclaims.extensions import db
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
+from tfclaims.imports.models import ImportRow
 from tfclaims.progress.models import EmploymentSpell, Event, ManualEvidence, Measure, StatusEpisode
 from tfclaims.retention import queries, rules
 from tfclaims.retention.models import LegalHold, RetentionRule, RetentionRun
@@ -186,6 +187,13 @@ def _erase_claim_lines(condition, now, family_gone: bool, member_id: int | None 
     return len(lines)
 
 
+def _forget_partner_rows(condition) -> None:
+    """The rows of partner files matched to the erased people keep what was read from them (names, a date of
+    birth): that goes; the row stays, unmatched, for its import's counts."""
+    db.session.execute(update(ImportRow.__table__).where(condition)
+                       .values(values=None, member_id=None, family_id=None))
+
+
 def _erase_families(family_ids: list[int], now) -> dict:
     """Delete the families and everything of theirs, keep their claim lines, redact their events."""
     values, member_ids = [], []
@@ -194,6 +202,7 @@ def _erase_families(family_ids: list[int], now) -> dict:
         values += _personal_values(family_ids=chunk)
         member_ids += queries.members_of(chunk)
         kept += _erase_claim_lines(ClaimLine.family_id.in_(chunk), now, family_gone=True)
+        _forget_partner_rows(ImportRow.family_id.in_(chunk))
         for model in FAMILY_DELETE_ORDER:
             table = model.__table__
             db.session.execute(delete(table).where(table.c.family_id.in_(chunk)))
@@ -314,6 +323,7 @@ def erase_member(member: Member, *, reason: str, received_on: date | None, note:
     values = _personal_values(member_id=member_id)
     now = utcnow()
     lines = _erase_claim_lines(ClaimLine.family_id == family_id, now, family_gone=False, member_id=member_id)
+    _forget_partner_rows(ImportRow.member_id == member_id)
     for model in MEMBER_TABLES.values():
         table = model.__table__
         db.session.execute(delete(table).where(table.c.member_id == member_id))
