@@ -59,19 +59,44 @@ def _letters(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.casefold().str.replace(r"[^a-z]", "", regex=True)
 
 
+def _by_value(values: pd.Series, work) -> pd.Series:
+    """``work`` applied to each distinct value once (names repeat: a register of 400,000 people has a few thousand
+    first names), then spread over the rows."""
+    text = values.fillna("").astype(str)
+    done = {value: work(value) for value in text.unique().tolist()}
+    return pd.Series([done[value] for value in text.tolist()], index=values.index, dtype=object)
+
+
+def _first_name(value: str) -> str | None:
+    words = value.split()
+    letters = re.sub(r"[^a-z]", "", words[0].casefold()) if words else ""
+    return letters or None
+
+
+def _surname(value: str) -> tuple[str | None, list[str] | None]:
+    text = value.casefold()
+    letters = re.sub(r"[^a-z]", "", text)
+    parts = [p for p in re.split(r"[^a-z]+", text.replace("'", "")) if p]
+    return letters or None, parts or None
+
+
 def prepared(people: pd.DataFrame, id_column: str) -> pd.DataFrame:
     """People as Splink compares them: ``unique_id`` and the standardised columns (empty values as missing)."""
-    forename = _letters(people["forename"].astype(str).str.split().str[0])
-    surname_text = people["surname"].fillna("").astype(str).str.casefold()
-    surname = surname_text.str.replace(r"[^a-z]", "", regex=True)
+    forename = _by_value(people["forename"], _first_name)
+    surname = _by_value(people["surname"], _surname)
     out = pd.DataFrame({"unique_id": people[id_column].astype("int64").to_numpy()})
-    out["forename"] = forename.where(forename != "").to_numpy()
-    out["forename_canonical"] = forename.map(lambda n: NICKNAMES.get(n, n)).where(forename != "").to_numpy()
-    out["surname"] = surname.where(surname != "").to_numpy()
-    out["surname_parts"] = surname_text.map(
-        lambda v: [p for p in re.split(r"[^a-z]+", v.replace("'", "")) if p] or None).to_numpy()
+    out["forename"] = forename.to_numpy()
+    out["forename_canonical"] = forename.map(lambda n: NICKNAMES.get(n, n) if n else None).to_numpy()
+    out["surname"] = surname.map(lambda v: v[0]).to_numpy()
+    out["surname_parts"] = surname.map(lambda v: v[1]).to_numpy()
     born = pd.to_datetime(people["date_of_birth"], errors="coerce")
     out["dob"] = born.dt.strftime("%Y-%m-%d").where(born.notna()).to_numpy()
+    # The date of birth with its day and month in order of size: the same for a date and its transposition.
+    low = born.dt.day.where(born.dt.day < born.dt.month, born.dt.month)
+    high = born.dt.day.where(born.dt.day >= born.dt.month, born.dt.month)
+    unordered = (born.dt.year.astype("Int64").astype(str) + "-" + low.astype("Int64").astype(str) + "-"
+                 + high.astype("Int64").astype(str))
+    out["dob_unordered"] = unordered.where(born.notna()).to_numpy()
     sex = people["sex"].fillna("").astype(str).str.upper()
     out["sex"] = sex.where(sex.isin(["M", "F"])).to_numpy()
     postcode = people["postcode"].fillna("").astype(str).str.upper().str.strip()
@@ -106,8 +131,9 @@ U_PRIORS = {
 }
 # A register smaller than this (members) says too little about chance agreement: the priors are used whole.
 U_FROM_REGISTER_AT = 100
-# Pairs of members sampled to learn u: enough for levels seen once in ten thousand pairs.
+# Pairs of members sampled to learn u (enough for levels seen once in ten thousand pairs), from a sample of members.
 U_PAIRS = 200_000
+U_SAMPLE = 20_000
 
 
 def _u_from_register(db_api, register: pd.DataFrame) -> dict[str, list[float]]:
@@ -120,7 +146,9 @@ def _u_from_register(db_api, register: pd.DataFrame) -> dict[str, list[float]]:
     if len(register) >= U_FROM_REGISTER_AT:
         settings = _settings(len(register))
         settings.link_type = "dedupe_only"
-        linker = Linker(db_api.register(register), settings)
+        # A sample of the register is as good as all of it for chance agreement, and quick at any size.
+        sample = register.sample(n=min(len(register), U_SAMPLE), random_state=2015)
+        linker = Linker(db_api.register(sample), settings)
         linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=2015, num_chunks=1)
         for comparison in linker.misc.save_model_to_json()["comparisons"]:
             levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
@@ -158,9 +186,15 @@ def _settings(register_size: int, u: dict[str, list[float]] | None = None):
         link_type="link_only",
         comparisons=[c.configure(m_probabilities=M_PROBABILITIES[name], u_probabilities=u[name]) if u else
                      c.configure(m_probabilities=M_PROBABILITIES[name]) for name, c in comparisons.items()],
+        # Which pairs are compared at all: the same date of birth (whatever the names and address); the same surname
+        # and date of birth with the day and month in either order; the same names and year of birth (the day or
+        # month mistyped); the same address and surname, or address and first name (a date of birth wrong as well
+        # as a name). Each keeps its groups small even where names are
+        # common, so that a file of 200,000 rows against 400,000 people compares a few million pairs.
         blocking_rules_to_generate_predictions=[
-            block_on("dob"), block_on("surname", "substr(dob, 1, 4)"), block_on("postcode"),
-            block_on("forename_canonical", "substr(dob, 1, 4)")],
+            block_on("dob"), block_on("surname", "dob_unordered"),
+            block_on("surname", "forename_canonical", "substr(dob, 1, 4)"),
+            block_on("postcode", "surname"), block_on("postcode", "forename_canonical")],
         # At most one register member per partner row: the prior of two random records being the same person.
         probability_two_random_records_match=1 / max(register_size, 1),
         retain_intermediate_calculation_columns=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 
 from tfclaims.extensions import db
 from tfclaims.families.models import Family, Member
@@ -20,9 +20,10 @@ def register() -> pd.DataFrame:
     """Every member of the register with the fields linkage compares, read as columns (one query, no ORM
     objects): a council's whole register is read for each file."""
     m = Member.__table__.c
+    # The date of birth as its ISO text (linkage reads it as text): no date object made per member.
     result = db.session.execute(select(
-        m.id, m.family_id, m.forenames, m.surname, m.date_of_birth, m.sex, m.postcode, m.upn, m.nhs_number,
-        m.ni_number, m.pnc_number, m.case_reference,
+        m.id, m.family_id, m.forenames, m.surname, cast(m.date_of_birth, String), m.sex, m.postcode, m.upn,
+        m.nhs_number, m.ni_number, m.pnc_number, m.case_reference,
     ).order_by(m.id))
     rows = result.all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(REGISTER_COLUMNS)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from tfclaims import clock
 from tfclaims.audit import services as audit
@@ -29,7 +29,7 @@ from tfclaims.db import utcnow, writing_now
 from tfclaims.errors import DomainError, NotAllowedError
 from tfclaims.extensions import db
 from tfclaims.families.models import Member
-from tfclaims.imports import linkage, queries, reading, records, sources
+from tfclaims.imports import bulk, casework, linkage, queries, reading, records, sources
 from tfclaims.imports.models import ImportBatch, ImportRow, ImportSource
 from tfclaims.imports.vocabulary import (
     ABANDONED,
@@ -41,7 +41,7 @@ from tfclaims.imports.vocabulary import (
     EXACT,
     IDENTIFIERS_DISAGREE,
     INVALID,
-    MATCHED,
+    NEW,
     NO_CANDIDATE,
     PREVIEWED,
     READING,
@@ -54,6 +54,7 @@ from tfclaims.imports.vocabulary import (
     UPDATED,
     WEAK_CANDIDATE,
     WRITING,
+    WRITTEN,
 )
 
 Progress = Callable[[int, int, str], None]
@@ -166,25 +167,35 @@ def read_batch(batch: ImportBatch, progress: Progress = _no_progress,
     batch.headings = list(table.headings)
     progress(1, 4, "Checking every row")
     checked = sources.check(source, table, clock.today(), batch.column_mapping)
+    del table  # a large file's cells: its values are in ``checked`` now
     if checked.refused:
         return _refuse(batch, " ".join(p.reason + "." for p in checked.problems if p.row == 1),
-                       list(table.headings))
+                       list(batch.headings))
+    if batch.kind == casework.KIND:  # problem codes checked against the plan in force on the attachment date
+        extra = casework.descriptor_problems([(r.number, r.values) for r in checked.rows])
+        checked.rows = [r for r in checked.rows if r.number not in extra]
+        checked.problems += [sources.Problem(number, p["column"], p["reason"])
+                             for number, found in sorted(extra.items()) for p in found]
     progress(2, 4, "Matching people to the register")
     matches = match(checked.rows, thresholds or _thresholds())
     progress(3, 4, "Keeping the preview")
     by_row: dict[int, list[dict[str, str]]] = defaultdict(list)
     for problem in checked.problems:
         by_row[problem.row].append({"column": problem.column, "reason": problem.reason})
-    lines = [{"batch_id": batch.id, "row_number": number, "status": INVALID, "reasons": reasons, "values": None,
-              "member_id": None, "family_id": None, "match_probability": None, "match_weight": None,
-              "candidates": [], "outcome": "", "replaced": []} for number, reasons in sorted(by_row.items())]
+    invalid = [{"batch_id": batch.id, "row_number": number, "status": INVALID, "reasons": reasons, "values": None,
+                "member_id": None, "family_id": None, "match_probability": None, "match_weight": None,
+                "candidates": [], "outcome": "", "replaced": []} for number, reasons in sorted(by_row.items())]
+    _insert(ImportRow.__table__, invalid)
     families = _families_of([m["member_id"] for m in matches.values() if m["member_id"] is not None])
-    for row in checked.rows:
-        found = matches[row.number]
-        lines.append({"batch_id": batch.id, "row_number": row.number, "values": records.to_json(row.values),
-                      "family_id": families.get(found["member_id"]), "outcome": "", "replaced": [], **found})
-    _insert(ImportRow.__table__, lines)
-    counted = Counter(line["status"] for line in lines)
+    counted = Counter({INVALID: len(invalid)})
+    for start in range(0, len(checked.rows), CHUNK):  # a chunk at a time: a file's rows as JSON are large
+        lines = []
+        for row in checked.rows[start:start + CHUNK]:
+            found = matches[row.number]
+            counted[found["status"]] += 1
+            lines.append({"batch_id": batch.id, "row_number": row.number, "values": records.to_json(row.values),
+                          "family_id": families.get(found["member_id"]), "outcome": "", "replaced": [], **found})
+        _insert(ImportRow.__table__, lines)
     batch.counts = {"received": checked.received, "valid": len(checked.rows), "invalid": checked.invalid_rows,
                     **{status: counted.get(status, 0) for status in (EXACT, AUTO, REVIEW, UNMATCHED)},
                     "unused_headings": list(checked.unused_headings)}
@@ -277,8 +288,9 @@ def match(rows: list[sources.ValidRow], thresholds: linkage.Thresholds) -> dict[
                 reason = NO_CANDIDATE if member_id is None else WEAK_CANDIDATE
                 found[line.row] = _matched(UNMATCHED, None, probability if member_id else None, weight,
                                            line.candidates, reason)
-    for row in people["row"]:
-        found.setdefault(int(row), _matched(UNMATCHED, None, None, None, [], NO_CANDIDATE))
+    for row in people["row"].tolist():
+        if row not in found:
+            found[row] = _matched(UNMATCHED, None, None, None, [], NO_CANDIDATE)
     return found
 
 
@@ -289,8 +301,9 @@ def _matched(status: str, member_id, probability, weight, candidates, reason: st
 
 
 def _insert(table, lines: list[dict[str, Any]]) -> None:
-    for start in range(0, len(lines), CHUNK):
-        db.session.execute(insert(table), lines[start:start + CHUNK])
+    """Insert many rows at once, straight to the database driver: SQLAlchemy's per-value processing costs more than
+    the insert itself at a file's hundreds of thousands of records (``bulk.insert``)."""
+    bulk.insert(db.session.connection(), table, lines)
 
 
 # ------------------------------------------------------------------ confirming: writing the matched rows
@@ -314,9 +327,12 @@ def write_batch(batch: ImportBatch, progress: Progress = _no_progress) -> Import
     """Write every matched row of a confirmed file as the engine's records, all or none (the job's transaction),
     then delete the file. Flushes."""
     writing_now()
-    rows = queries.matched_lines(batch.id, (EXACT, AUTO))
     progress(0, 2, "Writing the records")
-    written = _write_rows(batch, rows)
+    if batch.kind == casework.KIND:
+        written = casework.write(batch, queries.rows_of(batch.id, (EXACT, AUTO, UNMATCHED)))
+        _recount(batch)
+    else:
+        written = _write_rows(batch, queries.matched_lines(batch.id, (EXACT, AUTO)), whole=True)
     progress(1, 2, "Deleting the uploaded file")
     batch.counts = {**batch.counts, **written}
     batch.status, batch.confirmed_at = CONFIRMED, utcnow()
@@ -328,14 +344,15 @@ def write_batch(batch: ImportBatch, progress: Progress = _no_progress) -> Import
     return batch
 
 
-def _write_rows(batch: ImportBatch, rows: list) -> dict[str, int]:
+def _write_rows(batch: ImportBatch, rows: list, whole: bool = False) -> dict[str, int]:
     """Write the rows' records: a fact already held with the same values is skipped, with other values updated
     (what it replaced kept on the row); the rest inserted. One audit event per family changed."""
     kind, table_name = batch.kind, records.TABLES[batch.kind]
     table = db.metadata.tables[table_name]
     dates = frozenset(c.name for c in sources.SOURCES[kind].columns if c.holds == "date")
     made = {row.id: records.records(kind, records.from_json(row.values or {}, dates)) for row in rows}
-    held = _held(table, sorted({row.member_id for row in rows if row.member_id is not None}))
+    held = _held(table, sorted({row.member_id for row in rows if row.member_id is not None}),
+                 [record for made_of_row in made.values() for record in made_of_row])
     now = utcnow()
     inserts: dict[tuple, dict[str, Any]] = {}
     updates: list[dict[str, Any]] = []
@@ -370,22 +387,26 @@ def _write_rows(batch: ImportBatch, rows: list) -> dict[str, int]:
                      .values({name: bindparam(name) for name in columns}))
         for start in range(0, len(updates), CHUNK):
             db.session.connection().execute(statement, updates[start:start + CHUNK])
-    _set_outcomes(outcome, replaced)
+    _set_outcomes([row.id for row in rows], outcome, replaced, whole=batch if whole else None)
     _family_events(batch, per_family)
     counted = Counter(outcome.values())
     return {"created": counted.get(CREATED, 0), "updated": counted.get(UPDATED, 0),
             "duplicates": counted.get(DUPLICATE, 0)}
 
 
-def _held(table, member_ids: list[int]) -> dict[tuple, tuple[int, dict[str, Any]]]:
-    """The records the members already have in the table, by their fact key."""
+def _held(table, member_ids: list[int], made: list[dict[str, Any]]) -> dict[tuple, tuple[int, dict[str, Any]]]:
+    """The records the members already have in the table that could be the same facts as ``made`` (the same first
+    date of their fact key, when the file speaks of a few: a term, a month), by their fact key."""
     name = table.name
     columns = [table.c.id, table.c.member_id, table.c.import_row_id,
                *(table.c[f] for f in records.FIELDS[name])]
+    day = next(f for f in records.FACT_KEYS[name] if f in records.DATE_FIELDS)
+    days = {record[day] for record in made}
+    narrower = [table.c[day].in_(sorted(days))] if len(days) <= 400 else []
     held: dict[tuple, tuple[int, dict[str, Any]]] = {}
     for start in range(0, len(member_ids), CHUNK):
         for line in db.session.execute(select(*columns).where(
-                table.c.member_id.in_(member_ids[start:start + CHUNK]))).mappings():
+                table.c.member_id.in_(member_ids[start:start + CHUNK]), *narrower)).mappings():
             values = {f: line[f] for f in records.FIELDS[name]}
             values["import_row_id"] = line["import_row_id"]
             held[records.fact_key(name, line["member_id"], values)] = (line["id"], values)
@@ -396,14 +417,22 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
-def _set_outcomes(outcome: dict[int, str], replaced: dict[int, list[dict[str, Any]]]) -> None:
-    if not outcome:
-        return
+def _set_outcomes(row_ids: list[int], outcome: dict[int, str], replaced: dict[int, list[dict[str, Any]]],
+                  whole: ImportBatch | None = None) -> None:
+    """Each written row's outcome. For a ``whole`` batch (most of its rows new records) the matched rows are set
+    created in one statement, and the others (updates, duplicates, a row whose person has gone) one by one."""
     table = ImportRow.__table__
+    others = {row_id: outcome.get(row_id, "") for row_id in row_ids}
+    if whole is not None:
+        db.session.execute(update(table).where(table.c.batch_id == whole.id, table.c.status.in_((EXACT, AUTO)))
+                           .values(outcome=CREATED))
+        others = {row_id: value for row_id, value in others.items() if value != CREATED or row_id in replaced}
+    if not others:
+        return
     statement = (update(table).where(table.c.id == bindparam("_id"))
                  .values(outcome=bindparam("outcome"), replaced=bindparam("replaced")))
     params = [{"_id": row_id, "outcome": value, "replaced": replaced.get(row_id, [])}
-              for row_id, value in outcome.items()]
+              for row_id, value in others.items()]
     for start in range(0, len(params), CHUNK):
         db.session.connection().execute(statement, params[start:start + CHUNK])
 
@@ -446,7 +475,7 @@ def accept(row: ImportRow, member_id: int, user) -> ImportRow:
     row.status, row.member_id, row.family_id = ACCEPTED, member.id, member.family_id
     row.decided_by_id, row.decided_at = user.id, utcnow()
     db.session.flush()
-    written = _write_rows(batch, [row])
+    written = casework.write(batch, [row]) if batch.kind == casework.KIND else _write_rows(batch, [row])
     _recount(batch)
     _event("match_accepted", batch, f"Row {row.row_number} of partner file {batch.id} matched in review",
            {"row": row.row_number, "member_id": member.id, **written})
@@ -463,6 +492,22 @@ def reject(row: ImportRow, user) -> ImportRow:
     _recount(batch)
     _event("match_rejected", batch, f"Row {row.row_number} of partner file {batch.id} rejected in review",
            {"row": row.row_number})
+    return row
+
+
+def add_as_new(row: ImportRow, user) -> ImportRow:
+    """A coordinator's decision on a row of the case-management export: no one in the register is this person,
+    so they are added to their family (made when the register does not hold it)."""
+    batch = _reviewable(row)
+    if batch.kind != casework.KIND:
+        raise NotAllowedError("Only a person in the case-management export can be added to the register.")
+    row.status, row.candidates = UNMATCHED, row.candidates
+    row.decided_by_id, row.decided_at = user.id, utcnow()
+    db.session.flush()
+    written = casework.write(batch, [row])
+    _recount(batch)
+    _event("match_added", batch, f"Row {row.row_number} of partner file {batch.id} added to the register as a new "
+                                 "person", {"row": row.row_number, **written})
     return row
 
 
@@ -497,7 +542,7 @@ def _recount(batch: ImportBatch) -> None:
         .group_by(ImportRow.outcome)
     ).all())
     batch.counts = {**batch.counts, **{s: counted.get(s, 0) for s in (EXACT, AUTO, ACCEPTED, REVIEW, REJECTED,
-                                                                        UNMATCHED)},
+                                                                        UNMATCHED, NEW)},
                     "created": outcomes.get(CREATED, 0), "updated": outcomes.get(UPDATED, 0),
                     "duplicates": outcomes.get(DUPLICATE, 0)}
     db.session.flush()
@@ -512,7 +557,7 @@ def claims_resting_on(batch: ImportBatch) -> list[str]:
 
     from tfclaims.claims.models import Claim, ClaimLine
 
-    families = select(ImportRow.family_id).where(ImportRow.batch_id == batch.id, ImportRow.status.in_(MATCHED),
+    families = select(ImportRow.family_id).where(ImportRow.batch_id == batch.id, ImportRow.status.in_(WRITTEN),
                                                  ImportRow.outcome.in_((CREATED, UPDATED)))
     query = (select(Claim.reference).join(ClaimLine, ClaimLine.claim_id == Claim.id)
              .where(and_(ClaimLine.family_id.in_(families), ClaimLine.holds_family.is_(True),
@@ -532,8 +577,19 @@ def undo(batch: ImportBatch, user) -> ImportBatch:
         raise NotAllowedError("This import cannot be undone: the claims " + ", ".join(claims) + " were built on "
                               "families it gave records to. Withdraw those families from the claims first.")
     writing_now()
+    rows = queries.rows_of(batch.id, WRITTEN)
+    per_family = casework.undo(rows) if batch.kind == casework.KIND else _undo_records(batch, rows)
+    db.session.execute(update(ImportRow.__table__).where(ImportRow.batch_id == batch.id)
+                       .values(outcome="", replaced=[]))
+    batch.status, batch.finished_at, batch.finished_by_id = UNDONE, utcnow(), user.id
+    db.session.flush()
+    _family_events(batch, per_family, action="import_undone")
+    _event("undone", batch, f"Partner file {batch.id} undone: its records removed")
+    return batch
+
+
+def _undo_records(batch: ImportBatch, rows: list[ImportRow]) -> dict[int, Counter]:
     table = db.metadata.tables[records.TABLES[batch.kind]]
-    rows = queries.rows_of(batch.id, MATCHED)
     row_ids = [row.id for row in rows]
     per_family: dict[int, Counter] = defaultdict(Counter)
     for row in rows:
@@ -546,13 +602,7 @@ def undo(batch: ImportBatch, user) -> ImportBatch:
             db.session.execute(update(table).where(table.c.id == change["id"]).values(**before))
     for start in range(0, len(row_ids), CHUNK):
         db.session.execute(delete(table).where(table.c.import_row_id.in_(row_ids[start:start + CHUNK])))
-    db.session.execute(update(ImportRow.__table__).where(ImportRow.batch_id == batch.id)
-                       .values(outcome="", replaced=[]))
-    batch.status, batch.finished_at, batch.finished_by_id = UNDONE, utcnow(), user.id
-    db.session.flush()
-    _family_events(batch, per_family, action="import_undone")
-    _event("undone", batch, f"Partner file {batch.id} undone: its records removed")
-    return batch
+    return per_family
 
 
 # ------------------------------------------------------------------ data minimisation

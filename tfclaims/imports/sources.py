@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from tfclaims.families import rules as family_rules
+from tfclaims.families.models import CLOSURE_REASONS, RELATIONSHIPS
 from tfclaims.imports import values
 from tfclaims.imports.reading import Table
 from tfclaims.imports.values import BadValue
@@ -330,10 +332,106 @@ SOURCES: dict[str, Source] = {source.kind: source for source in (
 )}
 
 
+# ---------------------------------------------------------------- the case-management export
+
+_RELATIONSHIP_WORDS = {**{label: code for code, label in RELATIONSHIPS.items()},
+                       **{code: code for code in RELATIONSHIPS},
+                       "Lead adult": "lead_adult", "Lead": "lead_adult", "Main carer": "lead_adult",
+                       "Head of household": "lead_adult", "Partner": "partner", "Son": "child", "Daughter": "child",
+                       "Step-child": "stepchild", "Step child": "stepchild", "Grandchild": "grandchild",
+                       "Non-resident parent": "non_resident_parent", "Absent parent": "non_resident_parent"}
+_CLOSURE_WORDS = {**{label: code for code, label in CLOSURE_REASONS.items()},
+                  **{code: code for code in CLOSURE_REASONS},
+                  "Outcomes met": "outcomes_achieved", "Step down": "stepped_down", "Step up": "stepped_up",
+                  "Disengaged": "disengaged", "Moved": "moved_away", "Moved away": "moved_away"}
+_RELATIONSHIP = _choice(_RELATIONSHIP_WORDS, "relationship", "Lead adult, Partner, Child, Stepchild, Grandchild, "
+                        "Parent, Sibling, Non-resident parent, Other relative or Other")
+_CLOSURE = _optional(_choice(_CLOSURE_WORDS, "closure reason", "Outcomes achieved, Stepped down, Stepped up, "
+                             "Disengaged, Moved away, Not eligible or Other"))
+
+
+def _yes_no(text: str) -> bool:
+    value = text.strip().casefold()
+    if value in ("", "y", "yes", "true", "1"):
+        return True
+    if value in ("n", "no", "false", "0"):
+        return False
+    raise BadValue(f"{text.strip()!r} is not Yes or No")
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    """Descriptor codes separated by semicolons, commas or spaces: ``ED2; ASB1``."""
+    codes = tuple(dict.fromkeys(c.upper() for c in text.replace(";", " ").replace(",", " ").split()))
+    bad = [c for c in codes if not (c[:1].isalpha() and len(c) <= 20 and c.replace(".", "").replace("-", "").isalnum())]
+    if bad:
+        raise BadValue(f"{bad[0]!r} is not a descriptor code (such as ED2)")
+    return codes
+
+
+def _reference(text: str) -> str:
+    value = family_rules.compact(text)
+    if not value:
+        raise BadValue("is missing")
+    if len(value) > 40:
+        raise BadValue("is longer than 40 characters")
+    return value
+
+
+def _check_case(row: dict, today: date) -> list[tuple[str, str]]:
+    problems = _not_future(row, today, "Attached on", "Closed on") + _end_after_start(row, "Attached on",
+                                                                                        "Closed on")
+    if row.get("Closed on") is not None and row.get("Attached on") is None:
+        problems.append(("Attached on", "a closure date is given but no attachment date"))
+    if row.get("Closed on") is not None and not row.get("Closure reason"):
+        problems.append(("Closure reason", "a closed attachment needs its closure reason"))
+    if row.get("Closure reason") and row.get("Closed on") is None:
+        problems.append(("Closed on", "a closure reason is given but no closure date"))
+    if row.get("Problems") and row.get("Attached on") is None:
+        problems.append(("Attached on", "problems are given but no attachment date to identify them at"))
+    return problems
+
+
+CASE_REFERENCE = Column("Case reference", "The person's own reference in the case-management system.", "P-104233",
+                        _optional(_text(40)), False, ("person id", "person reference", "client id"))
+
+CASE_MANAGEMENT = Source(
+    "case_management", "Families from the case-management system",
+    "The council's case-management system (Liquidlogic EHM, Mosaic and similar), one row per person",
+    "families and their members, identifiers and attachments: a person not in the register is added to their "
+    "family (made if new); a person matched has their missing identifiers filled in",
+    (Column("Family reference", "The family's case reference in the case-management system: the family's reference "
+            "in tfclaims.", "EHM-20817", _reference, True, ("family id", "case id", "family case reference",
+                                                             "ehm case id")),
+     Column("Relationship", "The person's relationship to the family's lead adult.", "Child", _RELATIONSHIP, True,
+            ("relationship to lead", "role")),
+     Column("Resident", "Yes when the person lives with the family (empty: Yes).", "Yes", _yes_no, False,
+            ("lives in household", "in household")),
+     *_person(UPN, NHS, NI, PNC, CASE_REFERENCE),
+     Column("Lead practitioner", "The family's lead practitioner.", "Sam Keyworker", _text(120), False,
+            ("keyworker", "key worker", "allocated worker")),
+     Column("Team", "The team that works with the family.", "North locality", _text(120), False, ("locality",)),
+     Column("Attached on", "The day programme work with the family started, when it has.", "14/10/2019",
+            _OPTIONAL_DATE, False, ("attachment date", "start date", "episode start")),
+     Column("Problems", "The outcomes plan's descriptor codes this person met at attachment, separated by "
+            "semicolons.", "ED2; CIN1", _optional(_codes), False, ("descriptors", "eligibility criteria")),
+     Column("Closed on", "The day the work ended, when it has.", "", _OPTIONAL_DATE, False,
+            ("closure date", "end date", "episode end")),
+     Column("Closure reason", "Why it ended: Outcomes achieved, Stepped down, Stepped up, Disengaged, Moved away, "
+            "Not eligible or Other.", "", _CLOSURE, False, ("reason for closure",))),
+    _check_case,
+    ("Attachment and closure are not in the future, and the closure is on or after the attachment.",
+     "A closure has its date and its reason; problems need the attachment date they were identified at.",
+     "Each problem is a descriptor of the outcomes plan in force on the attachment date (checked when the file is "
+     "read)."),
+)
+SOURCES[CASE_MANAGEMENT.kind] = CASE_MANAGEMENT
+
+
 # What each column holds, from how it is read: for the templates (a date column holds dates) and the columns page.
 _HOLDS = {values.parse_date: "date", _OPTIONAL_DATE: "date", _sessions: "whole number",
           _OPTIONAL_SESSIONS: "whole number", _hours: "number", _sex: "code", _EXCLUSION_TYPE: "code",
-          _EVENT_TYPE: "code", _BENEFIT: "code", _EPISODE_TYPE: "code", _END_REASON: "code"}
+          _EVENT_TYPE: "code", _BENEFIT: "code", _EPISODE_TYPE: "code", _END_REASON: "code",
+          _RELATIONSHIP: "code", _CLOSURE: "code", _yes_no: "code"}
 SOURCES = {kind: replace(source, columns=tuple(replace(c, holds=_HOLDS.get(c.read, "text")) for c in source.columns))
            for kind, source in SOURCES.items()}
 
@@ -389,7 +487,7 @@ def check(source: Source, table: Table, today: date, mapping: dict[str, str] | N
         if not problems:
             problems = [Problem(row.number, name, reason) for name, reason in source.check(values_of, today)]
         if not problems:
-            key = tuple(sorted((k, str(v)) for k, v in values_of.items()))
+            key = tuple(values_of.values())  # in the source's column order: the same row gives the same key
             if key in seen:
                 problems = [Problem(row.number, "", f"the same as row {seen[key]}")]
             else:

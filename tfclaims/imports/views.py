@@ -45,6 +45,7 @@ bp = Blueprint("imports", __name__)
 READERS = (Role.COORDINATOR, Role.MANAGER)
 REFRESH_SECONDS = 2
 NONE_OF_THEM = "none"
+ADD_NEW = "new"
 
 
 @bp.context_processor
@@ -302,11 +303,18 @@ def review_row(row_id: int):
                                                   f"{c['reference']}") for c in shown),
         forms.SelectChoice(NONE_OF_THEM, "None of them: this person is not in the register"),
     ]
+    if batch.kind == "case_management":
+        reference = (row.values or {}).get("Family reference", "")
+        form.decision.choices.insert(-1, forms.SelectChoice(
+            ADD_NEW, f"None of them: add this person to the register, in family {reference}"))
     if row.status == REVIEW and form.validate_on_submit():
         try:
             if form.decision.data == NONE_OF_THEM:
                 services.reject(row, current_user)
                 flash(f"Row {row.row_number} is marked as no one in the register.", "success")
+            elif form.decision.data == ADD_NEW:
+                services.add_as_new(row, current_user)
+                flash(f"Row {row.row_number} is added to the register as a new person.", "success")
             else:
                 services.accept(row, int(form.decision.data), current_user)
                 flash(f"Row {row.row_number} is matched, and its records are added to the family.", "success")

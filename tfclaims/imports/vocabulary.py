@@ -19,8 +19,8 @@ BATCH_STATUSES = {
 OPEN_STATUSES = (READING, PREVIEWED, WRITING)
 
 # A row (one line of the file).
-INVALID, EXACT, AUTO, REVIEW, ACCEPTED, REJECTED, UNMATCHED = (
-    "invalid", "exact", "auto", "review", "accepted", "rejected", "unmatched")
+INVALID, EXACT, AUTO, REVIEW, ACCEPTED, REJECTED, UNMATCHED, NEW = (
+    "invalid", "exact", "auto", "review", "accepted", "rejected", "unmatched", "new")
 ROW_STATUSES = {
     INVALID: "Not valid",
     EXACT: "Matched by identifier",
@@ -29,8 +29,10 @@ ROW_STATUSES = {
     ACCEPTED: "Matched in review",
     REJECTED: "Rejected in review",
     UNMATCHED: "Not matched",
+    NEW: "Added to the register",
 }
 MATCHED = (EXACT, AUTO, ACCEPTED)
+WRITTEN = (*MATCHED, NEW)  # rows whose records an import wrote (a new person: the case-management export)
 
 # What a matched row did to the records when it was written.
 CREATED, UPDATED, DUPLICATE = "created", "updated", "duplicate"
@@ -53,6 +55,7 @@ COUNTS = {
     "review": "Waiting for review",
     "rejected": "Rejected in review",
     "unmatched": "Not matched",
+    "new": "Added to the register as new people",
     "created": "Records created",
     "updated": "Records updated",
     "duplicates": "Already held from an earlier import: skipped",
