@@ -206,6 +206,20 @@ def seed_if_empty_command(ctx: click.Context) -> None:
     ctx.invoke(seed_demo_command)
 
 
+@group.command("demo-partner-files")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("demo/partner-files"))
+def demo_partner_files_command(directory: Path) -> None:
+    """Write the demo's sample partner files (a school's attendance, police incidents, social care episodes, a
+    case-management export) drawn from the demo register, to try Partner data with. Reads only."""
+    from tfclaims.imports.samples import sample_files
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in sample_files(clock.today()).items():
+        (directory / name).write_bytes(content)
+        rows = content.count(b"\n") - 1
+        click.echo(f"{directory / name}: {rows} rows")
+
+
 @group.command("retention-due")
 def retention_due_command() -> None:
     """List the families whose records are due for erasure today, and those due but held. Writes the list as a

@@ -408,3 +408,88 @@ def test_erasing_a_person_erases_what_partner_files_said_of_them(sign_in, client
     assert rows[2].values is None and rows[2].member_id is None  # Casey's row: nothing of her left
     assert rows[3].values is not None and rows[3].member_id == riley.id  # Riley's stays
     assert db.session.scalars(select(Measure).where(Measure.member_id == casey_id)).all() == []
+
+
+CASES = ("Family reference,Relationship,Resident,UPN,NHS number,NI number,PNC number,Case reference,Forename,Surname,"
+         "Date of birth,Sex,Postcode,Lead practitioner,Team,Attached on,Problems,Closed on,Closure reason")
+
+
+def test_the_case_management_export_adds_people_and_families_fills_identifiers_and_attaches(
+        sign_in, client, pages, register, today_is):
+    from tfclaims.families.models import Attachment, Family, Member
+
+    today_is(date(2020, 2, 1))
+    version = factories.make_published_plan()
+    casey = register[0].members[2]
+    codes = [d.code for d in version.descriptors]  # P1.1, P1.2, P2.1, ...
+    content = "\n".join([
+        CASES,
+        # Known by name: her NHS number is filled in; nothing else of hers changes.
+        f"{register[0].reference},Child,Yes,,9434765919,,,,Casey,{casey.surname},20/09/2012,F,BR1 2AB,,,,,,",
+        # A family the register does not hold: made, with its two people, and attached with their problems.
+        f"EHM-20817,Lead adult,Yes,,,AB123456C,,P-1,Marisol,Vantongeren,14/03/1986,F,BR5 1XY,Sam Keyworker,"
+        f"North locality,14/10/2019,{codes[0]};{codes[2]},,",
+        f"EHM-20817,Child,Yes,,,,,P-2,Tobiah,Vantongeren,02/02/2013,M,BR5 1XY,Sam Keyworker,North locality,"
+        f"14/10/2019,{codes[4]},,",
+        # A problem that is not a descriptor of the plan: the row is not valid, with the reason.
+        "EHM-20818,Lead adult,Yes,,,,,,Quentin,Ashgrove,01/01/1980,M,BR6 1AA,,,14/10/2019,ZZ9,,",
+    ]).encode() + b"\n"
+    sign_in(Role.COORDINATOR)
+    client.post("/partner-data/upload", data={"kind": "case_management",
+                                                         "file": (io.BytesIO(content), "ehm.csv")},
+                           content_type="multipart/form-data")
+    batch = _batch()
+    page = pages.get(f"/partner-data/imports/{batch.id}")
+    assert "ZZ9 is not a descriptor of" in text(page.select_one("#row-5"))
+    assert batch.counts["exact"] + batch.counts["auto"] == 1 and batch.counts["unmatched"] == 2
+    pages.post(f"/partner-data/imports/{batch.id}/confirm", redirects_to=f"/partner-data/imports/{batch.id}")
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch.id)
+    assert batch.counts["new"] == 2 and batch.counts["created"] == 2 and batch.counts["updated"] == 1
+    assert db.session.get(Member, casey.id).nhs_number == "9434765919"
+    made = db.session.scalars(select(Family).where(Family.reference == "EHM-20817")).one()
+    assert sorted(m.forenames for m in made.members) == ["Marisol", "Tobiah"]
+    assert made.lead_practitioner == "Sam Keyworker"
+    [attachment] = made.attachments
+    assert attachment.attached_on == date(2019, 10, 14) and len(attachment.problems) == 3
+    assert db.session.scalars(select(Family).where(Family.reference == "EHM-20818")).first() is None
+
+    # Undone: the family made, its people and attachment go; Casey's NHS number is put back as it was.
+    pages.post(f"/partner-data/imports/{batch.id}/undo", redirects_to=f"/partner-data/imports/{batch.id}")
+    db.session.expire_all()
+    assert db.session.scalars(select(Family).where(Family.reference == "EHM-20817")).first() is None
+    assert db.session.scalars(select(Attachment).where(Attachment.attached_on == date(2019, 10, 14))).first() is None
+    assert db.session.get(Member, casey.id).nhs_number is None
+
+
+def test_a_person_of_the_case_management_export_in_review_can_be_added_as_new(sign_in, client, pages, register):
+    from tfclaims.families.models import Member
+
+    sign_in(Role.COORDINATOR)
+    casey = register[0].members[2]
+    # A twin the register does not hold: the same surname, date of birth and address as Casey, another first name.
+    content = "\n".join([CASES, f"{register[0].reference},Child,Yes,,,,,,Charlie,{casey.surname},20/09/2012,F,"
+                                f"BR1 2AB,,,,,,"]).encode() + b"\n"
+    client.post("/partner-data/upload", data={"kind": "case_management", "file": (io.BytesIO(content), "ehm.csv")},
+                content_type="multipart/form-data")
+    batch = _batch()
+    pages.post(f"/partner-data/imports/{batch.id}/confirm", redirects_to=f"/partner-data/imports/{batch.id}")
+    row = db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id)).one()
+    assert row.status == "review"
+    page = pages.get(f"/partner-data/review/{row.id}")
+    assert [i["value"] for i in page.select("input[name=decision]")][-2:] == ["new", "none"]
+    assert f"add this person to the register, in family {register[0].reference}" in text(page)
+    pages.post(f"/partner-data/review/{row.id}", {"decision": "new"}, redirects_to="/partner-data/review")
+    db.session.expire_all()
+    twins = db.session.scalars(select(Member).where(Member.family_id == register[0].id,
+                                                    Member.date_of_birth == date(2012, 9, 20))).all()
+    assert sorted(m.forenames for m in twins) == ["Casey", "Charlie"]
+    assert db.session.get(ImportRow, row.id).status == "new"
+    # An attendance row cannot be added as a new person: the choice is not offered, and a forged one is refused.
+    _confirmed(client, pages, _review_file(register))
+    other = db.session.scalars(select(ImportRow).where(ImportRow.status == "review")).first()
+    assert "new" not in [i["value"] for i in pages.get(f"/partner-data/review/{other.id}").select(
+        "input[name=decision]")]
+    client.post(f"/partner-data/review/{other.id}", data={"decision": "new"})
+    db.session.expire_all()
+    assert db.session.get(ImportRow, other.id).status == "review"

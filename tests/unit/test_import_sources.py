@@ -155,3 +155,34 @@ def test_an_excel_file_with_dates_as_dates_and_as_serial_numbers():
     assert checked.problems == []
     assert checked.rows[0].values["Exclusion date"] == date(2019, 11, 14)
     assert checked.rows[0].values["Exclusion type"] == "permanent"
+
+
+def _case(**changes) -> dict:
+    return {**PERSON, "Family reference": "ehm-20817", "Relationship": "Child", "Resident": "", "NHS number": "",
+            "Attached on": "14/10/2019", "Problems": "ed2; cin1", "Closed on": "", "Closure reason": "", **changes}
+
+
+def test_the_case_management_export_reads_relationships_problems_and_closures():
+    case = sources.SOURCES["case_management"]
+    checked = _check(case, [
+        _case(),
+        _case(Relationship="Main carer", Resident="No", **{"Closed on": "01/06/2020", "Closure reason": "Step down"}),
+        _case(Relationship="Cousin twice removed"),
+        _case(**{"Closed on": "01/06/2019", "Closure reason": "Outcomes achieved"}),  # before the attachment
+        _case(**{"Closed on": "01/06/2020"}),  # no reason
+        _case(**{"Attached on": "", "Problems": "ED2"}),  # problems with no attachment date
+        _case(Resident="Sometimes"),
+        _case(**{"Family reference": ""}),
+    ])
+    first, second = (row.values for row in checked.rows)
+    assert first["Family reference"] == "EHM-20817" and first["Problems"] == ("ED2", "CIN1")
+    assert first["Resident"] is True and first["Relationship"] == "child"
+    assert second["Relationship"] == "lead_adult" and second["Resident"] is False
+    assert second["Closure reason"] == "stepped_down"
+    reasons = {(p.row, p.column): p.reason for p in checked.problems}
+    assert "'Cousin twice removed' is not a relationship tfclaims knows" in reasons[(4, "Relationship")]
+    assert reasons[(5, "Closed on")] == "the end (01/06/2019) is before the start (14/10/2019)"
+    assert reasons[(6, "Closure reason")] == "a closed attachment needs its closure reason"
+    assert reasons[(7, "Attached on")] == "problems are given but no attachment date to identify them at"
+    assert reasons[(8, "Resident")] == "'Sometimes' is not Yes or No"
+    assert reasons[(9, "Family reference")] == "Family reference is missing"

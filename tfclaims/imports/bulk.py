@@ -27,7 +27,7 @@ def _converter(column, dialect) -> Callable[[Any], Any] | None:
         none_as_null = getattr(kind, "none_as_null", False)
         return lambda v: None if v is None and none_as_null else json.dumps(v)
     if isinstance(kind, DateTime):
-        process = kind.bind_processor(dialect)
+        process = kind.dialect_impl(dialect).bind_processor(dialect)  # SQLite's: its own text format
         if process is None:
             return None
         seen: dict[Any, Any] = {}

@@ -194,6 +194,7 @@ def undo(rows: list[ImportRow]) -> dict[int, Counter]:
         if record is None:
             continue
         if change.get("created"):
+            db.session.refresh(record)  # its collections as they are now (what went before is gone)
             db.session.delete(record)
         else:
             for column, value in change["values"].items():

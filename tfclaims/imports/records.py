@@ -78,7 +78,8 @@ def records(kind: str, row: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def fact_key(table: str, member_id: int, record: dict[str, Any]) -> tuple:
-    return (member_id, *(_plain(record[name]) for name in FACT_KEYS[table]))
+    """Which fact a record is: its member and the fields of ``FACT_KEYS`` (dates as dates, codes as text)."""
+    return (member_id, *[record[name] for name in FACT_KEYS[table]])
 
 
 def same_values(table: str, held: dict[str, Any], record: dict[str, Any]) -> bool:
@@ -111,6 +112,9 @@ def from_json(row: dict[str, Any], date_columns: frozenset[str]) -> dict[str, An
 def latest_date(kind: str, rows: list[dict[str, Any]]) -> date | None:
     """The latest day a file's records speak of (a term's end, an event's day, a spell's start), for the history
     of imports by period."""
+    if kind not in TABLES:  # the case-management export: its latest attachment
+        attached = [row["Attached on"] for row in rows if row.get("Attached on")]
+        return max(attached) if attached else None
     latest = None
     for row in rows:
         for record in records(kind, row):

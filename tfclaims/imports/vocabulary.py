@@ -56,9 +56,9 @@ COUNTS = {
     "rejected": "Rejected in review",
     "unmatched": "Not matched",
     "new": "Added to the register as new people",
-    "created": "Records created",
-    "updated": "Records updated",
-    "duplicates": "Already held from an earlier import: skipped",
+    "created": "Rows that added records",
+    "updated": "Rows that changed records already held",
+    "duplicates": "Rows already held from an earlier import: skipped",
 }
 
 # Words for how far each field of a partner row agrees with a member of the register, by Splink's comparison level
