@@ -66,6 +66,7 @@ FAMILY_PERSONAL_FIELDS = frozenset({
 NEUTRAL_FIELDS = frozenset({
     "id", "family_id", "member_id", "attachment_id", "claim_id", "plan_version_id", "recorded_by_id",
     "decided_by_id", "audited_by_id", "auditor_id", "line_hash", "content_hash", "data_version",
+    "import_row_id",  # the partner file's row a record came from (a link; the row's values are not in the trail)
 })
 
 

@@ -9,21 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tfclaims import clock, people
 from tfclaims.db import Base, Timestamps
+from tfclaims.families.vocabulary import CLOSURE_REASONS, RELATIONSHIPS  # noqa: F401 (re-exported)
 
 SEXES = {"F": "Female", "M": "Male", "X": "Other or not known"}
 
-RELATIONSHIPS = {
-    "lead_adult": "Lead adult",
-    "partner": "Partner of lead adult",
-    "child": "Child",
-    "stepchild": "Stepchild",
-    "grandchild": "Grandchild",
-    "parent": "Parent of lead adult",
-    "sibling": "Sibling of lead adult",
-    "non_resident_parent": "Non-resident parent",
-    "other_relative": "Other relative",
-    "other": "Other",
-}
 
 CONSENT_STATUSES = {"given": "Given", "refused": "Refused", "withdrawn": "Withdrawn", "not_sought": "Not sought"}
 # The decisions that leave no consent in place: work goes on under the lawful basis recorded with them.
@@ -96,15 +85,6 @@ STATUTES = {
 }
 STATUTE_MAX_LENGTH = 300
 
-CLOSURE_REASONS = {
-    "outcomes_achieved": "Outcomes achieved",
-    "stepped_down": "Stepped down to universal services",
-    "stepped_up": "Stepped up to children's social care",
-    "disengaged": "Family disengaged",
-    "moved_away": "Family moved out of the area",
-    "not_eligible": "Found not to be eligible",
-    "other": "Other",
-}
 
 
 class Family(Timestamps, Base):

@@ -110,7 +110,7 @@ def write(batch: ImportBatch, rows: list[ImportRow]) -> dict[str, int]:
                 families[family.reference] = family
                 changes.append({"table": "family", "id": family.id, "created": True})
             member = Member(family_id=family.id, forenames=values["Forename"], surname=values["Surname"],
-                            date_of_birth=values["Date of birth"], sex=values.get("Sex") or "U",
+                            date_of_birth=values["Date of birth"], sex=values.get("Sex") or "X",
                             relationship_to_lead=values["Relationship"], resident=values.get("Resident", True),
                             postcode=values.get("Postcode") or "",
                             **{column: values.get(name) or None for name, column in IDENTIFIERS.items()})

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from tfclaims.families import rules as family_rules
-from tfclaims.families.models import CLOSURE_REASONS, RELATIONSHIPS
+from tfclaims.families.vocabulary import CLOSURE_REASONS, RELATIONSHIPS
 from tfclaims.imports import values
 from tfclaims.imports.reading import Table
 from tfclaims.imports.values import BadValue
@@ -114,8 +114,9 @@ def _optional(read: Callable[[str], Any]) -> Callable[[str], Any]:
 
 def _sex(text: str) -> str:
     value = text.strip().casefold()
-    found = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "U", "unknown": "U", "x": "U",
-             "not known": "U", "": "U"}.get(value)
+    # The register's codes (``families.vocabulary.SEXES``): X for other or not known.
+    found = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "X", "unknown": "X", "x": "X",
+             "not known": "X", "other": "X", "": "X"}.get(value)
     if found is None:
         raise BadValue(f"{text.strip()!r} is not a sex tfclaims knows (M, F or U for not known)")
     return found
@@ -160,7 +161,7 @@ def _person(*identifiers: Column) -> tuple[Column, ...]:
                ("last name", "family name")),
         Column("Date of birth", "The person's date of birth.", "05/09/2012", values.parse_date, True,
                ("dob", "birth date", "d.o.b.")),
-        Column("Sex", "M, F, or U when not known.", "M", _sex, False, ("gender",)),
+        Column("Sex", "M, F, or U (or X) when not known.", "M", _sex, False, ("gender",)),
         Column("Postcode", "The address's postcode, as the partner holds it.", "BR1 1AA",
                _optional(values.postcode), False, ("post code",)),
     )
