@@ -97,3 +97,12 @@ def test_nothing_to_match_against_leaves_every_row_unmatched():
     rows = REGISTER.rename(columns={"member_id": "row"})
     result = linkage.link(REGISTER.iloc[0:0], rows)
     assert (result["decision"] == UNMATCHED).all() and result["member_id"].isna().all()
+
+
+def test_a_match_in_words():
+    assert linkage.in_words(None, None) == "Matched only by an identifier: nothing else about the person agrees."
+    assert linkage.in_words(0.99996, 12.4).startswith("Over 99.9% likely to be the same person. Match weight 12.4: "
+                                                      "records that agree and differ like these are about 5,405 times")
+    assert linkage.in_words(0.5, 0.0).startswith("50.0% likely")
+    assert "as likely to be two people as one" in linkage.in_words(0.2, -2.0)
+    assert "about 4.0 times" in linkage.in_words(0.2, -2.0)

@@ -333,7 +333,8 @@ def in_words(probability: float | None, weight: float | None) -> str:
     """A match's strength as a coordinator reads it: how likely, and what the match weight means."""
     if probability is None:
         return "Matched only by an identifier: nothing else about the person agrees."
-    likely = f"{probability * 100:.1f}% likely to be the same person"
+    shown = "Over 99.9" if probability >= 0.9995 else f"{probability * 100:.1f}"
+    likely = f"{shown}% likely to be the same person"
     if weight is None:
         return likely + "."
     times = 2 ** abs(weight)
