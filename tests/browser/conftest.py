@@ -11,6 +11,7 @@ import os
 import shutil
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -100,12 +101,11 @@ def live_app(tmp_path_factory):
     drop()
 
 
-@pytest.fixture(scope="session")
-def demo_url(tmp_path_factory):
-    """The demo council as ``make run`` loads it (on the demo day), served from a thread of its own: for the
-    accessibility crawl and the reports' reflow checks, which need every kind of page filled. They only read it
-    (and send forms that are refused)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'tfclaims.sqlite'}"
+@contextmanager
+def served_demo(folder: Path):
+    """The demo council as ``make run`` loads it (on the demo day) in a database in ``folder``, served from a thread
+    of its own: (its app, its address)."""
+    url = f"sqlite:///{folder / 'tfclaims.sqlite'}"
     app = make_test_app(url, SERVER_NAME=None, TESTING=False, TFCLAIMS_TODAY=demo.DEMO_TODAY.isoformat())
     with app.app_context():
         upgrade()
@@ -114,10 +114,20 @@ def demo_url(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory):
+    """The demo council, for the accessibility crawl and the reports' reflow checks, which need every kind of page
+    filled. They only read it (and send forms that are refused)."""
+    with served_demo(tmp_path_factory.mktemp("demo")) as (_app, url):
+        yield url
 
 
 @pytest.fixture(scope="session")

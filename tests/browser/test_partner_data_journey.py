@@ -5,16 +5,13 @@ police file, and finds a candidate family on the identification list; axe on eve
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from tests.conftest import make_test_app
+from tests.browser.conftest import served_demo
 from tfclaims import demo
 from tfclaims.extensions import db
 
@@ -26,18 +23,8 @@ PASSWORD = "demo-password-2026"
 @pytest.fixture(scope="module")
 def council(tmp_path_factory):
     """The demo council on its day, of this journey's own (it writes): its app and address."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('partner') / 'tfclaims.sqlite'}"
-    app = make_test_app(url, SERVER_NAME=None, TESTING=False, TFCLAIMS_TODAY=demo.DEMO_TODAY.isoformat())
-    with app.app_context():
-        upgrade()
-    loaded = app.test_cli_runner().invoke(args=["tfclaims", "seed-if-empty"])
-    assert loaded.exit_code == 0, loaded.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with served_demo(tmp_path_factory.mktemp("partner")) as served:
+        yield served
 
 
 def _education(app) -> dict[int, str]:

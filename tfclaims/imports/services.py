@@ -91,9 +91,8 @@ def upload(kind: str, filename: str, content: bytes, user) -> ImportBatch:
         raise DomainError("The file is empty (0 bytes): choose the file again, or export it again from its system.",
                           field="file")
     if len(content) > limit:
-        raise DomainError(f"The file is {_megabytes(len(content))}, more than the {_megabytes(limit)} tfclaims "
-                          "takes at once: split it into smaller files (by school or by month, for example).",
-                          field="file")
+        raise DomainError(f"The file is larger than the {_megabytes(limit)} tfclaims takes at once: split it into "
+                          "smaller files (by school or by month, for example).", field="file")
     sha256 = hashlib.sha256(content).hexdigest()
     earlier = queries.confirmed_with_hash(kind, sha256)
     if earlier is not None:
