@@ -237,13 +237,16 @@ def _measure(args) -> int:
             "received", "valid", "exact", "auto", "review", "unmatched", "created", "duplicates")))
         matched = dict(db.session.execute(select(ImportRow.row_number, ImportRow.member_id).where(
             ImportRow.batch_id == batch.id, ImportRow.status.in_(("exact", "auto")))).all())
-        review = {n for (n,) in db.session.execute(select(ImportRow.row_number).where(
-            ImportRow.batch_id == batch.id, ImportRow.status == "review"))}
+        review = dict(db.session.execute(select(ImportRow.row_number, ImportRow.candidates).where(
+            ImportRow.batch_id == batch.id, ImportRow.status == "review")).all())
         right = sum(1 for n, m in matched.items() if truth.get(n) == m)
-        automatic = [n for n in matched]
-        precision = right / len(automatic) if automatic else 1.0
-        found = (right + len(review & set(truth))) / len(truth) if truth else 1.0
+        precision = right / len(matched) if matched else 1.0
+        # In review with the true person among the candidates a coordinator is shown.
+        offered = sum(1 for n, candidates in review.items() if n in truth
+                      and truth[n] in [c["member_id"] for c in candidates])
+        found = (right + offered) / len(truth) if truth else 1.0
         _line("automatic matches right", f"{precision:.2%} (target at least 99.5%)")
+        _line("true matches found automatically", f"{right / len(truth):.2%}")
         _line("true matches found (auto or review)", f"{found:.2%} (target at least 97%)")
         _line("rows sent to review", f"{len(review) / args.rows:.2%} (target under 5%)")
         print(json.dumps({"total_s": round(total, 1), "peak_mb": round(peak_mb), "steps": {

@@ -23,18 +23,22 @@ def _measure(register: pd.DataFrame, partner: pd.DataFrame):
     auto = result[result["decision"] == AUTO]
     precision = (auto["member_id"].astype("float") == truth[auto.index]).mean()
     true_rows = truth.dropna().index
-    found = ((result.loc[true_rows, "decision"] == REVIEW)
-             | ((result.loc[true_rows, "decision"] == AUTO)
-                & (result.loc[true_rows, "member_id"].astype("float") == truth[true_rows])))
-    return result, precision, found.mean(), (result["decision"] == REVIEW).mean()
+    automatic = ((result.loc[true_rows, "decision"] == AUTO)
+                 & (result.loc[true_rows, "member_id"].astype("float") == truth[true_rows]))
+    # Found in review: the row waits for a coordinator with the true person among the candidates shown.
+    offered = pd.Series([int(truth[row]) in [c["member_id"] for c in result.loc[row, "candidates"]]
+                         for row in true_rows], index=true_rows)
+    found = automatic | ((result.loc[true_rows, "decision"] == REVIEW) & offered)
+    return result, precision, automatic.mean(), found.mean(), (result["decision"] == REVIEW).mean()
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_generated_set_meets_the_targets(seed):
     register, partner = make(households=1500, seed=seed, sample=1500, strangers=250)
-    result, precision, recall, in_review = _measure(register, partner)
+    result, precision, automatic, recall, in_review = _measure(register, partner)
     print(f"seed {seed}: {len(partner)} rows against {len(register)} members: automatic matches "
-          f"{(result['decision'] == AUTO).sum()} ({precision:.2%} precise), found {recall:.2%}, "
+          f"{(result['decision'] == AUTO).sum()} ({precision:.2%} precise, {automatic:.2%} of true matches), "
+          f"found automatically or in review {recall:.2%}, "
           f"in review {in_review:.2%}")
     assert precision >= 0.995
     assert recall >= 0.97
