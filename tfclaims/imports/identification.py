@@ -19,11 +19,10 @@ number at least the framework's minimum.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
-WINDOW_DAYS = 365
 ABSENCE_BELOW = 90.0  # attendance below this % across the window's terms is persistent absence
 
 # Each kind of fact: its words, the evidence source of the descriptors it meets, and the problem it is evidence of
@@ -71,6 +70,14 @@ class Household:
         return len(self.problems)
 
 
+def a_year_before(day: date) -> date:
+    """The same day a year before (28 February for 29 February): facts after it are in the last 12 months."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 def facts_frame(rows: list[tuple]) -> pd.DataFrame:
     """``rows`` of (household, person, kind, on, value, detail): ``kind`` is a fact kind, or ``attendance`` (a
     term's attendance %, its end date and label) read into persistent absence by ``candidates``."""
@@ -82,10 +89,12 @@ def candidates(facts: pd.DataFrame, as_of: date, framework: str, min_problems: i
     problems first (then by key)."""
     if facts.empty or framework not in PROBLEM_OF:
         return []
-    since = as_of - timedelta(days=WINDOW_DAYS)
-    on = pd.to_datetime(facts["on"]).dt.date
-    recent = facts[(on > since) & (on <= as_of)]
+    # Compared as timestamps: a column of dates that happens to be empty (no plans, say) has no dates to compare.
+    since, today = pd.Timestamp(a_year_before(as_of)), pd.Timestamp(as_of)
+    on = pd.to_datetime(facts["on"], errors="coerce")
+    recent = facts[(on > since) & (on <= today)]
     attendance = recent[recent["kind"] == "attendance"]
+    attendance = attendance.assign(value=pd.to_numeric(attendance["value"], errors="coerce"))
     absent = attendance.groupby(["household", "person"], sort=False).agg(
         value=("value", "mean"), on=("on", "max"), terms=("detail", lambda d: ", ".join(d)))
     absent = absent[absent["value"] < ABSENCE_BELOW].reset_index()
@@ -93,9 +102,9 @@ def candidates(facts: pd.DataFrame, as_of: date, framework: str, min_problems: i
         lambda r: f"{r['value']:.1f}% attendance ({r['terms']})", axis=1) if not absent.empty else [])
     events = recent[recent["kind"].isin(["exclusion", "offence", "asb", "domestic_abuse"])]
     episodes = facts[facts["kind"].isin(["child_in_need", "child_protection"])]
-    ended = pd.to_datetime(episodes["value"], errors="coerce").dt.date  # an episode's end (empty while open)
-    started = pd.to_datetime(episodes["on"]).dt.date
-    episodes = episodes[(started <= as_of) & (ended.isna() | (ended > since))]
+    ended = pd.to_datetime(episodes["value"], errors="coerce")  # an episode's end (empty while open)
+    started = pd.to_datetime(episodes["on"], errors="coerce")
+    episodes = episodes[(started <= today) & (ended.isna() | (ended > since))]
     counted = pd.concat([absent[list(FACT_COLUMNS)] if not absent.empty else None, events, episodes])
     if counted is None or counted.empty:
         return []
