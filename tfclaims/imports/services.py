@@ -500,7 +500,7 @@ def add_as_new(row: ImportRow, user) -> ImportRow:
     batch = _reviewable(row)
     if batch.kind != casework.KIND:
         raise NotAllowedError("Only a person in the case-management export can be added to the register.")
-    row.status, row.candidates = UNMATCHED, row.candidates
+    row.status = UNMATCHED  # written below as a new person (casework: status "new")
     row.decided_by_id, row.decided_at = user.id, utcnow()
     db.session.flush()
     written = casework.write(batch, [row])
