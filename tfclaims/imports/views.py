@@ -257,12 +257,16 @@ def history():
 @bp.get("/review")
 @roles_required(*READERS)
 def review_queue():
-    number = page_number(request.args.get("page"))
+    return _queue_page(page_number(request.args.get("page")), forms.BulkForm())
+
+
+def _queue_page(number: int, bulk_form, refused: bool = False):
+    """The review queue's page ``number``, with the bulk form (and its errors in the summary when ``refused``)."""
     page = Page(number, current_app.config["PAGE_SIZE"], queries.count_review())
     rows = queries.review_queue(offset=page.offset, limit=page.per_page)
     batches = {b.id: b for b in (queries.get_batch(i) for i in {r.batch_id for r in rows}) if b}
-    return render_template("imports/review_queue.html", rows=rows, batches=batches, page=page,
-                           bulk_form=forms.BulkForm(),
+    return render_template("imports/review_queue.html", rows=rows, batches=batches, page=page, bulk_form=bulk_form,
+                           form=bulk_form if refused else None,
                            pagination=page.govuk_params(lambda n: url_for("imports.review_queue", page=n)))
 
 
@@ -359,12 +363,7 @@ def bulk_accept():
         confirm_form = forms.BulkConfirmForm(formdata=None, at_least=str(form.at_least.data), expected=str(count))
         return render_template("imports/bulk_confirm.html", count=count, at_least=form.at_least.data,
                                form=confirm_form)
-    number = 1
-    page = Page(number, current_app.config["PAGE_SIZE"], queries.count_review())
-    rows = queries.review_queue(offset=0, limit=page.per_page)
-    batches = {b.id: b for b in (queries.get_batch(i) for i in {r.batch_id for r in rows}) if b}
-    return render_template("imports/review_queue.html", rows=rows, batches=batches, page=page, bulk_form=form,
-                           form=form, pagination=page.govuk_params(lambda n: url_for("imports.review_queue", page=n)))
+    return _queue_page(1, form, refused=True)
 
 
 # ---------------------------------------------------------------- identification
