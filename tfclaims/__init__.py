@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from tfclaims.imports.views import bp as imports_bp
     from tfclaims.jobs.views import bp as jobs_bp
     from tfclaims.outcomes_plan.views import bp as plans_bp
+    from tfclaims.pathway.views import bp as pathway_bp
     from tfclaims.progress.views import bp as progress_bp
     from tfclaims.retention.views import bp as retention_bp
     from tfclaims.returns.views import bp as returns_bp
@@ -125,3 +126,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dataprotection_bp, url_prefix="/data-protection")
     app.register_blueprint(jobs_bp, url_prefix="/jobs")
     app.register_blueprint(imports_bp, url_prefix="/partner-data")
+    app.register_blueprint(pathway_bp)

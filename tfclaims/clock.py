@@ -43,3 +43,9 @@ def day_of(moment: datetime) -> date:
     day = moment.astimezone(LONDON).date()
     held = fixed()
     return min(day, held) if held else day
+
+
+def now() -> datetime:
+    """The local (Europe/London) wall-clock time, without a timezone, on the app's today: the time a request for
+    early help was received or allocated is typed and kept this way."""
+    return datetime.combine(today(), datetime.now(LONDON).time().replace(microsecond=0))

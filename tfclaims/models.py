@@ -16,6 +16,21 @@ from tfclaims.outcomes_plan.models import (  # noqa: F401
     PlanVersion,
     SuccessCriterion,
 )
+from tfclaims.pathway.models import (  # noqa: F401
+    Assessment,
+    AssessedMember,
+    CaseAllocation,
+    Contact,
+    ContactMember,
+    FamilyPlan,
+    HelpRequest,
+    OutcomeArea,
+    OutcomeScore,
+    PracticeStandards,
+    Step,
+    Supervision,
+    TafMeeting,
+)
 from tfclaims.progress.models import (  # noqa: F401
     EmploymentSpell,
     Event,

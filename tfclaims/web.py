@@ -15,7 +15,7 @@ from tfclaims.db import as_utc
 from tfclaims.extensions import db
 from tfclaims.forms import error_summary
 from tfclaims.inputs import refuse_control_characters
-from tfclaims.text import long_date, money
+from tfclaims.text import local_datetime, long_date, money
 
 
 def init_app(app: Flask) -> None:
@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["date"] = long_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["datetime_local"] = local_datetime
     app.jinja_env.filters["money"] = money
 
     @app.context_processor

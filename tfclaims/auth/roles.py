@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class Role(StrEnum):
     COORDINATOR = "coordinator"
+    PRACTITIONER = "practitioner"
     CLAIMS_OFFICER = "claims_officer"
     AUDITOR = "auditor"
     MANAGER = "manager"
@@ -17,6 +18,7 @@ class Role(StrEnum):
 
 ROLE_LABELS = {
     Role.COORDINATOR: "Programme coordinator",
+    Role.PRACTITIONER: "Early help practitioner",
     Role.CLAIMS_OFFICER: "Claims officer",
     Role.AUDITOR: "Internal auditor",
     Role.MANAGER: "Manager",
@@ -25,4 +27,4 @@ ROLE_LABELS = {
 
 
 # The roles that may open family records (the family page's readers): granting one gives access to personal data.
-SEES_PERSONAL_DATA = frozenset({Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER})
+SEES_PERSONAL_DATA = frozenset({Role.COORDINATOR, Role.PRACTITIONER, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER})

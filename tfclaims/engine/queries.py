@@ -426,3 +426,8 @@ def filter_choices():
         columns=["problem_id", "problem_number", "problem_name", "framework_id", "framework"],
     )
     return lists.choices([t for t, _ in people], [p for _, p in people], identified)
+
+
+# Other features' set-based reads (the early-help pathway's lists) use the same driver-level reader.
+read_frame = _read
+day_column = _day

@@ -32,12 +32,13 @@ from tfclaims.forms import show_error
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
 from tfclaims.outcomes_plan.vocabulary import DESCRIPTOR_APPLIES_TO_SHORT
 from tfclaims.pagination import Page, page_number
+from tfclaims.pathway import queries as pathway_queries
 from tfclaims.progress import queries as progress_queries
 from tfclaims.text import long_date
 
 bp = Blueprint("families", __name__)
 
-READERS = (Role.COORDINATOR, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
+READERS = (Role.COORDINATOR, Role.PRACTITIONER, Role.CLAIMS_OFFICER, Role.AUDITOR, Role.MANAGER)
 WRITERS = (Role.COORDINATOR,)
 
 LABELS = {
@@ -138,6 +139,7 @@ def family_page(family_id: int):
         timeline=describe_events(family, family_timeline(family.id)),
         today=clock.today(),
         **progress_queries.family_progress(family),
+        **pathway_queries.family_pathway(family, clock.today()),
         **panel,
         # The family's claims: claimed in the phase of its attachment, and every claim line it has been in.
         **claims_queries.family_claims(family.id, framework),

@@ -1,0 +1,237 @@
+"""Reads of the early-help pathway: one family's episodes for its page, the records a form needs, and the frames
+the service's lists and indicators are computed from (one query per table, straight from the driver)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from tfclaims.auth.models import User, UserRole
+from tfclaims.auth.roles import Role
+from tfclaims.engine.queries import day_column, read_frame
+from tfclaims.extensions import db
+from tfclaims.pathway import lists, rules
+from tfclaims.pathway.models import (
+    Assessment,
+    CaseAllocation,
+    Contact,
+    FamilyPlan,
+    HelpRequest,
+    PracticeStandards,
+    Step,
+    Supervision,
+    TafMeeting,
+)
+
+RECORDS = {"contact": Contact, "meeting": TafMeeting, "supervision": Supervision, "step": Step}
+
+
+def get_request(family_id: int, request_id: int) -> HelpRequest | None:
+    request = db.session.get(HelpRequest, request_id)
+    return request if request is not None and request.family_id == family_id else None
+
+
+def get_record(request: HelpRequest, kind: str, record_id: int):
+    model = RECORDS.get(kind)
+    record = db.session.get(model, record_id) if model else None
+    return record if record is not None and record.request_id == request.id else None
+
+
+def requests_of(family_id: int) -> list[HelpRequest]:
+    return list(db.session.scalars(
+        select(HelpRequest).where(HelpRequest.family_id == family_id).order_by(HelpRequest.received_at.desc(),
+                                                                               HelpRequest.id.desc())))
+
+
+def assessment_of(request_id: int) -> Assessment | None:
+    return db.session.scalar(select(Assessment).where(Assessment.request_id == request_id))
+
+
+def plan_of(request_id: int) -> FamilyPlan | None:
+    return db.session.scalar(select(FamilyPlan).where(FamilyPlan.request_id == request_id))
+
+
+def meetings_of(request_id: int) -> list[TafMeeting]:
+    return list(db.session.scalars(select(TafMeeting).where(TafMeeting.request_id == request_id)
+                                   .order_by(TafMeeting.held_on, TafMeeting.id)))
+
+
+def latest_record_day(request_id: int) -> date | None:
+    """The latest day any record of the episode is dated (allocation, contact, assessment, plan, meeting,
+    supervision, step)."""
+    days = [
+        db.session.scalar(select(func.max(func.date(CaseAllocation.allocated_at)))
+                          .where(CaseAllocation.request_id == request_id)),
+        db.session.scalar(select(func.max(Contact.occurred_on)).where(Contact.request_id == request_id)),
+        db.session.scalar(select(func.max(Assessment.started_on)).where(Assessment.request_id == request_id)),
+        db.session.scalar(select(func.max(Assessment.completed_on)).where(Assessment.request_id == request_id)),
+        db.session.scalar(select(func.max(FamilyPlan.opened_on)).where(FamilyPlan.request_id == request_id)),
+        db.session.scalar(select(func.max(FamilyPlan.copy_given_on)).where(FamilyPlan.request_id == request_id)),
+        db.session.scalar(select(func.max(TafMeeting.held_on)).where(TafMeeting.request_id == request_id)),
+        db.session.scalar(select(func.max(Supervision.held_on)).where(Supervision.request_id == request_id)),
+        db.session.scalar(select(func.max(Step.stepped_on)).where(Step.request_id == request_id)),
+    ]
+    found = [date.fromisoformat(d) if isinstance(d, str) else d for d in days if d]
+    return max(found) if found else None
+
+
+def practitioners() -> list[User]:
+    """The active users who may lead the work with a family, by name."""
+    return list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.PRACTITIONER.value, User.active.is_(True)).order_by(User.name)).unique())
+
+
+def list_teams() -> list[str]:
+    return [t for t in db.session.scalars(select(CaseAllocation.team).distinct().order_by(CaseAllocation.team)) if t]
+
+
+# ---------------------------------------------------------------- the practice standards
+
+
+def standards_versions() -> list[PracticeStandards]:
+    return list(db.session.scalars(select(PracticeStandards).order_by(PracticeStandards.effective_from.desc())))
+
+
+def as_rules(version: PracticeStandards) -> rules.Standards:
+    return rules.Standards(**{name: getattr(version, name) for name in rules.STANDARD_FIELDS})
+
+
+def all_standards() -> list[rules.Standards]:
+    return [as_rules(v) for v in standards_versions()]
+
+
+def standards_in_force(day: date) -> rules.Standards:
+    return rules.in_force(all_standards(), day)
+
+
+# ---------------------------------------------------------------- the frames for the lists and indicators
+
+
+def _moment(column: str, dialect: str) -> str:
+    if dialect == "sqlite":
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+    return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+
+
+def _seconds(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="s").astype("datetime64[s]")
+    return frame
+
+
+def load_frames(family_ids: list[int] | None = None) -> lists.Frames:
+    """Every family's pathway rows (or the given families'): what ``lists.episodes`` and the indicators read."""
+    d = db.session.get_bind().dialect.name
+    marker = "?" if d == "sqlite" else "%s"
+
+    def day(column: str) -> str:
+        return day_column(column, d)
+
+    def read(sql: str, columns: list[str], dates: list[str], alias: str) -> pd.DataFrame:
+        params = None
+        if family_ids is not None:
+            where = f"{alias}.family_id IN ({', '.join([marker] * len(family_ids))})" if family_ids else "1 = 0"
+            params = [int(i) for i in family_ids]
+        else:
+            where = "1 = 1"
+        return read_frame(sql.replace("{where}", where), columns, dates, params)
+
+    requests = _seconds(read(
+        f"""SELECT r.id, r.family_id, f.reference, {_moment('r.received_at', d)}, r.source, r.decision,
+                   {day('r.decided_on')}, {day('r.closed_on')}, r.closure_reason
+            FROM help_request r JOIN family f ON f.id = r.family_id WHERE {{where}}""",
+        list(lists.REQUEST_COLUMNS), ["decided_on", "closed_on"], "r"), "received_at")
+    allocations = _seconds(read(
+        f"""SELECT a.request_id, a.practitioner_id, u.name, a.team, {_moment('a.allocated_at', d)}
+            FROM case_allocation a JOIN "user" u ON u.id = a.practitioner_id WHERE {{where}}""",
+        list(lists.ALLOCATION_COLUMNS), [], "a"), "allocated_at")
+    contacts = read(f"SELECT c.request_id, {day('c.occurred_on')}, c.kind FROM contact c WHERE {{where}}",
+                    list(lists.CONTACT_COLUMNS), ["occurred_on"], "c")
+    assessments = read(
+        f"""SELECT s.request_id, s.id, {day('s.started_on')}, {day('s.completed_on')},
+                   (SELECT {day('MIN(m.date_of_birth)')} FROM assessed_member am JOIN member m ON m.id = am.member_id
+                    WHERE am.assessment_id = s.id)
+            FROM assessment s WHERE {{where}}""",
+        list(lists.ASSESSMENT_COLUMNS), ["started_on", "completed_on", "oldest_born_on"], "s")
+    plans = read(f"SELECT p.request_id, {day('p.opened_on')} FROM family_plan p WHERE {{where}}",
+                 list(lists.PLAN_COLUMNS), ["opened_on"], "p")
+    meetings = read(f"SELECT t.request_id, {day('t.held_on')}, t.kind FROM taf_meeting t WHERE {{where}}",
+                    list(lists.MEETING_COLUMNS), ["held_on"], "t")
+    supervisions = read(f"SELECT s.request_id, {day('s.held_on')} FROM supervision s WHERE {{where}}",
+                        list(lists.SUPERVISION_COLUMNS), ["held_on"], "s")
+    for frame, ints in ((requests, ["request_id", "family_id"]), (allocations, ["request_id", "practitioner_id"]),
+                        (contacts, ["request_id"]), (assessments, ["request_id", "assessment_id"]),
+                        (plans, ["request_id"]), (meetings, ["request_id"]), (supervisions, ["request_id"])):
+        for column in ints:
+            frame[column] = frame[column].astype("int64")
+    return lists.Frames(requests, allocations, contacts, assessments, plans, meetings, supervisions)
+
+
+def service_episodes(today: date, family_ids: list[int] | None = None) -> pd.DataFrame:
+    """Every worked episode judged against its standards (``lists.episodes``)."""
+    return lists.episodes(load_frames(family_ids), lists.standards_frame(all_standards()), today)
+
+
+# ---------------------------------------------------------------- the family page
+
+
+@dataclass
+class EpisodeView:
+    request: HelpRequest
+    row: dict | None  # the episode's row of lists.episodes: due days and statuses (None until worked)
+    standards: rules.Standards
+    entries: list[dict]  # the timeline: each record with its day (or moment) and kind
+    assessment: Assessment | None
+    plan: FamilyPlan | None
+
+
+def family_pathway(family, today: date) -> dict:
+    """The family page's early-help area: each request (newest first) with its timeline and where it stands."""
+    found = requests_of(family.id)
+    if not found:
+        return {"pathway": {"episodes": [], "members": {m.id: m for m in family.members}}}
+    e = service_episodes(today, [family.id])
+    rows = {int(r["request_id"]): r for r in e.to_dict("records")}
+    versions = all_standards()
+    episodes = []
+    for request in found:
+        episodes.append(EpisodeView(request, rows.get(request.id), rules.in_force(versions, request.received_on),
+                                    _entries(request), assessment_of(request.id), plan_of(request.id)))
+    return {"pathway": {"episodes": episodes, "members": {m.id: m for m in family.members}}}
+
+
+def _entries(request: HelpRequest) -> list[dict]:
+    """The episode's records in date order, as the timeline shows them."""
+    entries = [{"on": request.received_at, "kind": "request", "record": request}]
+    if request.decided_on:
+        entries.append({"on": request.decided_on, "kind": "decision", "record": request})
+    entries += [{"on": a.allocated_at, "kind": "allocation", "record": a} for a in request.allocations]
+    entries += [{"on": c.occurred_on, "kind": "contact", "record": c} for c in db.session.scalars(
+        select(Contact).where(Contact.request_id == request.id))]
+    assessment = assessment_of(request.id)
+    if assessment:
+        entries.append({"on": assessment.started_on, "kind": "assessment_started", "record": assessment})
+        if assessment.completed_on:
+            entries.append({"on": assessment.completed_on, "kind": "assessment_completed", "record": assessment})
+    plan = plan_of(request.id)
+    if plan:
+        entries.append({"on": plan.opened_on, "kind": "plan", "record": plan})
+    entries += [{"on": m.held_on, "kind": "meeting", "record": m} for m in meetings_of(request.id)]
+    entries += [{"on": s.held_on, "kind": "supervision", "record": s} for s in db.session.scalars(
+        select(Supervision).where(Supervision.request_id == request.id))]
+    entries += [{"on": s.stepped_on, "kind": "step", "record": s} for s in db.session.scalars(
+        select(Step).where(Step.request_id == request.id))]
+    if request.closed_on:
+        entries.append({"on": request.closed_on, "kind": "closure", "record": request})
+    order = {"request": 0, "decision": 1, "allocation": 2}
+
+    def key(entry):
+        on = entry["on"]
+        day = on.date() if hasattr(on, "date") and callable(on.date) else on
+        return (day, order.get(entry["kind"], 5), getattr(entry["record"], "id", 0))
+
+    return sorted(entries, key=key)
