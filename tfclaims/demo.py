@@ -86,6 +86,7 @@ LIVE_ENDS_ON = date(2025, 3, 31)
 # One user per role: (role, email local part, name).
 USERS = [
     (Role.COORDINATOR, "coordinator", "Priya Whitfield"),
+    (Role.PRACTITIONER, "practitioner", "Sophie Harland"),
     (Role.CLAIMS_OFFICER, "claims-officer", "Gareth Moss"),
     (Role.AUDITOR, "auditor", "Helen Achebe"),
     (Role.MANAGER, "manager", "Dominic Farrow"),
@@ -95,7 +96,7 @@ USERS = [
 SIGN_IN_HELP = "\n".join(
     [
         f"Demo sign-in for {COUNCIL} (fictional data), password for every account: {PASSWORD}",
-        *(f"  {role.label:<22} {local}@{DOMAIN}" for role, local, _ in USERS),
+        *(f"  {role.label:<24} {local}@{DOMAIN}" for role, local, _ in USERS),
     ]
 )
 
@@ -398,6 +399,7 @@ class SeedResult:
     live_awaiting: int = 0  # lines of claims submitted whose verdict is not in yet
     targets: int = 0
     indicators: int = 0
+    pathway_records: int = 0  # early-help requests and the records of their work
     already_loaded: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -411,7 +413,8 @@ class SeedResult:
                 f"{self.members} members, {self.attachments} attachments ({self.attachments - self.live_attachments} "
                 f"under Troubled Families 2015-21, {self.live_attachments} under Supporting Families 2022-25, "
                 f"{self.returning} of them families known from 2015-21) and {self.problems} identified problems, and "
-                f"{self.progress_records} records of their progress."
+                f"{self.progress_records} records of their progress; {self.pathway_records} records of the early-help "
+                f"pathway."
             )
             if self.history_windows:
                 head += (
@@ -426,6 +429,147 @@ class SeedResult:
                     f"{self.live_rejections} rejected and {self.live_awaiting} awaiting the department's verdict."
                 )
         return "\n".join([head, *self.notes, "", DEMO_DAY_HELP, "", SIGN_IN_HELP])
+
+
+# ---------------------------------------------------------------- the early-help pathway
+
+
+PATHWAY_SOURCES = {"school": 30, "health": 15, "police": 12, "front_door": 15, "family": 10, "housing": 6,
+                   "social_care": 6, "voluntary": 6}
+PATHWAY_ON_TIME = 0.85  # the share of each timescale met; the rest late
+PATHWAY_DRIFTING = 0.15  # open episodes whose visits, reviews or supervision have slipped by the demo day
+PATHWAY_CLOSURE = {"outcomes_achieved": "outcomes_met", "stepped_down": "outcomes_met", "stepped_up": "stepped_up",
+                   "disengaged": "declined", "moved_away": "moved_away", "not_eligible": "other", "other": "other"}
+PATHWAY_AGENCIES = ["school", "health", "police", "housing", "dwp", "mental_health", "voluntary", "domestic_abuse"]
+
+
+def _seed_pathway(rng: random.Random, users: dict[Role, User], result: SeedResult) -> None:
+    """Each 2022-25 family's early-help episode, from the request a few weeks before attachment to its closure:
+    allocation, visits, the assessment, the plan, the team around the family and its reviews, supervision. Most
+    timescales are met, some late; some open episodes have slipped by the demo day, so the lists of what is overdue
+    have something to show. Families referred in the last weeks and not attached yet have a request waiting for a
+    decision or allocation; a few closed families came back with a second request within the year."""
+    from tfclaims.pathway import rules as pathway_rules
+    from tfclaims.pathway.models import (
+        AssessedMember,
+        Assessment,
+        CaseAllocation,
+        Contact,
+        ContactMember,
+        FamilyPlan,
+        HelpRequest,
+        Supervision,
+        TafMeeting,
+    )
+
+    practitioners = {u.name: u for u in db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.PRACTITIONER.value))}
+    manager = users[Role.MANAGER]
+    live = db.session.scalars(
+        select(Attachment).where(Attachment.attached_on >= LIVE_FIRST_ATTACHMENT).order_by(Attachment.id)).all()
+    waiting = db.session.scalars(
+        select(Family).where(~Family.attachments.any(), Family.reference.startswith(REFERENCE_PREFIX))
+        .order_by(Family.id)).all()
+
+    def working(day: date, days: int) -> date:
+        return pathway_rules.add_days(day, days, True)
+
+    def moment(day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time()) + timedelta(minutes=rng.randrange(8 * 60 + 30, 17 * 60, 5))
+
+    def on_time() -> bool:
+        return rng.random() < PATHWAY_ON_TIME
+
+    added = 0
+    for attachment in live:
+        family = attachment.family
+        end = min(attachment.closed_on or DEMO_TODAY, DEMO_TODAY)
+        received_on = attachment.attached_on - timedelta(days=rng.randrange(7, 29))
+        received_at = moment(received_on)
+        request = HelpRequest(family_id=family.id, received_at=received_at, source=_weighted(rng, PATHWAY_SOURCES),
+                              reason="Concerns about school attendance and the family's wellbeing",
+                              decision=_weighted(rng, {"early_help": 85, "partner_taf": 10, "step_down": 5}),
+                              decided_on=received_on)
+        practitioner = practitioners.get(family.lead_practitioner) or rng.choice(list(practitioners.values()))
+        allocated_at = received_at + timedelta(hours=rng.randrange(2, 44) if on_time() else rng.randrange(80, 200))
+        request.allocations = [CaseAllocation(family_id=family.id, practitioner=practitioner,
+                                              team=family.team or "Early help hub", allocated_at=allocated_at)]
+        db.session.add(request)
+        db.session.flush()
+        drifting = attachment.closed_on is None and rng.random() < PATHWAY_DRIFTING
+        resident = [m for m in family.members if m.resident]
+        records = []
+        first_visit = working(received_on, rng.randrange(1, 6) if on_time() else rng.randrange(6, 12))
+        first_visit = max(first_visit, allocated_at.date())
+        visit = first_visit
+        while visit <= end:
+            contact = Contact(request_id=request.id, family_id=family.id, occurred_on=visit,
+                              kind=rng.choice(["home_visit"] * 4 + ["school_visit", "office"]),
+                              child_seen_alone=rng.random() < 0.4)
+            contact.seen = [ContactMember(member_id=m.id, family_id=family.id)
+                            for m in rng.sample(resident, k=min(len(resident), rng.randrange(1, 4)))]
+            records.append(contact)
+            gap = rng.randrange(6, 11) if on_time() else rng.randrange(11, 16)
+            visit = working(visit, gap)
+            if drifting and visit > DEMO_TODAY - timedelta(days=40):
+                break
+        completed = working(allocated_at.date(), rng.randrange(10, 21) if on_time() else rng.randrange(21, 30))
+        stalled = drifting and attachment.attached_on >= DEMO_TODAY - timedelta(days=90)  # assessment not finished
+        assessment = Assessment(request_id=request.id, family_id=family.id, started_on=first_visit,
+                                completed_on=completed if completed <= end and not stalled else None)
+        assessment.assessed = [AssessedMember(member_id=m.id, family_id=family.id) for m in resident]
+        records.append(assessment)
+        if assessment.completed_on:
+            opened = completed + timedelta(days=rng.randrange(0, 4))
+            if opened <= end:
+                copy = opened + timedelta(days=rng.randrange(0, 6))
+                records.append(FamilyPlan(request_id=request.id, family_id=family.id, opened_on=opened,
+                                          copy_given_on=copy if copy <= end else None))
+            meeting = working(completed, rng.randrange(2, 11) if on_time() else rng.randrange(11, 20))
+            kind = "initial"
+            while meeting <= end:
+                records.append(TafMeeting(request_id=request.id, family_id=family.id, held_on=meeting, kind=kind,
+                                          agencies=",".join(sorted(rng.sample(PATHWAY_AGENCIES, k=rng.randrange(1, 4)),
+                                                                   key=PATHWAY_AGENCIES.index))))
+                kind = "review"
+                meeting += timedelta(days=rng.randrange(30, 43) if on_time() else rng.randrange(43, 60))
+                if drifting and meeting > DEMO_TODAY - timedelta(days=50):
+                    break
+        supervised = allocated_at.date() + timedelta(days=rng.randrange(20, 31))
+        while supervised <= end:
+            records.append(Supervision(request_id=request.id, family_id=family.id, held_on=supervised,
+                                       kind="individual" if rng.random() < 0.8 else "group", supervisor_id=manager.id,
+                                       note="Plan reviewed; actions agreed with the lead practitioner."))
+            supervised += timedelta(days=rng.randrange(24, 31) if not drifting else rng.randrange(30, 50))
+            if drifting and supervised > DEMO_TODAY - timedelta(days=45):
+                break
+        db.session.add_all(records)
+        if attachment.closed_on and attachment.closed_on <= DEMO_TODAY:
+            latest = max([r.occurred_on for r in records if isinstance(r, Contact)]
+                         + [r.held_on for r in records if isinstance(r, TafMeeting | Supervision)]
+                         + [r.opened_on for r in records if isinstance(r, FamilyPlan)]
+                         + [d for d in (assessment.started_on, assessment.completed_on, allocated_at.date()) if d])
+            request.closed_on = max(attachment.closed_on, latest)
+            request.closure_reason = PATHWAY_CLOSURE.get(attachment.closure_reason or "other", "other")
+            request.closure_letter_sent = rng.random() < 0.9
+            # A few families come back within the year: a second request, decided as advice and signposting.
+            again = request.closed_on + timedelta(days=rng.randrange(30, 300))
+            if rng.random() < 0.08 and again <= DEMO_TODAY:
+                db.session.add(HelpRequest(family_id=family.id, received_at=moment(again), source="school",
+                                           reason="School asking for support again", decision="advice",
+                                           decided_on=again))
+                added += 1
+        added += 1 + len(records)
+    for family in waiting:  # referred in the last weeks: a request waiting for a decision, or for allocation
+        received_on = DEMO_TODAY - timedelta(days=rng.randrange(1, 12))
+        decided = rng.random() < 0.7
+        db.session.add(HelpRequest(family_id=family.id, received_at=moment(received_on),
+                                   source=_weighted(rng, PATHWAY_SOURCES), reason="Referred by a professional",
+                                   decision="early_help" if decided else None,
+                                   decided_on=received_on if decided else None))
+        added += 1
+    db.session.flush()
+    result.pathway_records += added
 
 
 class Plans(NamedTuple):
@@ -453,6 +597,7 @@ def seed(families: int = 300) -> SeedResult:
                 _seed_claims_history(users, result)
             _seed_live_families(random.Random(2022), families - history_count, plans.live, history, number,
                                 serials, result, users)
+            _seed_pathway(random.Random(2016), users, result)
             if result.live_attachments:
                 _seed_live_claims(users, result)
             _seed_data_protection(users)
@@ -858,6 +1003,17 @@ def _seed_users(result: SeedResult) -> dict[Role, User]:
             db.session.add(user)
             result.users += 1
         made[role] = user
+    # Every practitioner of the demo is a user who can be allocated families (the first signs in as
+    # practitioner@...; the others as first.last@..., with the same password).
+    for name, _team in PRACTITIONERS:
+        email = f"{name.lower().replace(' ', '.')}@{DOMAIN}"
+        if name == made[Role.PRACTITIONER].name or get_user_by_email(email):
+            continue
+        password_hash = password_hash or hash_password(PASSWORD)
+        user = User(email=email, name=name, password_hash=password_hash, active=True)
+        user.role_rows = [UserRole(role=Role.PRACTITIONER.value)]
+        db.session.add(user)
+        result.users += 1
     db.session.flush()
     return made
 

@@ -122,7 +122,7 @@ WIDE = {"families.family_page": 10, "claims.claim_page": 8, "claims.line_page": 
         "outcomes_plan.plan_page": 4}
 
 
-def crawl(app, client: Client, per_endpoint: int = 2, limit: int = 150):
+def crawl(app, client: Client, per_endpoint: int = 2, limit: int = 200):
     """GET pages breadth first from the home page as each role. Returns the POST forms found, by the endpoint they
     post to ({endpoint: (role, action, fields)}, the first found), and some GET forms (filters) as (role, action,
     fields)."""

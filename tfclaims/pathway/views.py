@@ -185,13 +185,13 @@ def close(family_id: int, request_id: int):
                  episode)
 
 
-@bp.route("/families/<int:family_id>/early-help/<int:request_id>/<any(contact, meeting, supervision, step):kind>"
-          "/<int:record_id>/delete", methods=["GET", "POST"])
+@bp.route("/families/<int:family_id>/early-help/<int:request_id>/<kind>/<int:record_id>/delete",
+          methods=["GET", "POST"])
 @roles_required(*WRITERS)
 def delete_record(family_id: int, request_id: int, kind: str, record_id: int):
     family = _family_or_404(family_id)
     episode = _request_or_404(family, request_id)
-    record = queries.get_record(episode, kind, record_id) or abort(404)
+    record = queries.get_record(episode, kind, record_id) or abort(404)  # contact, meeting, supervision, step
     if kind == "supervision" and not current_user.has_role(*MANAGERS):
         abort(403)
     form = forms.ConfirmDeleteForm()
