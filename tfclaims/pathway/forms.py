@@ -241,9 +241,9 @@ class StandardsForm(FlaskForm):
                                   description="Families are judged by the standards in force on the day their "
                                               "request was received",
                                   validators=[InputRequired("Enter the date the standards take effect")])
-    allocation_hours = WholeNumberField(STANDARD_ITEMS["allocation"] + " (hours)", what="the hours for allocation",
+    allocation_hours = WholeNumberField("Hours", what="the hours for allocation",
                                         validators=[InputRequired("Enter the hours for allocation")])
-    allocation_working = RadioField("Allocation is counted in", widget=GovRadioInput(), choices=choices(WORKING_HOURS),
+    allocation_working = RadioField("Counted in", widget=GovRadioInput(), choices=choices(WORKING_HOURS),
                                     validators=[InputRequired("Select how allocation is counted")])
     expected_months = WholeNumberField("Expected length of involvement (months)", what="the expected length",
                                        validators=[InputRequired("Enter the expected length of involvement")])
@@ -255,10 +255,10 @@ for _item, _label in STANDARD_ITEMS.items():
     if _item == "allocation":
         continue
     setattr(StandardsForm, f"{_item}_days", WholeNumberField(
-        f"{_label} (days)", what=f"the days for: {_label.lower()}",
+        "Days", what=f"the days for: {_label.lower()}",
         validators=[InputRequired(f"Enter the days for: {_label.lower()}")]))
     setattr(StandardsForm, f"{_item}_working", RadioField(
-        f"{_label}: counted in", widget=GovRadioInput(), choices=choices(WORKING),
+        "Counted in", widget=GovRadioInput(), choices=choices(WORKING),
         validators=[InputRequired("Select working days or calendar days")]))
 
-DAY_ITEMS = [item for item in STANDARD_ITEMS if item != "allocation"]
+DAY_ITEMS = [(item, label) for item, label in STANDARD_ITEMS.items() if item != "allocation"]
