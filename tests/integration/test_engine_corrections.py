@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests import factories
+from tests.pathway_helpers import whole_family_working
 from tests.pages import text
 from tests.progress_helpers import attach, make_accepted_evidence
 from tfclaims.auth.roles import Role
@@ -59,6 +60,7 @@ def test_a_sign_off_before_closure_does_not_make_the_family_claimable(sf, users,
     )
     for number in (2, 3, 9):
         make_accepted_evidence(attachment, users[Role.MANAGER], number, signed_off, progress_from=date(2023, 1, 1))
+    whole_family_working(family, date(2022, 10, 20), users[Role.PRACTITIONER])
     row, problems, _ = judged(family, date(2023, 12, 30))  # the judging day: closure + 6 months
     assert row["claimable"] is claimable, row["blockers"]
     if claimable:

@@ -225,11 +225,12 @@ def _sample_sheet(sheet, claim) -> None:
     for row in sample_rows(claim):
         add(row)
     add([])
-    add(["Family reference", "Route", "Drawn", "In the claim", *AUDIT_CHECKS.values(), "Verdict", "Note"],
-        heading=True)
+    add(["Family reference", "Route", "Drawn", "In the claim", "Whole-family working on record",
+         *AUDIT_CHECKS.values(), "Verdict", "Note"], heading=True)
     for line in sorted((x for x in claim.lines if x.sampled), key=lambda x: x.family_reference):
         add([line.family_reference, line.route, _drawn(line), "Yes" if line.is_included else "Removed",
-             *(_yes_no(getattr(line, check)) for check in AUDIT_CHECKS), line.audit_verdict_label, line.audit_note])
+             line.working_summary, *(_yes_no(getattr(line, check)) for check in AUDIT_CHECKS),
+             line.audit_verdict_label, line.audit_note])
     for column in range(1, sheet.max_column + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 18
 

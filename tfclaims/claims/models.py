@@ -37,6 +37,7 @@ from tfclaims.claims.vocabulary import (  # noqa: F401 (re-exported: the models'
     SIGNED_OFF,
     SUBMITTED,
 )
+from tfclaims.claims.rules import working_summary
 from tfclaims.db import Base, Timestamps
 
 
@@ -198,6 +199,11 @@ class ClaimLine(Timestamps, Base):
     @property
     def state_label(self) -> str:
         return LINE_STATES[self.state]
+
+    @property
+    def working_summary(self) -> str:
+        """Whole-family working as frozen into the line, in a sentence (the auditor's worksheet)."""
+        return working_summary((self.snapshot or {}).get("family") or {})
 
     @property
     def audit_verdict_label(self) -> str:

@@ -346,3 +346,17 @@ def outcome_source(kind: str | None, event_kinds: list[str] | None = None) -> st
         return "school"
     return OUTCOME_SOURCES.get(kind or "", "practitioner")
 
+
+
+WORKING_SUMMARY = (("working_lead_on", "lead practitioner"), ("working_assessed_on", "assessment"),
+                   ("working_plan_on", "plan"), ("working_taf_on", "team around the family"))
+
+
+def working_summary(family: dict) -> str:
+    """A frozen line's whole-family working in a sentence: each element with its first date (ISO), or not recorded;
+    a line frozen before the pathway was recorded says so."""
+    if "working_lead_on" not in family:
+        return "Not recorded when the line was frozen"
+    parts = [f"{label} {family[key] or 'not recorded'}" for key, label in WORKING_SUMMARY]
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]

@@ -39,7 +39,7 @@ from tfclaims.db import as_utc, utcnow
 from tfclaims.engine import lists
 from tfclaims.engine import queries as engine_queries
 from tfclaims.engine import store as engine_store
-from tfclaims.engine.rules import Verdicts
+from tfclaims.engine.rules import WORKING_ELEMENTS, Verdicts
 from tfclaims.errors import DomainError, DuplicateValueError, NotAllowedError
 from tfclaims.extensions import db
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
@@ -246,13 +246,20 @@ def _snapshots(verdicts: Verdicts, family_ids: list[int], as_of: date) -> dict[i
                     "closure_reason", "framework", "plan_version_id", "plan_label", "route", "claimable_on",
                     "problems", "problems_sustained", "reason",
                 )
-            },
+            }
+            # Whole-family working, element by element with its first date (the auditor's check answered from the
+            # records); required for a claim under 2022-25, shown under 2015-21.
+            | {key: _iso(f.get(key)) for key in WORKING_KEYS}
+            | {"whole_family_working": bool(f.get("whole_family_working") or False)},
             "problems": by_family.get(f["family_id"], []),
             "eligibility": found.get(f["attachment_id"], []),
             "settings": f.get("settings") or {},
             "adult": adult,
         }
     return snapshots
+
+
+WORKING_KEYS = tuple(f"working_{element}" for element in WORKING_ELEMENTS)
 
 
 def _iso(value):

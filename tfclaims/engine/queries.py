@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from tfclaims.engine.rules import Frames, Verdicts, evaluate
+from tfclaims.engine.rules import WORKING_COLUMNS, Frames, Verdicts, evaluate
 from tfclaims.extensions import db
 
 # How many family ids go into one IN (...) list.
@@ -284,6 +284,21 @@ def load_frames(family_ids: list[int] | None = None, outline: bool = False) -> F
         column="e.family_id",
         evidence=True,
     )
+    # Whole-family working: each episode of early help the family was worked in (tfclaims.pathway), with the first
+    # day of each element of it.
+    as_day = (lambda column: f"date({column})") if d == "sqlite" else (lambda column: f"CAST({column} AS DATE)")
+    working = read(
+        f"""SELECT r.family_id, {day(as_day("r.received_at"))}, {day("r.closed_on")},
+               (SELECT {day("MIN(" + as_day("a.allocated_at") + ")")} FROM case_allocation a WHERE a.request_id = r.id),
+               (SELECT {day("MIN(s.completed_on)")} FROM assessment s WHERE s.request_id = r.id),
+               (SELECT {day("MIN(p.opened_on)")} FROM family_plan p WHERE p.request_id = r.id),
+               (SELECT {day("MIN(t.held_on)")} FROM taf_meeting t WHERE t.request_id = r.id)
+        FROM help_request r WHERE {{where}} AND r.decision IN ('early_help', 'partner_taf', 'step_down')""",
+        list(WORKING_COLUMNS),
+        [c for c in WORKING_COLUMNS if c != "family_id"],
+        column="r.family_id",
+        evidence=True,
+    )
     return Frames(
         attachments=attachments,
         versions=versions,
@@ -297,6 +312,7 @@ def load_frames(family_ids: list[int] | None = None, outline: bool = False) -> F
         episodes=episodes,
         evidence=evidence,
         descriptors=descriptors,
+        working=working,
     )
 
 

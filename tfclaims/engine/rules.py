@@ -75,6 +75,18 @@ DATE_COLUMNS = {
 }
 
 
+# Whole-family working: an episode of early help's first allocation (the lead practitioner), its assessment
+# completed, its family plan opened and its first team around the family meeting. Required for a claim under
+# these frameworks; shown (on the claim line and the auditor's worksheet) under the others.
+WORKING_COLUMNS = ("family_id", "received_on", "closed_on", "lead_on", "assessed_on", "plan_on", "taf_on")
+WORKING_ELEMENTS = {
+    "lead_on": "a lead practitioner",
+    "assessed_on": "a completed whole-family assessment",
+    "plan_on": "a family plan",
+    "taf_on": "a team around the family meeting",
+}
+WORKING_REQUIRED = frozenset({"SF2022"})
+
 # Columns that hand-made frames may leave out, and what they mean when left out.
 OPTIONAL_COLUMNS = {
     "frameworks": {
@@ -113,10 +125,19 @@ class Frames:
     evidence: pd.DataFrame  # family_id, attachment_id, problem_id, status, progress_from, decided_on,
     #                         decided_by, decision_reason
     descriptors: pd.DataFrame | None = None  # descriptor_id, descriptor_code, descriptor_wording
+    # Whole-family working (the early-help pathway): one row per episode the family was worked in, with the first
+    # day of each element (WORKING_COLUMNS). None: not judged (frames made by hand for other rules); the frames
+    # read from the database always carry it, empty when nothing is recorded.
+    working: pd.DataFrame | None = None
 
     def __post_init__(self):
         if self.descriptors is None:
             self.descriptors = pd.DataFrame(columns=["descriptor_id", "descriptor_code", "descriptor_wording"])
+        if self.working is not None:
+            self.working = self.working.copy()
+            for column in WORKING_COLUMNS:
+                if column != "family_id" and self.working[column].dtype != "datetime64[s]":
+                    self.working[column] = pd.to_datetime(self.working[column]).astype("datetime64[s]")
         for name, defaults in OPTIONAL_COLUMNS.items():
             frame = getattr(self, name)
             missing = {column: value for column, value in defaults.items() if column not in frame.columns}
@@ -135,7 +156,9 @@ class Frames:
         sliced = {}
         for f in fields(self):
             frame = getattr(self, f.name)
-            sliced[f.name] = frame[frame["family_id"].isin(keep)] if "family_id" in frame.columns else frame
+            if frame is not None and "family_id" in frame.columns:
+                frame = frame[frame["family_id"].isin(keep)]
+            sliced[f.name] = frame
         return Frames(**sliced)
 
 
@@ -249,7 +272,7 @@ def evaluate(frames: Frames, as_of) -> Verdicts:
     del judged, verdict, pairs, data  # a cohort's worth each: let them go before the families are judged
     problems = _best_criterion(rows)
     del rows
-    families = _families(fam, problems, employment, adults, _settings(frames.frameworks))
+    families = _families(fam, problems, employment, adults, _settings(frames.frameworks), frames.working)
     return Verdicts(problems, families, partial(_eligibility, frames, identified))
 
 
@@ -373,8 +396,20 @@ def _dates_in_seconds(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _whole_family_working(f: pd.DataFrame, working: pd.DataFrame) -> pd.DataFrame:
+    """Per family row of ``f``: the first day of each element of whole-family working (``WORKING_ELEMENTS``), from
+    the episodes of early help received on or before its as-of date and not closed before its attachment date,
+    counting only what is dated on or before the as-of date."""
+    w = working.merge(f[["family_id", "attached_on", "as_of"]], on="family_id")
+    w = w[(w["received_on"] <= w["as_of"]) & (w["closed_on"].isna() | (w["closed_on"] >= w["attached_on"]))]
+    days = pd.DataFrame({e: w[e].where(w[e] <= w["as_of"]) for e in WORKING_ELEMENTS}).assign(family_id=w["family_id"])
+    first = days.groupby("family_id").min()
+    return first.reindex(f["family_id"]).set_axis(f.index).astype("datetime64[s]")
+
+
 def _families(
-    fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFrame, adults: pd.Series, settings: pd.Series
+    fam: pd.DataFrame, problems: pd.DataFrame, employment: pd.DataFrame, adults: pd.Series, settings: pd.Series,
+    working: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     p = problems.assign(
         is_sustained=problems["status"] == SUSTAINED,
@@ -501,6 +536,31 @@ def _families(
         ],
         ("Not yet sustained: ", blockers, "."),
     )
+    # Whole-family working: where the framework requires it, a family without every element is not claimable, and
+    # has no date it is expected to be (that depends on records still to be made); the blockers say what is missing.
+    if working is not None:
+        elements = _whole_family_working(f, working)
+        for element in WORKING_ELEMENTS:
+            f[f"working_{element}"] = elements[element]
+        f["whole_family_working"] = elements.notna().all(axis=1)
+        missing = elements.isna().to_numpy()
+        short = f["framework"].isin(WORKING_REQUIRED) & ~f["whole_family_working"]
+        if short.any():
+            names = np.array(list(WORKING_ELEMENTS.values()), dtype=object)
+            lacking = pd.Series([_listed(names[row]) if row.any() else "" for row in missing], index=f.index,
+                                dtype=object)
+            text = _text_series("Whole-family working is not evidenced: no record of ", lacking, ".")
+            f["blockers"] = f["blockers"].where(~short, text.where(f["blockers"] == "", f["blockers"] + " " + text))
+            lost = short & f["claimable"]
+            f.loc[lost, "claimable_on"] = pd.NaT
+            f.loc[lost, "route"] = ""
+            f.loc[lost, "expected_route"] = ""
+            f.loc[lost, "ce_member_id"] = pd.NA
+            f["claimable"] = f["claimable"] & ~short
+    else:
+        for element in WORKING_ELEMENTS:
+            f[f"working_{element}"] = pd.Series(pd.NaT, index=f.index, dtype="datetime64[s]")
+        f["whole_family_working"] = False
     f["reason"] = _family_reason(f)
     f["settings"] = settings.reindex(f["framework_id"]).to_numpy()
     columns = [
@@ -525,8 +585,16 @@ def _families(
         "blockers",
         "reason",
         "settings",
+        "whole_family_working",
+        *(f"working_{element}" for element in WORKING_ELEMENTS),
     ]
     return _dates_in_seconds(f[columns].sort_values("reference").reset_index(drop=True))
+
+
+def _listed(items) -> str:
+    """'a, b or c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _text_series(*parts) -> pd.Series:

@@ -447,7 +447,7 @@ def _replace(old: pd.DataFrame, new: pd.DataFrame, ids: list[int]) -> pd.DataFra
 
 # The types of the verdicts' columns, as the engine makes them (``rules.evaluate``), for the rows read back from
 # JSON: dates end in ``_on``; the rest by name.
-_BOOLEANS = {"claimable", "identified_after_attachment"}
+_BOOLEANS = {"claimable", "identified_after_attachment", "whole_family_working"}
 _NULLABLE_INTEGERS = {"ce_member_id"}
 _CATEGORIES = {"status": kinds.STATUS_DTYPE,
                "status_label": pd.CategoricalDtype([kinds.STATUSES[s] for s in kinds.STATUS_ORDER])}
