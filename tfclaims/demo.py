@@ -458,10 +458,13 @@ def _seed_pathway(rng: random.Random, users: dict[Role, User], result: SeedResul
         ContactMember,
         FamilyPlan,
         HelpRequest,
+        OutcomeArea,
+        OutcomeScore,
         Supervision,
         TafMeeting,
     )
 
+    areas = list(db.session.scalars(select(OutcomeArea).where(OutcomeArea.active.is_(True))))
     practitioners = {u.name: u for u in db.session.scalars(
         select(User).join(UserRole).where(UserRole.role == Role.PRACTITIONER.value))}
     manager = users[Role.MANAGER]
@@ -543,9 +546,29 @@ def _seed_pathway(rng: random.Random, users: dict[Role, User], result: SeedResul
             supervised += timedelta(days=rng.randrange(24, 31) if not drifting else rng.randrange(30, 50))
             if drifting and supervised > DEMO_TODAY - timedelta(days=45):
                 break
+        # The lead adult's outcome scores: at the assessment, and at the latest review or closure (distance
+        # travelled: most improve, a few stand still or slip back).
+        lead = next((m for m in family.members if m.relationship_to_lead == "lead_adult"), None)
+        later = [r.held_on for r in records if isinstance(r, TafMeeting) and r.kind == "review"]
+        if attachment.closed_on and attachment.closed_on <= DEMO_TODAY:
+            later.append(max(attachment.closed_on, max(later, default=first_visit)))
+        if lead is not None and areas:
+            start = {area.id: rng.randrange(2, 7) for area in areas}
+            for area in areas:
+                records.append(OutcomeScore(request_id=request.id, family_id=family.id, member_id=lead.id,
+                                            area_id=area.id, occasion="assessment", scored_on=first_visit,
+                                            score=start[area.id]))
+            if later:
+                step = rng.choice([2, 2, 3, 1, 0, -1]) if not drifting else rng.choice([0, -1, 1])
+                for area in areas:
+                    records.append(OutcomeScore(
+                        request_id=request.id, family_id=family.id, member_id=lead.id, area_id=area.id,
+                        occasion="closure" if attachment.closed_on and later[-1] >= attachment.closed_on else "review",
+                        scored_on=later[-1], score=max(1, min(10, start[area.id] + step + rng.randrange(-1, 2)))))
         db.session.add_all(records)
         if attachment.closed_on and attachment.closed_on <= DEMO_TODAY:
             latest = max([r.occurred_on for r in records if isinstance(r, Contact)]
+                         + [r.scored_on for r in records if isinstance(r, OutcomeScore)]
                          + [r.held_on for r in records if isinstance(r, TafMeeting | Supervision)]
                          + [r.opened_on for r in records if isinstance(r, FamilyPlan)]
                          + [d for d in (assessment.started_on, assessment.completed_on, allocated_at.date()) if d])

@@ -319,3 +319,63 @@ def test_deleting_a_record_entered_in_error(client, users, family):
     post(client, f"{base(family)}/{request.id}/meeting/{review.id}/delete", {})
     assert db.session.scalar(select(func.count(TafMeeting.id))) == 1
     assert client.get(f"{base(family)}/{request.id}/contact/{initial.id}/delete").status_code == 404
+
+
+def test_outcome_scores_and_distance_travelled(client, users, family):
+    from tfclaims.pathway.models import OutcomeArea, OutcomeScore
+
+    as_role(client, users, Role.MANAGER)
+    request = new_request(client, family)
+    decide(client, family, request)
+    allocate(client, family, request, users[Role.PRACTITIONER])
+    areas = db.session.scalars(select(OutcomeArea).order_by(OutcomeArea.position)).all()
+    first, second = areas[0], areas[1]
+    lead, child = family.members[0], family.members[2]
+    url = f"{base(family)}/{request.id}/scores/new"
+
+    def scores(member, day, occasion, values):
+        return {"member_id": str(member.id), "occasion": occasion, "scored_on": date_parts(day),
+                **{f"area_{area.id}": str(v) for area, v in values.items()}}
+
+    post(client, url, scores(lead, date(2024, 10, 4), "assessment", {first: 3, second: 5}))
+    post(client, url, scores(child, date(2024, 10, 4), "assessment", {first: 6}))
+    post(client, url, scores(lead, date(2024, 11, 15), "review", {first: 6, second: 5}))
+    post(client, url, scores(child, date(2024, 11, 15), "review", {first: 5}))
+    # A correction on the same day replaces the score.
+    post(client, url, scores(lead, date(2024, 11, 15), "review", {first: 7}))
+    assert db.session.scalar(select(func.count(OutcomeScore.id))) == 6
+
+    page = text(client.get(f"/families/{family.id}"))
+    assert "Distance travelled" in page and "+4" in page and "-1" in page
+    # The family's change in the first area is the mean of +4 (lead) and -1 (child): improved.
+    summary = text(client.get("/early-help/outcomes"))
+    assert f"{first.name} 1 1 (100%) 0 0 +1.5" in summary
+    assert f"{second.name} 1 0 (0%) 1 0 +0.0" in summary
+
+    # Bad scores: out of range, not a number, none at all, a date before the request.
+    for values, message in (({first: 11}, f"The score for {first.name.lower()} must be from 1 to 10"),
+                            ({first: "lots"}, f"Enter the score for {first.name.lower()} as a whole number, like 5"),
+                            ({}, "Enter a score for at least one area")):
+        page = text(post(client, url, scores(lead, date(2024, 11, 18), "review", values), expect=200))
+        assert message in page
+    page = text(post(client, url, scores(lead, date(2024, 9, 1), "review", {first: 4}), expect=200))
+    assert "on or after the day the request was received" in page
+    assert db.session.scalar(select(func.count(OutcomeScore.id))) == 6
+
+
+def test_the_outcome_scale_is_kept_by_managers(client, users, family):
+    from tfclaims.pathway.models import OutcomeArea
+
+    as_role(client, users, Role.MANAGER)
+    post(client, "/early-help/outcome-areas/new", {"name": "Substance use", "description": "Drugs and alcohol",
+                                                    "position": "11", "active": "y"})
+    area = db.session.scalar(select(OutcomeArea).where(OutcomeArea.name == "Substance use"))
+    page = text(post(client, "/early-help/outcome-areas/new", {"name": "substance USE", "position": "12"},
+                     expect=200))
+    assert "An area with this name already exists" in page
+    post(client, f"/early-help/outcome-areas/{area.id}/edit", {"name": "Substance use", "position": "11"})
+    db.session.refresh(area)
+    assert not area.active  # unticked: no longer scored, its scores kept
+    as_role(client, users, Role.PRACTITIONER)
+    assert client.get("/early-help/outcome-areas/new").status_code == 403
+    assert "Substance use" in text(client.get("/early-help/outcome-areas"))

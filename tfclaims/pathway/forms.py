@@ -262,3 +262,44 @@ for _item, _label in STANDARD_ITEMS.items():
         validators=[InputRequired("Select working days or calendar days")]))
 
 DAY_ITEMS = [(item, label) for item, label in STANDARD_ITEMS.items() if item != "allocation"]
+
+
+class OutcomeAreaForm(FlaskForm):
+    name = StringField("Name of the area", widget=GovTextInput(), filters=[strip],
+                       validators=[DataRequired("Enter the name of the area"),
+                                   Length(max=80, message="The name must be 80 characters or fewer")])
+    description = TextAreaField("What it covers (optional)", widget=GovTextArea(), filters=[strip],
+                                validators=[Optional(), Length(max=500, message="The description must be 500 "
+                                                                               "characters or fewer")])
+    position = WholeNumberField("Position in the list", what="the position",
+                                validators=[InputRequired("Enter the position in the list")])
+    active = BooleanField("In use: scored from now on", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save area", widget=GovSubmitInput())
+
+
+def scores_form(areas, members):
+    """The form to score a member on one occasion: one box (1 to 10, or blank) per area of the outcome scale in
+    use. Its fields are made for the council's own areas."""
+    from wtforms.validators import NumberRange
+
+    from tfclaims.pathway.vocabulary import OCCASIONS
+
+    class ScoresForm(FlaskForm):
+        member_id = SelectField("Family member", widget=GovSelect(), validate_choice=False,
+                                validators=[DataRequired("Select the family member")])
+        occasion = RadioField("When", widget=GovRadioInput(), choices=choices(OCCASIONS),
+                              invalid_choice_message="Select when the scores were given",
+                              validators=[InputRequired("Select when the scores were given")])
+        scored_on = GovDateField("Date", what="the date of the scores",
+                                 validators=[InputRequired("Enter the date of the scores")])
+
+    for area in areas:
+        setattr(ScoresForm, f"area_{area.id}", WholeNumberField(
+            area.name, what=f"the score for {area.name.lower()}", description=area.description or None,
+            validators=[Optional(), NumberRange(1, 10, f"The score for {area.name.lower()} must be from 1 to 10")]))
+    ScoresForm.submit = SubmitField("Save scores", widget=GovSubmitInput())
+    form = ScoresForm()
+    form.member_id.choices = [SelectChoice("", "Select a member")] + [
+        SelectChoice(str(m.id), f"{m.full_name} (born {long_date(m.date_of_birth)})") for m in members]
+    form.area_fields = [(area, getattr(form, f"area_{area.id}")) for area in areas]
+    return form

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tfclaims import clock
 from tfclaims.auth.models import User
@@ -27,6 +27,8 @@ from tfclaims.pathway.models import (
     ContactMember,
     FamilyPlan,
     HelpRequest,
+    OutcomeArea,
+    OutcomeScore,
     PracticeStandards,
     Step,
     Supervision,
@@ -41,6 +43,7 @@ from tfclaims.pathway.vocabulary import (
     MEETING_INITIAL,
     MEETING_KINDS,
     MEETING_REVIEW,
+    OCCASIONS,
     REQUEST_SOURCES,
     STEP_DIRECTIONS,
     SUPERVISION_KINDS,
@@ -383,3 +386,54 @@ def save_standards(values: dict, effective_from: date | None, note: str | None, 
     version.changed_by_id = user.id
     db.session.flush()
     return version
+
+
+# ---------------------------------------------------------------- outcome measures (distance travelled)
+
+
+def save_area(area: OutcomeArea | None, name: str | None, description: str | None, position: int | None,
+              active: bool) -> OutcomeArea:
+    name = _text(name, "name", "The name", 80)
+    if not name:
+        raise DomainError("Enter the name of the area", field="name")
+    taken = db.session.scalar(select(OutcomeArea).where(func.lower(OutcomeArea.name) == name.lower()))
+    if taken is not None and taken is not area:
+        raise DomainError("An area with this name already exists", field="name")
+    if position is None or not 0 <= position <= 999:
+        raise DomainError("The position must be between 0 and 999", field="position")
+    if area is None:
+        area = OutcomeArea()
+        db.session.add(area)
+    area.name, area.description, area.position, area.active = name, _text(description, "description",
+                                                                          "The description", 500), position, active
+    db.session.flush()
+    return area
+
+
+def save_scores(request: HelpRequest, family: Family, member_id, occasion: str | None, scored_on: date | None,
+                scores: dict[int, int | None]) -> list[OutcomeScore]:
+    """A member's scores on one occasion, one per area given (1 to 10). Scores of the same member, area and day
+    replace the earlier ones (a correction); a day's scores need at least one area."""
+    _allocated(request, "member_id")
+    member = next((m for m in _members(family, [member_id], "member_id", "the family member")), None)
+    occasion = _choice(occasion, OCCASIONS, "occasion", "Select when the scores were given")
+    day = _check_day(request, scored_on, "scored_on", "the date of the scores")
+    given = {area_id: score for area_id, score in scores.items() if score is not None}
+    if not given:
+        raise DomainError("Enter a score for at least one area", field=f"area_{next(iter(scores), 0)}")
+    areas = {a.id: a for a in db.session.scalars(select(OutcomeArea).where(OutcomeArea.id.in_(list(given))))}
+    saved = []
+    for area_id, score in given.items():
+        if area_id not in areas or not 1 <= score <= 10:
+            raise DomainError("Each score must be from 1 to 10", field=f"area_{area_id}")
+        row = db.session.scalar(select(OutcomeScore).where(
+            OutcomeScore.request_id == request.id, OutcomeScore.member_id == member.id,
+            OutcomeScore.area_id == area_id, OutcomeScore.scored_on == day))
+        if row is None:
+            row = OutcomeScore(request_id=request.id, family_id=family.id, member_id=member.id, area_id=area_id,
+                               scored_on=day)
+            db.session.add(row)
+        row.occasion, row.score = occasion, score
+        saved.append(row)
+    db.session.flush()
+    return saved

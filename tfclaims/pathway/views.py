@@ -207,6 +207,19 @@ def delete_record(family_id: int, request_id: int, kind: str, record_id: int):
                            kind=kind)
 
 
+@bp.route("/families/<int:family_id>/early-help/<int:request_id>/scores/new", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def add_scores(family_id: int, request_id: int):
+    family = _family_or_404(family_id)
+    episode = _request_or_404(family, request_id)
+    areas = queries.outcome_areas(in_use_only=True)
+    form = forms.scores_form(areas, family.members)
+    return _save(form, family, "pathway/scores_form.html", "Outcome scores saved",
+                 lambda: services.save_scores(episode, family, form.member_id.data, form.occasion.data,
+                                              form.scored_on.data, {a.id: f.data for a, f in form.area_fields}),
+                 episode)
+
+
 # ---------------------------------------------------------------- the service's lists
 
 
@@ -294,6 +307,42 @@ def practitioner_caseload(practitioner_id: int):
     rows = e[e["open"] & (e["practitioner_id"] == practitioner_id)].sort_values("reference")
     return render_template("pathway/caseload.html", rows=rows.to_dict("records"), today=today,
                            practitioner=practitioner, own=False)
+
+
+# ---------------------------------------------------------------- distance travelled and the outcome scale
+
+
+@bp.get("/early-help/outcomes")
+@roles_required(*READERS)
+def outcomes():
+    return render_template("pathway/outcomes.html", rows=queries.service_distance(), today=clock.today())
+
+
+@bp.get("/early-help/outcome-areas")
+@roles_required(*STANDARDS_READERS)
+def outcome_areas():
+    return render_template("pathway/outcome_areas.html", areas=queries.outcome_areas())
+
+
+@bp.route("/early-help/outcome-areas/new", methods=["GET", "POST"])
+@bp.route("/early-help/outcome-areas/<int:area_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_outcome_area(area_id: int | None = None):
+    area = None
+    if area_id is not None:
+        area = queries.get_area(area_id) or abort(404)
+    form = forms.OutcomeAreaForm(obj=area)
+    if request.method == "GET" and area is None:
+        form.position.data = max((a.position for a in queries.outcome_areas()), default=0) + 1
+    if form.validate_on_submit():
+        try:
+            services.save_area(area, form.name.data, form.description.data, form.position.data, form.active.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash("Outcome area saved", "success")
+            return redirect(url_for("pathway.outcome_areas"))
+    return render_template("pathway/outcome_area_form.html", form=form, area=area)
 
 
 # ---------------------------------------------------------------- the practice standards
