@@ -46,7 +46,8 @@ ALLOCATION_COLUMNS = {"request_id": "int64", "practitioner_id": "int64", "practi
                       "allocated_at": "datetime64[s]"}
 CONTACT_COLUMNS = {"request_id": "int64", "occurred_on": "datetime64[s]", "kind": object}
 ASSESSMENT_COLUMNS = {"request_id": "int64", "assessment_id": "int64", "started_on": "datetime64[s]",
-                      "completed_on": "datetime64[s]", "oldest_born_on": "datetime64[s]"}
+                      "completed_on": "datetime64[s]", "oldest_born_on": "datetime64[s]",
+                      "youngest_born_on": "datetime64[s]"}
 PLAN_COLUMNS = {"request_id": "int64", "opened_on": "datetime64[s]"}
 MEETING_COLUMNS = {"request_id": "int64", "held_on": "datetime64[s]", "kind": object}
 SUPERVISION_COLUMNS = {"request_id": "int64", "held_on": "datetime64[s]"}

@@ -13,13 +13,15 @@ from tfclaims.auth.models import User, UserRole
 from tfclaims.auth.roles import Role
 from tfclaims.engine.queries import day_column, read_frame
 from tfclaims.extensions import db
-from tfclaims.pathway import lists, rules
+from tfclaims.pathway import distance, lists, rules
 from tfclaims.pathway.models import (
     Assessment,
     CaseAllocation,
     Contact,
     FamilyPlan,
     HelpRequest,
+    OutcomeArea,
+    OutcomeScore,
     PracticeStandards,
     Step,
     Supervision,
@@ -61,7 +63,7 @@ def meetings_of(request_id: int) -> list[TafMeeting]:
 
 def latest_record_day(request_id: int) -> date | None:
     """The latest day any record of the episode is dated (allocation, contact, assessment, plan, meeting,
-    supervision, step)."""
+    supervision, step, outcome score)."""
     days = [
         db.session.scalar(select(func.max(func.date(CaseAllocation.allocated_at)))
                           .where(CaseAllocation.request_id == request_id)),
@@ -73,6 +75,7 @@ def latest_record_day(request_id: int) -> date | None:
         db.session.scalar(select(func.max(TafMeeting.held_on)).where(TafMeeting.request_id == request_id)),
         db.session.scalar(select(func.max(Supervision.held_on)).where(Supervision.request_id == request_id)),
         db.session.scalar(select(func.max(Step.stepped_on)).where(Step.request_id == request_id)),
+        db.session.scalar(select(func.max(OutcomeScore.scored_on)).where(OutcomeScore.request_id == request_id)),
     ]
     found = [date.fromisoformat(d) if isinstance(d, str) else d for d in days if d]
     return max(found) if found else None
@@ -154,9 +157,11 @@ def load_frames(family_ids: list[int] | None = None) -> lists.Frames:
     assessments = read(
         f"""SELECT s.request_id, s.id, {day('s.started_on')}, {day('s.completed_on')},
                    (SELECT {day('MIN(m.date_of_birth)')} FROM assessed_member am JOIN member m ON m.id = am.member_id
+                    WHERE am.assessment_id = s.id),
+                   (SELECT {day('MAX(m.date_of_birth)')} FROM assessed_member am JOIN member m ON m.id = am.member_id
                     WHERE am.assessment_id = s.id)
             FROM assessment s WHERE {{where}}""",
-        list(lists.ASSESSMENT_COLUMNS), ["started_on", "completed_on", "oldest_born_on"], "s")
+        list(lists.ASSESSMENT_COLUMNS), ["started_on", "completed_on", "oldest_born_on", "youngest_born_on"], "s")
     plans = read(f"SELECT p.request_id, {day('p.opened_on')} FROM family_plan p WHERE {{where}}",
                  list(lists.PLAN_COLUMNS), ["opened_on"], "p")
     meetings = read(f"SELECT t.request_id, {day('t.held_on')}, t.kind FROM taf_meeting t WHERE {{where}}",
@@ -187,6 +192,7 @@ class EpisodeView:
     entries: list[dict]  # the timeline: each record with its day (or moment) and kind
     assessment: Assessment | None
     plan: FamilyPlan | None
+    distance: list[dict]  # per member and area: first and latest score, and the change
 
 
 def family_pathway(family, today: date) -> dict:
@@ -200,7 +206,8 @@ def family_pathway(family, today: date) -> dict:
     episodes = []
     for request in found:
         episodes.append(EpisodeView(request, rows.get(request.id), rules.in_force(versions, request.received_on),
-                                    _entries(request), assessment_of(request.id), plan_of(request.id)))
+                                    _entries(request), assessment_of(request.id), plan_of(request.id),
+                                    episode_distance(request, {m.id: m for m in family.members})))
     return {"pathway": {"episodes": episodes, "members": {m.id: m for m in family.members}}}
 
 
@@ -235,3 +242,67 @@ def _entries(request: HelpRequest) -> list[dict]:
         return (day, order.get(entry["kind"], 5), getattr(entry["record"], "id", 0))
 
     return sorted(entries, key=key)
+
+
+# ---------------------------------------------------------------- the scorecard's indicators
+
+
+def monthly_indicators(first: date, last: date, today: date | None = None) -> pd.DataFrame:
+    """The pathway's monthly indicators from ``first``'s month to ``last``'s (``indicators.monthly``), computed on
+    every family's rows with each episode judged by the standards in force when its request was received."""
+    from tfclaims import clock
+    from tfclaims.pathway import indicators
+
+    frames = load_frames()
+    e = lists.episodes(frames, lists.standards_frame(all_standards()), today or clock.today())
+    return indicators.monthly(frames, e, first, last)
+
+
+# ---------------------------------------------------------------- outcome measures (distance travelled)
+
+
+def outcome_areas(in_use_only: bool = False) -> list[OutcomeArea]:
+    query = select(OutcomeArea).order_by(OutcomeArea.position, OutcomeArea.name)
+    if in_use_only:
+        query = query.where(OutcomeArea.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def get_area(area_id: int) -> OutcomeArea | None:
+    return db.session.get(OutcomeArea, area_id)
+
+
+def scores_frame(request_ids: list[int] | None = None) -> pd.DataFrame:
+    """Outcome scores as rows (``distance.SCORE_COLUMNS``): every episode's, or the given episodes'."""
+    query = select(*(getattr(OutcomeScore, c) for c in distance.SCORE_COLUMNS))
+    if request_ids is not None:
+        query = query.where(OutcomeScore.request_id.in_(request_ids or [0]))
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=list(distance.SCORE_COLUMNS))
+    frame["scored_on"] = pd.to_datetime(frame["scored_on"]).astype("datetime64[s]")
+    return frame
+
+
+def episode_distance(request: HelpRequest, members: dict) -> list[dict]:
+    """The episode's distance travelled: per member and area, the first and latest score and the change."""
+    changes = distance.member_changes(scores_frame([request.id]))
+    if changes.empty:
+        return []
+    areas = {a.id: a for a in outcome_areas()}
+    rows = []
+    for row in changes.to_dict("records"):
+        member, area = members.get(row["member_id"]), areas.get(row["area_id"])
+        rows.append(row | {"member": member.full_name if member else "", "area": area.name if area else "",
+                           "position": area.position if area else 0})
+    return sorted(rows, key=lambda r: (r["member"], r["position"], r["area"]))
+
+
+def service_distance() -> list[dict]:
+    """The service's summary per area of the scale: families measured, improved, the same, worse."""
+    received = read_frame("SELECT id, received_at FROM help_request", ["request_id", "received_at"], [])
+    received["received_at"] = pd.to_datetime(received["received_at"])
+    summary = distance.service_summary(scores_frame(), received).set_index("area_id")
+    rows = []
+    for area in outcome_areas():
+        found = summary.loc[area.id].to_dict() if area.id in summary.index else None
+        rows.append({"area": area, "figures": found})
+    return rows
