@@ -127,7 +127,8 @@ def _configure_sqlite() -> None:
         # each other and with one writer (WAL). What a page view must record (its reads of personal data, a date
         # of verdicts asked for) is written after its reading is over, in a short transaction of its own that does
         # take the lock (``tfclaims.web``: ``reading_only`` is then False).
-        if conn.dialect.name == "sqlite":
+        # A connection asked for AUTOCOMMIT (a checkpoint, VACUUM) runs each statement on its own: no BEGIN.
+        if conn.dialect.name == "sqlite" and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
             conn.exec_driver_sql("BEGIN" if reading_only() else "BEGIN IMMEDIATE")
 
 

@@ -891,22 +891,19 @@ def _seed_target(result: SeedResult) -> None:
     )
 
 
-# Owner and reporter of the programme's own indicators (made by the migration).
+# Owner and reporter of the programme's own indicators and of the early-help pathway's (made by the migrations).
 PROGRAMME_INDICATOR_PEOPLE = {
     "SF01": ("Dominic Farrow, Head of Early Help", "Priya Whitfield, Programme coordinator"),
     "SF02": ("Dominic Farrow, Head of Early Help", "Priya Whitfield, Programme coordinator"),
     "SF03": ("Dominic Farrow, Head of Early Help", "Gareth Moss, Claims officer"),
     "SF04": ("Dominic Farrow, Head of Early Help", "Gareth Moss, Claims officer"),
-}
+} | {f"SF{n:02d}": ("Dominic Farrow, Head of Early Help", "Amina Farah, Early help hub") for n in range(5, 15)}
 
-# Early-help indicators with entered values: code, name, up is good, unit, owner, reporter, the monthly level at
+# Early-help indicators with entered values (the pathway's own are computed, SF05 to SF14): code, name, up is good,
+# unit, owner, reporter, the monthly level at
 # the start and its drift a month, the noise (a share of the level, or points for a percentage), whether term
 # dates shape it, targets by year (for the monthly figure), benchmarks (statistical neighbours, England, region).
 EARLY_HELP_INDICATORS = [
-    ("EH01", "Early help assessments started", True, "number", "Dominic Farrow, Head of Early Help",
-     "Amina Farah, Early help hub", 148.0, 0.9, 0.07, True, (150, 160, 170), (158, 171, 149)),
-    ("EH02", "Re-referrals to early help within 12 months", False, "percent", "Dominic Farrow, Head of Early Help",
-     "Amina Farah, Early help hub", 18.6, -0.09, 1.2, False, (18, 17, 16), (16.4, 17.9, 18.8)),
     ("EH03", "Families stepped down from social care to early help", True, "number",
      "Karen Lindqvist, Head of Children's Social Care", "Amina Farah, Early help hub", 23.0, 0.25, 0.15, True,
      (24, 26, 28), (27, 25, 22)),
@@ -928,7 +925,8 @@ def _year_label(month: date) -> str:
 
 
 def _seed_indicators(result: SeedResult) -> None:
-    """Owners and reporters for the programme's own indicators, and three early-help indicators with 24 months of
+    """Owners and reporters for the computed indicators, and an early-help indicator tfclaims does not record (families
+    stepped down from social care, counted by the social care system) with 24 months of
     entered values to the last complete month before the demo day (October 2024), targets for the years they
     cover, benchmarks and a commentary on the last month."""
     from tfclaims.scorecard.models import (
@@ -977,32 +975,16 @@ def _seed_indicators(result: SeedResult) -> None:
         result.indicators += 1
     db.session.flush()
     result.notes.append(
-        f"Scorecard: {result.indicators} early-help indicators with values from {months[0]:%B %Y} to {last:%B %Y}; "
+        f"Scorecard: {result.indicators} entered early-help indicator{'s' if result.indicators != 1 else ''} with "
+        f"values from {months[0]:%B %Y} to {last:%B %Y}; "
         "owners for the programme's own indicators."
     )
 
 
 def _commentary(code: str, months: list[date], values: list[float]) -> str:
     """The owner's paragraph on the last month, in step with the figures."""
-    now, before, year_ago = values[-1], values[-2], values[-13]
+    now, before = values[-1], values[-2]
     month, previous = f"{months[-1]:%B %Y}", f"{months[-2]:%B}"
-
-    def trend(a: float, b: float) -> str:
-        return "up" if a > b else "down" if a < b else "unchanged"
-
-    if code == "EH01":
-        return (
-            f"{now:.0f} early help assessments were started in {month}, {trend(now, before)} from {before:.0f} in "
-            f"{previous} and {trend(now, year_ago)} on {year_ago:.0f} a year ago. Referrals from schools rose "
-            "through the autumn term as usual; the early help hub has added a duty worker on Mondays to keep "
-            "assessments starting within ten working days."
-        )
-    if code == "EH02":
-        return (
-            f"{now:.1f}% of families referred in {month} had been referred to early help in the previous 12 months "
-            f"({before:.1f}% in {previous}, {year_ago:.1f}% a year ago). Lower is better: the step-down review at "
-            "three months after closure, introduced last year, is helping families keep their progress."
-        )
     return (
         f"{now:.0f} families were stepped down from children's social care to early help in {month} "
         f"({before:.0f} in {previous}). Joint step-down meetings between social workers and lead practitioners are "

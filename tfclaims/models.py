@@ -17,8 +17,8 @@ from tfclaims.outcomes_plan.models import (  # noqa: F401
     SuccessCriterion,
 )
 from tfclaims.pathway.models import (  # noqa: F401
-    Assessment,
     AssessedMember,
+    Assessment,
     CaseAllocation,
     Contact,
     ContactMember,

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="runs on SQLite (the pages are the same on PostgreSQL)"
 )
 
-# The demo's indicators: SF01 is computed from the programme's data, EH01 entered, with targets and benchmarks.
-COMPUTED, ENTERED = 1, 5
+# The demo's indicators: SF01 is computed from the programme's data (SF01 to SF14, the first fourteen), EH03 entered,
+# with targets and benchmarks.
+COMPUTED, ENTERED = 1, 15
 PAGES = [
     "/forecasts/",
     "/forecasts/?as_of-day=31&as_of-month=3&as_of-year=2024",

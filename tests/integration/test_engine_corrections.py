@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from tests import factories
-from tests.pathway_helpers import whole_family_working
 from tests.pages import text
+from tests.pathway_helpers import whole_family_working
 from tests.progress_helpers import attach, make_accepted_evidence
 from tfclaims.auth.roles import Role
 from tfclaims.engine.criteria import default_wording

@@ -8,12 +8,11 @@ import io
 from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import PASSWORD
-from bs4 import BeautifulSoup
-
 from tests.pages import text as soup_text
 from tests.progress_helpers import date_parts
 from tfclaims.audit.models import AuditEvent
@@ -21,12 +20,9 @@ from tfclaims.auth.roles import Role
 from tfclaims.extensions import db
 from tfclaims.pathway.models import (
     Assessment,
-    CaseAllocation,
     Contact,
-    FamilyPlan,
     HelpRequest,
     PracticeStandards,
-    Supervision,
     TafMeeting,
 )
 
@@ -155,7 +151,8 @@ def test_records_keep_their_order(client, users, family):
     decide(client, family, request, day=date(2024, 10, 10))
     # Allocation before the time received (same day, earlier hour).
     page = text(post(client, f"{base(family)}/{request.id}/allocate",
-                     {"practitioner_id": str(practitioner.id), "team": "North", "allocated_on": date_parts(date(2024, 10, 10)),
+                     {"practitioner_id": str(practitioner.id), "team": "North",
+                      "allocated_on": date_parts(date(2024, 10, 10)),
                       "allocated_time": "8:00am"}, expect=200))
     assert "at or after the time the request was received" in page
     # A user who is not a practitioner cannot lead.
@@ -235,7 +232,8 @@ def test_the_lists_show_what_is_due_and_overdue(client, users, family):
     decide(client, family, request)
     allocate(client, family, request, practitioner)
     post(client, f"{base(family)}/{request.id}/contacts/new",
-         {"occurred_on": date_parts(date(2024, 11, 4)), "kind": "home_visit", "member_ids": [str(family.members[0].id)]})
+         {"occurred_on": date_parts(date(2024, 11, 4)), "kind": "home_visit",
+          "member_ids": [str(family.members[0].id)]})
     waiting = factories.make_family(members=1)
     other = new_request(client, waiting, day=date(2024, 11, 15))
     decide(client, waiting, other, day=date(2024, 11, 15))
@@ -270,7 +268,8 @@ def test_the_lists_show_what_is_due_and_overdue(client, users, family):
 def test_standards_are_versioned_and_families_judged_by_theirs(client, users, family):
     practitioner = users[Role.PRACTITIONER]
     as_role(client, users, Role.MANAGER)
-    values = {"effective_from": date_parts(date(2024, 10, 15)), "allocation_hours": "24", "allocation_working": "working",
+    values = {"effective_from": date_parts(date(2024, 10, 15)), "allocation_hours": "24",
+              "allocation_working": "working",
               "expected_months": "9", "note": "Tighter allocation"}
     for item in ("first_visit", "assessment", "first_taf", "visit_every", "review_every", "supervision_every"):
         values[f"{item}_days"] = "3" if item == "first_visit" else "20"
@@ -286,7 +285,8 @@ def test_standards_are_versioned_and_families_judged_by_theirs(client, users, fa
     decide(client, family, early)
     allocate(client, family, early, practitioner)
     post(client, f"{base(family)}/{early.id}/contacts/new",
-         {"occurred_on": date_parts(date(2024, 10, 7)), "kind": "home_visit", "member_ids": [str(family.members[0].id)]})
+         {"occurred_on": date_parts(date(2024, 10, 7)), "kind": "home_visit",
+          "member_ids": [str(family.members[0].id)]})
     later_family = factories.make_family(members=1)
     later = new_request(client, later_family, day=date(2024, 10, 21))
     decide(client, later_family, later, day=date(2024, 10, 21))
@@ -311,8 +311,9 @@ def test_deleting_a_record_entered_in_error(client, users, family):
     request = new_request(client, family)
     decide(client, family, request)
     allocate(client, family, request, users[Role.PRACTITIONER])
-    post(client, f"{base(family)}/{request.id}/meetings/new", {"kind": "initial", "held_on": date_parts(date(2024, 10, 20))})
-    post(client, f"{base(family)}/{request.id}/meetings/new", {"kind": "review", "held_on": date_parts(date(2024, 11, 1))})
+    meetings = f"{base(family)}/{request.id}/meetings/new"
+    post(client, meetings, {"kind": "initial", "held_on": date_parts(date(2024, 10, 20))})
+    post(client, meetings, {"kind": "review", "held_on": date_parts(date(2024, 11, 1))})
     initial, review = db.session.scalars(select(TafMeeting).order_by(TafMeeting.held_on)).all()
     page = text(post(client, f"{base(family)}/{request.id}/meeting/{initial.id}/delete", {}, expect=200))
     assert "Delete the reviews before the initial meeting" in page

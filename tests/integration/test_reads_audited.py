@@ -122,7 +122,7 @@ def _import_batch() -> int:
 
 def download_url(endpoint: str, claimed) -> str:
     args = {"claim_id": claimed["claim"].id, "version_id": claimed["version"].id, "quarter": QUARTER,
-            "kind": "attendance"}
+            "kind": "attendance", "slug": "visits-due"}
     rule = next(r for r in current_app.url_map.iter_rules() if r.endpoint == endpoint)
     if "batch_id" in rule.arguments:
         args["batch_id"] = _import_batch()

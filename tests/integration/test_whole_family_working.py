@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from tests import factories
 from tests.pathway_helpers import whole_family_working

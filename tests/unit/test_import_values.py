@@ -4,7 +4,7 @@ else refused with the reason."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from hypothesis import given
@@ -54,6 +54,54 @@ def test_every_date_reads_back_from_each_form(day):
     for text in (day.strftime("%d/%m/%Y"), day.isoformat(), f"{day.day} {day:%B %Y}",
                  str((day - values.EXCEL_EPOCH).days)):
         assert values.parse_date(text) == day, text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("09:30", time(9, 30)),
+    ("9.30", time(9, 30)),
+    ("09:30:15", time(9, 30, 15)),  # an Excel time cell
+    ("0930", time(9, 30)),
+    ("9:30am", time(9, 30)),
+    ("2:15 pm", time(14, 15)),
+    ("12:05 am", time(0, 5)),
+    ("12pm", time(12, 0)),
+    ("9 p.m.", time(21, 0)),
+    ("0.40625", time(9, 45)),  # Excel's fraction of a day
+    ("1899-12-30 14:00:00", time(14, 0)),  # an Excel date-time holding a time
+])
+def test_times_as_councils_write_them(text, expected):
+    assert values.parse_time(text) == expected
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("", "the time is missing"), ("25:00", "'25:00' is not a real time"), ("09:61", "is not a real time"),
+    ("13:00pm", "13 is not an hour of the clock"), ("noon", "write it as 09:30 or 14:15"),
+    ("9", "write it as 09:30"), ("1.5", "write it as 09:30"),
+])
+def test_a_time_that_is_not_one_says_why(text, reason):
+    with pytest.raises(BadValue, match=reason):
+        values.parse_time(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("05/09/2019", date(2019, 9, 5)),
+    ("2019-09-05 00:00:00", date(2019, 9, 5)),  # an Excel date: midnight is no time
+    ("05/09/2019 09:30", datetime(2019, 9, 5, 9, 30)),
+    ("2019-09-05 14:15:00", datetime(2019, 9, 5, 14, 15)),  # an Excel date-time
+    ("5 September 2019 2:15pm", datetime(2019, 9, 5, 14, 15)),
+])
+def test_a_date_with_or_without_its_time(text, expected):
+    found = values.parse_date_and_time(text)
+    assert found == expected and type(found) is type(expected)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("31/02/2019 09:30", "'31/02/2019' is not a real date"), ("05/09/2019 25:00", "'25:00' is not a real time"),
+    ("05/09/2019 soon", "write it as 05/09/2019"),
+])
+def test_a_date_and_time_that_is_not_one_says_why(text, reason):
+    with pytest.raises(BadValue, match=reason):
+        values.parse_date_and_time(text)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

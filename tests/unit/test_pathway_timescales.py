@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tfclaims.pathway import rules
-from tfclaims.pathway.rules import LATE, MET, DUE, OVERDUE, Standards
+from tfclaims.pathway.rules import DUE, LATE, MET, OVERDUE, Standards
 
 
 def test_bank_holidays_come_from_the_package_and_include_the_moveable_ones():

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = sorted(
     {f"tfclaims.{path.parent.name}.rules" for path in ROOT.glob("tfclaims/*/rules.py")}
     | {"tfclaims.engine.kinds", "tfclaims.engine.criteria", "tfclaims.engine.lists", "tfclaims.people"}
-    | {"tfclaims.pathway.lists", "tfclaims.pathway.vocabulary"}
+    | {"tfclaims.pathway.lists", "tfclaims.pathway.vocabulary", "tfclaims.pathway.indicators",
+       "tfclaims.pathway.distance"}
     # The partner imports' pure modules: a file read, checked, linked and turned into records without the database.
     | {f"tfclaims.imports.{name}" for name in ("reading", "values", "sources", "records", "linkage", "identification",
                                                 "templates", "nicknames", "vocabulary")}

@@ -44,6 +44,7 @@ NOT_DOWNLOADS = frozenset({"static", "core.assets"})
 WHAT = {
     "claims.claim_csv": "claim lines (CSV)",
     "engine.ready_to_claim_csv": "families ready to claim (CSV)",
+    "pathway.due_list_csv": "early help: families due or overdue (CSV)",
     "engine.claimed_csv": "families claimed (CSV)",
     "engine.nearly_there_csv": "families nearly there (CSV)",
     "engine.calendar_csv": "claim calendar (CSV)",
@@ -142,6 +143,7 @@ FAMILIES_LISTED = {
     "engine.calendar_csv": _families_in_csv,
     "engine.calendar_quarter_csv": _families_in_csv,
     "imports.identification_csv": _families_in_csv,
+    "pathway.due_list_csv": _families_in_csv,
 }
 FAMILY_REFERENCE = "Family reference"  # the cohort files' column naming each family
 

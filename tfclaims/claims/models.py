@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tfclaims.claims.rules import working_summary
 from tfclaims.claims.vocabulary import (  # noqa: F401 (re-exported: the models' vocabulary)
     ACCEPTED,
     AUDIT_CHECKS,
@@ -37,7 +38,6 @@ from tfclaims.claims.vocabulary import (  # noqa: F401 (re-exported: the models'
     SIGNED_OFF,
     SUBMITTED,
 )
-from tfclaims.claims.rules import working_summary
 from tfclaims.db import Base, Timestamps
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, Text, and_, cast, func, or_, select
 
 from tfclaims.extensions import db
 from tfclaims.families.models import Family, Member
@@ -61,11 +61,23 @@ def count_batches(kind: str | None = None) -> int:
     return db.session.scalar(query) or 0
 
 
+def _shown(query, statuses: tuple[str, ...] | None, noted: bool):
+    """Rows of those statuses; with ``noted``, also the rows written with a note (a case-management row whose
+    attachment or early-help request was refused when it was written)."""
+    if not statuses:
+        return query
+    if not noted:
+        return query.where(ImportRow.status.in_(statuses))
+    from tfclaims.imports.vocabulary import WRITTEN
+
+    return query.where(or_(ImportRow.status.in_(statuses), and_(
+        ImportRow.status.in_(WRITTEN), cast(ImportRow.reasons, Text).not_in(["[]", "null"]))))
+
+
 def rows_of(batch_id: int, statuses: tuple[str, ...] | None = None, offset: int = 0,
-            limit: int | None = None) -> list[ImportRow]:
+            limit: int | None = None, noted: bool = False) -> list[ImportRow]:
     query = select(ImportRow).where(ImportRow.batch_id == batch_id).order_by(ImportRow.row_number, ImportRow.id)
-    if statuses:
-        query = query.where(ImportRow.status.in_(statuses))
+    query = _shown(query, statuses, noted)
     if offset:
         query = query.offset(offset)
     if limit is not None:
@@ -73,11 +85,9 @@ def rows_of(batch_id: int, statuses: tuple[str, ...] | None = None, offset: int 
     return list(db.session.scalars(query))
 
 
-def count_rows(batch_id: int, statuses: tuple[str, ...] | None = None) -> int:
+def count_rows(batch_id: int, statuses: tuple[str, ...] | None = None, noted: bool = False) -> int:
     query = select(func.count(ImportRow.id)).where(ImportRow.batch_id == batch_id)
-    if statuses:
-        query = query.where(ImportRow.status.in_(statuses))
-    return db.session.scalar(query) or 0
+    return db.session.scalar(_shown(query, statuses, noted)) or 0
 
 
 def unmatched_reasons(batch_id: int) -> Counter:

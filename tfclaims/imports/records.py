@@ -17,7 +17,7 @@ undoing the import puts it back.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 # The table each kind of file writes, and the fields of a record that say which fact it is.
@@ -101,20 +101,22 @@ def _plain(value: Any) -> Any:
 
 
 def to_json(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: value.isoformat() if isinstance(value, date) else value for name, value in row.items()}
+    return {name: value.isoformat() if isinstance(value, date | time) else value for name, value in row.items()}
 
 
-def from_json(row: dict[str, Any], date_columns: frozenset[str]) -> dict[str, Any]:
-    return {name: date.fromisoformat(value) if name in date_columns and value else value
+def from_json(row: dict[str, Any], date_columns: frozenset[str],
+              time_columns: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return {name: date.fromisoformat(value) if name in date_columns and value
+            else time.fromisoformat(value) if name in time_columns and value else value
             for name, value in row.items()}
 
 
 def latest_date(kind: str, rows: list[dict[str, Any]]) -> date | None:
     """The latest day a file's records speak of (a term's end, an event's day, a spell's start), for the history
     of imports by period."""
-    if kind not in TABLES:  # the case-management export: its latest attachment
-        attached = [row["Attached on"] for row in rows if row.get("Attached on")]
-        return max(attached) if attached else None
+    if kind not in TABLES:  # the case-management export: its latest attachment or early-help request
+        dated = [row[name] for row in rows for name in ("Attached on", "Request received on") if row.get(name)]
+        return max(dated) if dated else None
     latest = None
     for row in rows:
         for record in records(kind, row):

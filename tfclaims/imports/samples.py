@@ -4,8 +4,10 @@ Drawn from the demo register as ``seed-demo`` makes it (seeded: the same files e
 files hold: rows with a UPN and rows without, names spelt another way, a short form of a first name, a twin the
 register does not hold (a match to review), people the register does not hold, and rows that are not valid. The
 school's file gives a few attached families' children the attendance that makes their education need sustained; the
-police file and the school's file together give families not yet attached enough needs to be identified. Fictional
-data only: the demo's invented people, and invented people besides.
+police file and the school's file together give families not yet attached enough needs to be identified. The
+case-management export brings a new family with its early-help request worked (assessed and planned), a request for a
+family of the register, and a request whose assessment it dates before the request (a row not valid). Fictional data
+only: the demo's invented people, and invented people besides.
 """
 
 from __future__ import annotations
@@ -132,10 +134,27 @@ def sample_files(today: date) -> dict[str, bytes]:
             for n, (relationship, forename, born, sex) in enumerate((
                 ("Lead adult", "Adaeze", date(1988, 6, 12), "F"), ("Child", "Kelechi", date(2014, 2, 3), "M"),
                 ("Child", "Amara", date(2017, 9, 28), "F")))]
+    # Its early-help request, worked: received, decided, assessed (the lead adult and the elder child) and planned.
+    request = {"Request received on": f"{today - timedelta(days=65):%d/%m/%Y}", "Request received at": "10:15",
+               "Request source": "School or college", "Decision": "Allocated to early help",
+               "Decided on": f"{today - timedelta(days=63):%d/%m/%Y}",
+               "Assessment started": f"{today - timedelta(days=56):%d/%m/%Y}",
+               "Assessment completed": f"{today - timedelta(days=30):%d/%m/%Y}",
+               "Plan opened": f"{today - timedelta(days=23):%d/%m/%Y}"}
+    case[0].update(request)
+    case[1].update({"Request received on": request["Request received on"],
+                    "Assessment started": request["Assessment started"]})
     for member in [m for f in free[:3] for m in f.members][:5]:
         case.append({"Family reference": db.session.get(Family, member.family_id).reference,
                      "Relationship": member.relationship_to_lead, "Resident": "Yes", **_person(member),
                      "Case reference": f"P-{4000 + member.id}"})
+    # A request for a family already in the register, advice given; and one whose assessment the case system dates
+    # before the request was received (a row not valid).
+    case[3].update({"Request received on": f"{today - timedelta(days=30):%d/%m/%Y}", "Request source": "Health",
+                    "Decision": "Advice and signpost", "Decided on": f"{today - timedelta(days=28):%d/%m/%Y}"})
+    other = next(row for row in case[4:] if row["Family reference"] != case[3]["Family reference"])
+    other.update({"Request received on": f"{today - timedelta(days=40):%d/%m/%Y}", "Request source": "Police",
+                  "Decision": "Early help", "Assessment started": f"{today - timedelta(days=45):%d/%m/%Y}"})
     return {
         "school-attendance.csv": _csv("attendance", school),
         "police-incidents.csv": _csv("police", police),

@@ -177,6 +177,12 @@ def read_batch(batch: ImportBatch, progress: Progress = _no_progress,
                              for number, found in sorted(extra.items()) for p in found]
     progress(2, 4, "Matching people to the register")
     matches = match(checked.rows, thresholds or _thresholds())
+    families = _families_of([m["member_id"] for m in matches.values() if m["member_id"] is not None])
+    if batch.kind == casework.KIND:  # the early-help columns, row with row and with what tfclaims holds
+        extra = casework.pathway_problems(checked.rows, matches, families)
+        checked.rows = [r for r in checked.rows if r.number not in extra]
+        checked.problems += [sources.Problem(number, p["column"], p["reason"])
+                             for number, found in extra.items() for p in found]
     progress(3, 4, "Keeping the preview")
     by_row: dict[int, list[dict[str, str]]] = defaultdict(list)
     for problem in checked.problems:
@@ -185,7 +191,6 @@ def read_batch(batch: ImportBatch, progress: Progress = _no_progress,
                 "member_id": None, "family_id": None, "match_probability": None, "match_weight": None,
                 "candidates": [], "outcome": "", "replaced": []} for number, reasons in sorted(by_row.items())]
     _insert(ImportRow.__table__, invalid)
-    families = _families_of([m["member_id"] for m in matches.values() if m["member_id"] is not None])
     counted = Counter({INVALID: len(invalid)})
     for start in range(0, len(checked.rows), CHUNK):  # a chunk at a time: a file's rows as JSON are large
         lines = []
@@ -575,8 +580,10 @@ def undo(batch: ImportBatch, user) -> ImportBatch:
     if claims:
         raise NotAllowedError("This import cannot be undone: the claims " + ", ".join(claims) + " were built on "
                               "families it gave records to. Withdraw those families from the claims first.")
-    writing_now()
     rows = queries.rows_of(batch.id, WRITTEN)
+    if batch.kind == casework.KIND and (refusal := casework.undo_refusal(rows)):
+        raise NotAllowedError(refusal)
+    writing_now()
     per_family = casework.undo(rows) if batch.kind == casework.KIND else _undo_records(batch, rows)
     db.session.execute(update(ImportRow.__table__).where(ImportRow.batch_id == batch.id)
                        .values(outcome="", replaced=[]))

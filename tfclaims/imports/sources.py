@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from tfclaims.families import rules as family_rules
 from tfclaims.families.vocabulary import CLOSURE_REASONS, RELATIONSHIPS
-from tfclaims.imports import values
+from tfclaims.imports import episodes, values
 from tfclaims.imports.reading import Table
 from tfclaims.imports.values import BadValue
+from tfclaims.pathway import vocabulary as pathway_words
 from tfclaims.progress import vocabulary
 
 
@@ -32,7 +33,7 @@ class Column:
     read: Callable[[str], Any]  # text -> value; raises BadValue
     required: bool = False
     aliases: tuple[str, ...] = ()  # headings councils' systems write, recognised without a mapping
-    holds: str = "text"  # "text", "date", "whole number", "number", "code": for templates and the columns page
+    holds: str = "text"  # "text", "date", "time", "whole number", "number", "code": for templates and the columns page
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ class Source:
     from_whom: str
     makes: str
     columns: tuple[Column, ...]
-    check: Callable[[dict[str, Any], date], list[tuple[str, str]]]  # row values, today -> (column, reason)
+    # Row values, today -> (column, reason). It may also settle values read together (the case-management export's
+    # date and time received in one cell), in the row's dict, before the row is kept.
+    check: Callable[[dict[str, Any], date], list[tuple[str, str]]]
     rules: tuple[str, ...] = ()  # the checks of a row as a whole, in words, for the columns page
 
     def column(self, name: str) -> Column:
@@ -389,7 +392,48 @@ def _check_case(row: dict, today: date) -> list[tuple[str, str]]:
         problems.append(("Closed on", "a closure reason is given but no closure date"))
     if row.get("Problems") and row.get("Attached on") is None:
         problems.append(("Attached on", "problems are given but no attachment date to identify them at"))
-    return problems
+    received = row.get(episodes.RECEIVED_ON)
+    if isinstance(received, datetime):  # the day and time in one cell: the time goes to its own column
+        row[episodes.RECEIVED_ON] = received.date()
+        if row.get(episodes.RECEIVED_AT) is None:
+            row[episodes.RECEIVED_AT] = received.time()
+        elif row[episodes.RECEIVED_AT] != received.time():
+            problems.append((episodes.RECEIVED_AT, f"{row[episodes.RECEIVED_AT]:%H:%M} is not the time "
+                                                   f"{episodes.RECEIVED_ON} gives ({received:%H:%M})"))
+    return problems + episodes.row_problems(row, today)
+
+
+_SOURCE_WORDS = {**{label: code for code, label in pathway_words.REQUEST_SOURCES.items()},
+                 **{code: code for code in pathway_words.REQUEST_SOURCES},
+                 "School": "school", "College": "school", "Education": "school", "Health": "health", "GP": "health",
+                 "Health visitor": "health", "School nurse": "health", "Hospital": "health", "Front door": "front_door",
+                 "MASH": "front_door", "Multi-agency safeguarding hub": "front_door", "Social care": "social_care",
+                 "Jobcentre Plus": "dwp", "Jobcentre": "dwp", "Voluntary sector": "voluntary",
+                 "Community sector": "voluntary", "Self": "family", "Self-referral": "family", "Family": "family",
+                 "Parent": "family", "Other agency": "other", "Other": "other"}
+_DECISION_WORDS = {**{label: code for code, label in pathway_words.DECISIONS.items()},
+                   **{code: code for code in pathway_words.DECISIONS},
+                   "Early help": "early_help", "Partner TAF": "partner_taf",
+                   "Team around the family": "partner_taf", "Partner-led TAF": "partner_taf",
+                   "Step down": "step_down", "Stepped down": "step_down", "Advice": "advice",
+                   "Advice and signposting": "advice", "Signposted": "advice", "Signpost": "advice",
+                   "Social care": "social_care", "Children's social care": "social_care"}
+_EPISODE_CLOSURE_WORDS = {**{label: code for code, label in pathway_words.CLOSURE_REASONS.items()},
+                          **{code: code for code in pathway_words.CLOSURE_REASONS},
+                          "Outcomes met": "outcomes_met", "Outcomes achieved": "outcomes_met",
+                          "Plan completed": "outcomes_met", "Step up": "stepped_up", "Stepped up": "stepped_up",
+                          "Moved away": "moved_away", "Moved": "moved_away", "Moved out of area": "moved_away",
+                          "Declined": "declined", "Disengaged": "declined", "Consent withdrawn": "declined",
+                          "Withdrew consent": "declined", "Transferred": "other_service",
+                          "Another service": "other_service", "Other": "other"}
+_REQUEST_SOURCE = _optional(_choice(_SOURCE_WORDS, "source of a request", "; ".join(
+    pathway_words.REQUEST_SOURCES.values()) + ", or their codes"))
+_DECISION = _optional(_choice(_DECISION_WORDS, "decision on a request", "; ".join(
+    pathway_words.DECISIONS.values()) + ", or their codes"))
+_EPISODE_CLOSURE = _optional(_choice(_EPISODE_CLOSURE_WORDS, "reason an episode closed", "; ".join(
+    pathway_words.CLOSURE_REASONS.values()) + ", or their codes"))
+_OPTIONAL_MOMENT = _optional(values.parse_date_and_time)
+_OPTIONAL_TIME = _optional(values.parse_time)
 
 
 CASE_REFERENCE = Column("Case reference", "The person's own reference in the case-management system.", "P-104233",
@@ -418,18 +462,54 @@ CASE_MANAGEMENT = Source(
      Column("Closed on", "The day the work ended, when it has.", "", _OPTIONAL_DATE, False,
             ("closure date", "end date", "episode end")),
      Column("Closure reason", "Why it ended: Outcomes achieved, Stepped down, Stepped up, Disengaged, Moved away, "
-            "Not eligible or Other.", "", _CLOSURE, False, ("reason for closure",))),
+            "Not eligible or Other.", "", _CLOSURE, False, ("reason for closure",)),
+     # The early-help pathway (``episodes``): the family's request received that day, repeated on its people's rows
+     # or given on one.
+     Column(episodes.RECEIVED_ON, "The day the family's request for early help was received (may hold its time "
+            "too). The other early-help columns speak of this request.", "02/09/2019", _OPTIONAL_MOMENT, False,
+            ("request date", "referral date", "date request received", "request received date")),
+     Column(episodes.RECEIVED_AT, "The time it was received, when known (midnight otherwise).", "09:30",
+            _OPTIONAL_TIME, False, ("request time", "referral time", "time request received")),
+     Column(episodes.SOURCE, "Who asked for early help: " + "; ".join(pathway_words.REQUEST_SOURCES.values())
+            + " (or their codes).", "School or college", _REQUEST_SOURCE, False,
+            ("referral source", "source of request", "request from", "referrer")),
+     Column(episodes.DECISION, "What the request led to: " + "; ".join(pathway_words.DECISIONS.values())
+            + " (or their codes).", "Allocated to early help", _DECISION, False,
+            ("request decision", "referral decision", "referral outcome")),
+     Column(episodes.DECIDED_ON, "The day of the decision.", "04/09/2019", _OPTIONAL_DATE, False,
+            ("decision date", "date of decision")),
+     Column(episodes.ASSESSMENT_STARTED, "The day the whole-family assessment started. The people assessed are "
+            "those whose rows give it.", "10/09/2019", _OPTIONAL_DATE, False,
+            ("assessment start date", "assessment start", "eha started", "eha start date")),
+     Column(episodes.ASSESSMENT_COMPLETED, "The day the assessment was completed, when it has been.", "01/10/2019",
+            _OPTIONAL_DATE, False, ("assessment completed date", "assessment end date", "eha completed",
+                                    "eha completed date")),
+     Column(episodes.PLAN_OPENED, "The day the family plan opened.", "14/10/2019", _OPTIONAL_DATE, False,
+            ("family plan opened", "plan start date", "family plan start date", "plan date")),
+     Column(episodes.CLOSED_ON, "The day the early-help episode closed, when it has.", "", _OPTIONAL_DATE, False,
+            ("episode closure date", "episode end date", "case closed", "case closure date")),
+     Column(episodes.CLOSURE_REASON, "Why it closed: " + "; ".join(pathway_words.CLOSURE_REASONS.values())
+            + " (or their codes).", "", _EPISODE_CLOSURE, False,
+            ("episode end reason", "case closure reason"))),
     _check_case,
     ("Attachment and closure are not in the future, and the closure is on or after the attachment.",
      "A closure has its date and its reason; problems need the attachment date they were identified at.",
      "Each problem is a descriptor of the outcomes plan in force on the attachment date (checked when the file is "
-     "read)."),
+     "read).",
+     "The early-help columns need the day the request was received and its source. Nothing is dated in the "
+     "future or before the request was received; an assessment completes on or after it started; a family plan "
+     "opens on or after the assessment started; an assessment, a plan or a closure needs a decision to work with "
+     "the family; a closure has its date and reason, and is on or after every other date of the request.",
+     "The rows of one family that give the same day received are one request, and must agree; a request tfclaims "
+     "already holds for that family and day is the same request, and the order is checked on it as it would stand "
+     "(checked when the file is read). Allocation to a lead practitioner is not imported: it is made in tfclaims."),
 )
 SOURCES[CASE_MANAGEMENT.kind] = CASE_MANAGEMENT
 
 
 # What each column holds, from how it is read: for the templates (a date column holds dates) and the columns page.
-_HOLDS = {values.parse_date: "date", _OPTIONAL_DATE: "date", _sessions: "whole number",
+_HOLDS = {values.parse_date: "date", _OPTIONAL_DATE: "date", _OPTIONAL_MOMENT: "date", _OPTIONAL_TIME: "time",
+          _REQUEST_SOURCE: "code", _DECISION: "code", _EPISODE_CLOSURE: "code", _sessions: "whole number",
           _OPTIONAL_SESSIONS: "whole number", _hours: "number", _sex: "code", _EXCLUSION_TYPE: "code",
           _EVENT_TYPE: "code", _BENEFIT: "code", _EPISODE_TYPE: "code", _END_REASON: "code",
           _RELATIONSHIP: "code", _CLOSURE: "code", _yes_no: "code"}

@@ -7,6 +7,9 @@ Pure: text in, a value out, ``BadValue`` (its message is the reason a coordinato
   number rather than the date, and an Excel cell already read as a date (``2019-09-05``).
 - **Months** (a term or a benefit month): ``Oct-19``, ``Oct 2019``, ``October 2019``, ``10/2019``, ``2019-10``, or a
   date in the month: the first day of the month.
+- **Times** (a request's time received): ``09:30``, ``9.30``, ``09:30:00``, ``0930``, ``9:30am``, ``2:15 pm``, an Excel
+  time cell (``09:30:00``) or a fraction of a day (``0.395833``); a date and time in one cell (``05/09/2019 09:30``,
+  an Excel date-time ``2019-09-05 09:30:00``) is read by ``parse_date_and_time``.
 - **Numbers**: ``1,234``, ``93.5``, ``93.5%``; **whole numbers** refuse fractions.
 - **Identifiers**, normalised as the register keeps them (``families.rules``): UPN, NHS number (its check digit),
   National Insurance number, PNC number, postcode.
@@ -15,7 +18,7 @@ Pure: text in, a value out, ``BadValue`` (its message is the reason a coordinato
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from tfclaims.families import rules as family_rules
 
@@ -33,6 +36,11 @@ _WORDS_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ \-]([A-Za-z]+)\.?[ \-,]+(
 _SERIAL = re.compile(r"^\d{1,7}(?:\.0+)?$")
 _WORDS_MONTH = re.compile(r"^([A-Za-z]+)\.?[ \-/]*'?(\d{2}|\d{4})$")
 _NUMERIC_MONTH = re.compile(r"^(\d{1,2})[/\-](\d{4})$|^(\d{4})[/\-](\d{1,2})$")
+_CLOCK = r"(\d{1,2})(?:[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?(?:\s*([ap])\.?\s*m\.?)?|\s*([ap])\.?\s*m\.?)"
+_TIME = re.compile(rf"^{_CLOCK}$", re.IGNORECASE)
+_TIME_DIGITS = re.compile(r"^(\d{2})(\d{2})$")
+_DAY_FRACTION = re.compile(r"^0?\.\d+$|^0$")
+_DATE_AND_TIME = re.compile(rf"^(.+?)[ T]+({_CLOCK})$", re.IGNORECASE)
 
 
 class BadValue(ValueError):
@@ -99,6 +107,48 @@ def parse_month(text: str) -> date:
         return parse_date(value).replace(day=1)
     except BadValue:
         raise BadValue(f"{value!r} is not a month: write it as Oct-19 or October 2019") from None
+
+
+def _clock(hour: int, minute: int, second: int, half: str | None, text: str) -> time:
+    if half:
+        if not 1 <= hour <= 12:
+            raise BadValue(f"{text!r} is not a time: {hour} is not an hour of the clock (1 to 12 with am or pm)")
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise BadValue(f"{text!r} is not a real time")
+    return time(hour, minute, second)
+
+
+def parse_time(text: str) -> time:
+    """A time of day written in any of the forms above. Raises ``BadValue``."""
+    value = text.strip()
+    if not value:
+        raise BadValue("the time is missing")
+    if found := _TIME.match(value):  # 09:30, 9.30pm, or 9am
+        return _clock(int(found[1]), int(found[2] or 0), int(found[3] or 0), found[4] or found[5], value)
+    if found := _TIME_DIGITS.match(value):
+        return _clock(int(found[1]), int(found[2]), 0, None, value)
+    if _DAY_FRACTION.match(value):  # an Excel time kept as its fraction of a day
+        seconds = round(float(value) * 86_400)
+        if seconds >= 86_400:
+            raise BadValue(f"{value!r} is not a time")
+        return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+    if found := _DATE_AND_TIME.match(value):  # a date-time in a time column (Excel's 1899-12-30 09:30): its time
+        return parse_time(found[2])
+    raise BadValue(f"{value!r} is not a time: write it as 09:30 or 14:15")
+
+
+def parse_date_and_time(text: str) -> date | datetime:
+    """A date, or a date and a time in one cell (``05/09/2019 09:30``, ``2019-09-05 09:30:00``): a ``datetime``
+    then. Raises ``BadValue``."""
+    value = text.strip()
+    try:
+        return parse_date(value)
+    except BadValue:
+        found = _DATE_AND_TIME.match(value)
+        if found is None:
+            raise
+    return datetime.combine(parse_date(found[1]), parse_time(found[2]))
 
 
 def parse_number(text: str, *, what: str = "the number") -> float:

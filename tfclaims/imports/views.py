@@ -135,10 +135,11 @@ def batch_page(batch_id: int):
     if batch.status in (PREVIEWED, CONFIRMED, "undone"):
         number = page_number(request.args.get("page"))
         shown = (INVALID,) if batch.status == PREVIEWED else (INVALID, UNMATCHED, REJECTED)
-        total = queries.count_rows(batch.id, shown)
+        noted = batch.status == CONFIRMED  # rows written in part: an attachment or early-help request refused
+        total = queries.count_rows(batch.id, shown, noted)
         page = Page(number, current_app.config["PAGE_SIZE"], total)
         context.update(
-            problems=queries.rows_of(batch.id, shown, page.offset, page.per_page),
+            problems=queries.rows_of(batch.id, shown, page.offset, page.per_page, noted),
             page=page, pagination=page.govuk_params(lambda n: url_for("imports.batch_page", batch_id=batch.id,
                                                                       page=n) + "#problems"),
             reasons=queries.unmatched_reasons(batch.id) if batch.status != PREVIEWED else {},

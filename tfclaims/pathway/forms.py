@@ -103,7 +103,8 @@ class WholeNumberField(IntegerField):
 def _note(label: str = "Note (optional)", required: str | None = None):
     validators = [DataRequired(required)] if required else [Optional()]
     return TextAreaField(label, widget=GovTextArea(), filters=[strip],
-                         validators=[*validators, Length(max=2000, message="The note must be 2,000 characters or fewer")])
+                         validators=[*validators,
+                                     Length(max=2000, message="The note must be 2,000 characters or fewer")])
 
 
 class RequestForm(FlaskForm):

@@ -231,8 +231,8 @@ def save_assessment(request: HelpRequest, family: Family, started_on: date | Non
                               field="completed_on")
     plan = queries.plan_of(request.id)
     if plan and plan.opened_on < started:
-        raise DomainError(f"The assessment must start on or before the family plan opened ({long_date(plan.opened_on)})",
-                          field="started_on")
+        raise DomainError("The assessment must start on or before the family plan opened "
+                          f"({long_date(plan.opened_on)})", field="started_on")
     members = _members(family, member_ids, "member_ids", "the members assessed")
     if assessment is None:
         assessment = Assessment(request_id=request.id, family_id=family.id)

@@ -46,6 +46,13 @@ DEFINITIONS = [
     "computed from the programme's data: families attached, by attachment date, and payment-by-results results "
     "claimed, in the month the claim was submitted (results the department rejected or clawed back are left out). A "
     "quarterly figure is the three months to the month.",
+    "The early-help indicators computed from the pathway's records: requests received, by the day received, and "
+    "repeat requests (the family had an earlier request on or after the same day twelve months before); assessments "
+    "started, and completed with and without those whose assessed members are all adults aged 21 and over on the "
+    "day completed; family plans opened; and, of the first visits made, the assessments completed and the team "
+    "around the family reviews held in the month, the percentage within the council's practice standards (a review "
+    "is on time within the review frequency of the episode's previous meeting). Counts start with the month of the "
+    "first request recorded; a percentage with nothing to measure in the month is blank, never 0%.",
     "% change from previous period: from the month before, or three months before for a quarterly indicator. "
     "% change from same period last year: from the same month a year before.",
     "Direction of travel, from the previous period: ↑ up for an increase of 10% or more, ↓ down for a decrease of "

@@ -1,7 +1,8 @@
 """The monthly scorecard: indicators with their owner, direction, targets, benchmarks, monthly values and commentary.
 
-The programme's own indicators (families attached, PBR results claimed; per month and per quarter) are computed from
-the data (``source`` one of ``COMPUTED_SOURCES``); other early-help indicators have their values entered or imported.
+The programme's own indicators (families attached, PBR results claimed; per month and per quarter) and the early-help
+pathway's (requests, assessments, plans, timeliness) are computed from the data (``source`` one of
+``COMPUTED_SOURCES``); other early-help indicators have their values entered or imported.
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ COMPUTED_SOURCES = {
     "attached_quarter": "Families attached in the quarter (the three months to the month)",
     "claimed_month": "PBR results claimed in the month",
     "claimed_quarter": "PBR results claimed in the quarter (the three months to the month)",
+    # From the early-help pathway's records (``pathway.indicators`` defines each).
+    "eh_requests": "Requests for early help received in the month",
+    "eh_repeat_requests": "Repeat requests received in the month (the family's earlier request within 12 months)",
+    "eh_repeat_percent": "Repeat requests as a percentage of the requests received in the month",
+    "eh_assessments_started": "Early help assessments started in the month",
+    "eh_assessments_completed": "Early help assessments completed in the month, adults aged 21 and over included",
+    "eh_assessments_completed_u21": "Early help assessments completed in the month, excluding those whose assessed "
+                                    "members are all adults aged 21 and over",
+    "eh_plans_opened": "Family plans opened in the month",
+    "eh_first_visit_on_time": "The percentage of first visits made in the month within the practice standard",
+    "eh_assessment_on_time": "The percentage of assessments completed in the month within the practice standard",
+    "eh_review_on_time": "The percentage of team around the family reviews held in the month on time",
 }
 ENTERED = "entered"
 UNITS = {"number": "Number", "percent": "Percentage", "rate": "Rate"}

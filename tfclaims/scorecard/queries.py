@@ -1,10 +1,11 @@
 """Reads for the monthly scorecard: indicators, their values (entered, or computed from the programme's monthly
-counts), and the scorecard for a month, put together by ``rules.figures``."""
+counts and the early-help pathway's monthly indicators), and the scorecard for a month, put together by
+``rules.figures``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -12,6 +13,8 @@ from sqlalchemy.orm import selectinload
 from tfclaims.extensions import db
 from tfclaims.families.models import Attachment
 from tfclaims.forecasts.queries import monthly_counts
+from tfclaims.pathway.models import HelpRequest
+from tfclaims.pathway.queries import monthly_indicators
 from tfclaims.scorecard import rules
 from tfclaims.scorecard.models import (
     BENCHMARK_KINDS,
@@ -88,15 +91,21 @@ def entered_series(first: date, last: date) -> dict[int, dict[date, float]]:
 
 
 def computed_series(sources: set[str], first: date, last: date) -> dict[str, dict[date, float]]:
-    """The computed indicators' monthly values from ``first`` to ``last``, by source, from the programme's monthly
-    counts (read from far enough back for the rolling quarters to be whole)."""
-    if not sources:
-        return {}
-    counts = monthly_counts(rules.add_months(first, -rules.COMPUTED_LOOKBACK), last)
-    return {
-        source: {m: v for m, v in rules.computed_series(counts, source).items() if first <= m <= last}
-        for source in sources
-    }
+    """The computed indicators' monthly values from ``first`` to ``last``, by source: the programme's from its
+    monthly counts (read from far enough back for the rolling quarters to be whole), the early-help pathway's from
+    its monthly indicators (``pathway.queries.monthly_indicators``, read only when one is asked for)."""
+    found: dict[str, dict[date, float]] = {}
+    programme = {s for s in sources if s not in rules.PATHWAY}
+    pathway = {s for s in sources if s in rules.PATHWAY}
+    tables = []
+    if programme:
+        tables.append((programme, monthly_counts(rules.add_months(first, -rules.COMPUTED_LOOKBACK), last)))
+    if pathway:
+        tables.append((pathway, monthly_indicators(first, last)))
+    for chosen, table in tables:
+        for source in chosen:
+            found[source] = {m: v for m, v in rules.computed_series(table, source).items() if first <= m <= last}
+    return found
 
 
 def series(indicators: list[Indicator], first: date, last: date) -> dict[int, dict[date, float]]:
@@ -107,13 +116,16 @@ def series(indicators: list[Indicator], first: date, last: date) -> dict[int, di
 
 
 def earliest_month(today: date) -> date:
-    """The earliest month the scorecard is offered for: three years back, or the first attachment's or the first
-    value's month when earlier."""
+    """The earliest month the scorecard is offered for: three years back, or the first attachment's, the first
+    value's or the first request for early help's month when earlier."""
     earliest = rules.add_months(rules.month_start(today), -OFFERED_MONTHS)
     for first in (
         db.session.scalar(select(func.min(Attachment.attached_on))),
         db.session.scalar(select(func.min(IndicatorValue.month))),
+        db.session.scalar(select(func.min(HelpRequest.received_at))),
     ):
+        if isinstance(first, datetime):
+            first = first.date()
         if first is not None and rules.month_start(first) < earliest:
             earliest = rules.month_start(first)
     return earliest

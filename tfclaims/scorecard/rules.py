@@ -26,7 +26,11 @@ absent or None):
 
 The programme's own indicators are computed from the monthly counts of families attached and results claimed
 (``forecasts.queries.monthly_counts``): ``attached_month`` is the month's count, ``attached_quarter`` the sum of the
-three months to the month (a rolling quarter), and the same for ``claimed_month`` and ``claimed_quarter``.
+three months to the month (a rolling quarter), and the same for ``claimed_month`` and ``claimed_quarter``. The
+early-help pathway's indicators (``PATHWAY``: requests received and repeat requests, assessments started and
+completed, plans opened, and the timeliness percentages) are each a column of the pathway's monthly table
+(``pathway.indicators.monthly``, where they are defined), read the same way as a month's value: a month the table
+leaves without a value (before the service's first request, or a percentage with nothing to measure) has none.
 """
 
 from __future__ import annotations
@@ -54,12 +58,27 @@ PREVIOUS_ZERO = "n/a: previous value was 0"
 NO_CURRENT = "n/a: no value for the month"
 NO_PREVIOUS = "n/a: no value to compare with"
 
+# The early-help pathway's computed sources: each the column of ``pathway.indicators.monthly`` it reads, a month's
+# value (a count, or a percentage with no value in a month with nothing to measure).
+PATHWAY = {
+    "eh_requests": "requests",
+    "eh_repeat_requests": "repeat_requests",
+    "eh_repeat_percent": "repeat_percent",
+    "eh_assessments_started": "assessments_started",
+    "eh_assessments_completed": "assessments_completed",
+    "eh_assessments_completed_u21": "assessments_completed_excluding_adults_21",
+    "eh_plans_opened": "plans_opened",
+    "eh_first_visit_on_time": "first_visit_on_time",
+    "eh_assessment_on_time": "assessment_on_time",
+    "eh_review_on_time": "review_on_time",
+}
 # What each computed source counts, and over how many months to the month.
 COMPUTED = {
     "attached_month": ("attached", 1),
     "attached_quarter": ("attached", 3),
     "claimed_month": ("claimed", 1),
     "claimed_quarter": ("claimed", 3),
+    **{source: (column, 1) for source, column in PATHWAY.items()},
 }
 # The most months a computed quarter looks back before the first month it is shown for.
 COMPUTED_LOOKBACK = max(months for _, months in COMPUTED.values()) - 1
@@ -381,9 +400,9 @@ def first_month_needed(month: date) -> date:
 
 def computed_series(counts: pd.DataFrame, source: str) -> dict[date, float]:
     """A computed indicator's monthly values from ``counts`` (columns month, attached, claimed; one row per
-    consecutive month, as ``forecasts.queries.monthly_counts`` gives them). A quarter is the sum of the three months
-    to the month; a month whose quarter reaches before the first row of ``counts`` has no value (it would be too
-    low)."""
+    consecutive month, as ``forecasts.queries.monthly_counts`` gives them; for a ``PATHWAY`` source, the pathway's
+    monthly table). A quarter is the sum of the three months to the month; a month whose quarter reaches before the
+    first row of ``counts`` has no value (it would be too low), nor has a month whose value is missing."""
     column, months = COMPUTED[source]
     if counts.empty:
         return {}
