@@ -14,6 +14,7 @@ from tfclaims.auth.roles import Role
 from tfclaims.engine.queries import day_column, read_frame
 from tfclaims.extensions import db
 from tfclaims.pathway import distance, lists, rules
+from tfclaims.pathway.vocabulary import VISIT_KINDS
 from tfclaims.pathway.models import (
     Assessment,
     CaseAllocation,
@@ -127,7 +128,9 @@ def _seconds(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def load_frames(family_ids: list[int] | None = None) -> lists.Frames:
-    """Every family's pathway rows (or the given families'): what ``lists.episodes`` and the indicators read."""
+    """Every family's pathway rows (or the given families'): what ``lists.episodes`` and the indicators read. Of the
+    contacts and supervision, the rows that decide the figures only (see below): the same answers, a twentieth of
+    the rows."""
     d = db.session.get_bind().dialect.name
     marker = "?" if d == "sqlite" else "%s"
 
@@ -141,6 +144,8 @@ def load_frames(family_ids: list[int] | None = None) -> lists.Frames:
             params = [int(i) for i in family_ids]
         else:
             where = "1 = 1"
+        if params is not None:
+            params = params * sql.count("{where}")
         return read_frame(sql.replace("{where}", where), columns, dates, params)
 
     requests = _seconds(read(
@@ -152,8 +157,19 @@ def load_frames(family_ids: list[int] | None = None) -> lists.Frames:
         f"""SELECT a.request_id, a.practitioner_id, u.name, a.team, {_moment('a.allocated_at', d)}
             FROM case_allocation a JOIN "user" u ON u.id = a.practitioner_id WHERE {{where}}""",
         list(lists.ALLOCATION_COLUMNS), [], "a"), "allocated_at")
-    contacts = read(f"SELECT c.request_id, {day('c.occurred_on')}, c.kind FROM contact c WHERE {{where}}",
-                    list(lists.CONTACT_COLUMNS), ["occurred_on"], "c")
+    # Of the contacts and supervision (the longest tables), only the rows that decide the figures, summed up by the
+    # database: each episode's first and latest visit, its latest contact of any kind, its latest supervision.
+    visits = ", ".join(f"'{kind}'" for kind in sorted(VISIT_KINDS))
+    contacts = read(
+        f"""SELECT c.request_id, {day('MIN(c.occurred_on)')}, 'home_visit' FROM contact c
+            WHERE {{where}} AND c.kind IN ({visits}) GROUP BY c.request_id
+            UNION ALL
+            SELECT c.request_id, {day('MAX(c.occurred_on)')}, 'home_visit' FROM contact c
+            WHERE {{where}} AND c.kind IN ({visits}) GROUP BY c.request_id
+            UNION ALL
+            SELECT c.request_id, {day('MAX(c.occurred_on)')}, 'phone' FROM contact c WHERE {{where}}
+            GROUP BY c.request_id""",
+        list(lists.CONTACT_COLUMNS), ["occurred_on"], "c")
     assessments = read(
         f"""SELECT s.request_id, s.id, {day('s.started_on')}, {day('s.completed_on')},
                    (SELECT {day('MIN(m.date_of_birth)')} FROM assessed_member am JOIN member m ON m.id = am.member_id
@@ -166,8 +182,9 @@ def load_frames(family_ids: list[int] | None = None) -> lists.Frames:
                  list(lists.PLAN_COLUMNS), ["opened_on"], "p")
     meetings = read(f"SELECT t.request_id, {day('t.held_on')}, t.kind FROM taf_meeting t WHERE {{where}}",
                     list(lists.MEETING_COLUMNS), ["held_on"], "t")
-    supervisions = read(f"SELECT s.request_id, {day('s.held_on')} FROM supervision s WHERE {{where}}",
-                        list(lists.SUPERVISION_COLUMNS), ["held_on"], "s")
+    supervisions = read(
+        f"SELECT s.request_id, {day('MAX(s.held_on)')} FROM supervision s WHERE {{where}} GROUP BY s.request_id",
+        list(lists.SUPERVISION_COLUMNS), ["held_on"], "s")
     for frame, ints in ((requests, ["request_id", "family_id"]), (allocations, ["request_id", "practitioner_id"]),
                         (contacts, ["request_id"]), (assessments, ["request_id", "assessment_id"]),
                         (plans, ["request_id"]), (meetings, ["request_id"]), (supervisions, ["request_id"])):
