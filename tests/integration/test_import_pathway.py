@@ -137,6 +137,9 @@ def test_requests_assessments_plans_and_closures_come_in_with_their_dates(sign_i
     assert sorted(a.member_id for a in assessment.assessed) == [family.members[0].id, family.members[2].id]
     plan = db.session.scalars(select(FamilyPlan).where(FamilyPlan.request_id == request.id)).one()
     assert (plan.opened_on, plan.import_row_id) == (date(2024, 10, 14), row2.id)
+    # The family page says where the request, its assessment and its plan came from.
+    timeline = text(pages.get(f"/families/{family.id}").select_one(f"#episode-timeline-{request.id}"))
+    assert timeline.count(f"( partner file {batch.id}, row 2 )") == 3
     made = db.session.scalars(select(Family).where(Family.reference == "EHM-40001")).one()
     closed = db.session.scalars(select(HelpRequest).where(HelpRequest.family_id == made.id)).one()
     assert (closed.received_at, closed.source, closed.decision, closed.closed_on, closed.closure_reason) == (

@@ -283,3 +283,11 @@ def identified(as_of):
     names = dict(db.session.execute(select(HeadlineProblem.code, HeadlineProblem.name)
                                     .where(HeadlineProblem.framework_id == framework.id)).all())
     return version, found, people, households, descriptors_by_source(version.id), names
+
+
+def row_places(row_ids: set[int]) -> dict[int, tuple[int, int]]:
+    """Where imported records came from: import row id -> (import id, the file's row number)."""
+    if not row_ids:
+        return {}
+    return {row_id: (batch_id, number) for row_id, batch_id, number in db.session.execute(
+        select(ImportRow.id, ImportRow.batch_id, ImportRow.row_number).where(ImportRow.id.in_(sorted(row_ids))))}

@@ -216,16 +216,21 @@ def family_pathway(family, today: date) -> dict:
     """The family page's early-help area: each request (newest first) with its timeline and where it stands."""
     found = requests_of(family.id)
     if not found:
-        return {"pathway": {"episodes": [], "members": {m.id: m for m in family.members}}}
+        return {"pathway": {"episodes": [], "members": {m.id: m for m in family.members}, "imported": {}}}
     e = service_episodes(today, [family.id])
     rows = {int(r["request_id"]): r for r in e.to_dict("records")}
     versions = all_standards()
+    from tfclaims.imports.queries import row_places  # imports writes pathway records: imported here when needed
+
     episodes = []
     for request in found:
         episodes.append(EpisodeView(request, rows.get(request.id), rules.in_force(versions, request.received_on),
                                     _entries(request), assessment_of(request.id), plan_of(request.id),
                                     episode_distance(request, {m.id: m for m in family.members})))
-    return {"pathway": {"episodes": episodes, "members": {m.id: m for m in family.members}}}
+    row_ids = {r.import_row_id for ep in episodes for r in (ep.request, ep.assessment, ep.plan)
+               if r is not None and r.import_row_id}
+    return {"pathway": {"episodes": episodes, "members": {m.id: m for m in family.members},
+                        "imported": row_places(row_ids)}}
 
 
 def _entries(request: HelpRequest) -> list[dict]:

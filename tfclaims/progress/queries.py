@@ -175,12 +175,9 @@ def family_progress(family: Family) -> dict:
 
 
 def _import_rows(row_ids: set[int]) -> dict[int, tuple[int, int]]:
-    if not row_ids:
-        return {}
-    from tfclaims.imports.models import ImportRow
+    from tfclaims.imports.queries import row_places  # imports reads the progress records: imported here when needed
 
-    return {row_id: (batch_id, number) for row_id, batch_id, number in db.session.execute(
-        select(ImportRow.id, ImportRow.batch_id, ImportRow.row_number).where(ImportRow.id.in_(sorted(row_ids))))}
+    return row_places(row_ids)
 
 
 def member_has_progress(member_id: int) -> bool:
