@@ -380,3 +380,33 @@ def test_the_outcome_scale_is_kept_by_managers(client, users, family):
     as_role(client, users, Role.PRACTITIONER)
     assert client.get("/early-help/outcome-areas/new").status_code == 403
     assert "Substance use" in text(client.get("/early-help/outcome-areas"))
+
+
+def test_erasing_a_person_removes_them_from_the_pathway(client, users, family):
+    from tfclaims.pathway.models import AssessedMember, ContactMember, OutcomeArea, OutcomeScore
+    from tfclaims.retention import services as retention
+    from tfclaims.retention.vocabulary import ERASURE_REQUEST
+
+    as_role(client, users, Role.MANAGER)
+    request = new_request(client, family)
+    decide(client, family, request)
+    allocate(client, family, request, users[Role.PRACTITIONER])
+    child, other = family.members[2], family.members[0]
+    post(client, f"{base(family)}/{request.id}/contacts/new",
+         {"occurred_on": date_parts(date(2024, 10, 4)), "kind": "home_visit",
+          "member_ids": [str(child.id), str(other.id)]})
+    post(client, f"{base(family)}/{request.id}/assessment",
+         {"started_on": date_parts(date(2024, 10, 4)), "member_ids": [str(child.id), str(other.id)]})
+    area = db.session.scalars(select(OutcomeArea)).first()
+    post(client, f"{base(family)}/{request.id}/scores/new",
+         {"member_id": str(child.id), "occasion": "assessment", "scored_on": date_parts(date(2024, 10, 4)),
+          f"area_{area.id}": "5"})
+    child_id = child.id
+    retention.erase_member(child, reason=ERASURE_REQUEST, received_on=date(2024, 11, 1), note="",
+                           user=users[Role.MANAGER], today=TODAY)
+    db.session.commit()
+    for model in (ContactMember, AssessedMember, OutcomeScore):
+        assert db.session.scalar(select(func.count(model.id)).where(model.member_id == child_id)) == 0
+    # The episode and the other member's part in it stay.
+    assert db.session.scalar(select(func.count(ContactMember.id)).where(ContactMember.member_id == other.id)) == 1
+    assert db.session.get(HelpRequest, request.id) is not None

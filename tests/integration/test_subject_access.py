@@ -303,7 +303,8 @@ def test_the_export_holds_the_persons_data_and_nobody_elses(client, sign_in, peo
     files = unzip(response.data)
     expected = {"subject-access.pdf", "member.csv", "family.csv", "attachments.csv", "consent.csv", "problems.csv",
                 "measures.csv", "events.csv", "employment.csv", "status_episodes.csv", "evidence.csv",
-                "claim_lines.csv", "audit_events.csv", "access_events.csv"}
+                "claim_lines.csv", "audit_events.csv", "access_events.csv", "early_help_requests.csv",
+                "early_help_contacts.csv", "early_help_work.csv", "outcome_scores.csv"}
     assert set(files) == expected
 
     pdf = pdf_text(files.pop("subject-access.pdf"), tmp_path)
@@ -404,3 +405,62 @@ def test_junk_in_the_forms_is_never_a_server_error(client, sign_in, users, peopl
             fuzz_query(checked, Role.MANAGER, action, fields)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "subject_access_export")) == 0
+
+
+def test_the_early_help_pathway_is_in_the_export_and_another_members_is_not(client, sign_in, people, users, tmp_path):
+    """The family's requests and work, the contacts the person was seen at and their own outcome scores; a contact
+    where only the other member was seen, and the other member's scores, are not theirs."""
+    from datetime import datetime
+
+    from tfclaims.pathway.models import (
+        CaseAllocation,
+        Contact,
+        ContactMember,
+        HelpRequest,
+        OutcomeArea,
+        OutcomeScore,
+        Supervision,
+    )
+
+    subject, sibling = people.subject, people.sibling
+    family_id = subject.family_id
+    request = HelpRequest(family_id=family_id, received_at=datetime(2024, 9, 2, 9, 30), source="school",
+                          reason="Worried about Zebedee's attendance", decision="early_help",
+                          decided_on=date(2024, 9, 2))
+    db.session.add(request)
+    db.session.flush()
+    db.session.add(CaseAllocation(request_id=request.id, family_id=family_id,
+                                  practitioner_id=users[Role.PRACTITIONER].id, team="North",
+                                  allocated_at=datetime(2024, 9, 3, 10, 0)))
+    seen = Contact(request_id=request.id, family_id=family_id, occurred_on=date(2024, 9, 5), kind="home_visit",
+                   note="Zebedee showed his football medals")
+    seen.seen = [ContactMember(member_id=subject.id, family_id=family_id)]
+    other = Contact(request_id=request.id, family_id=family_id, occurred_on=date(2024, 9, 6), kind="school_visit",
+                    note="Philippa talked about her exams")
+    other.seen = [ContactMember(member_id=sibling.id, family_id=family_id)]
+    area = db.session.scalars(select(OutcomeArea).order_by(OutcomeArea.position)).first()
+    db.session.add_all([seen, other, Supervision(request_id=request.id, family_id=family_id,
+                                                 held_on=date(2024, 9, 20), kind="individual",
+                                                 note="Plan agreed with the school")])
+    db.session.add_all([
+        OutcomeScore(request_id=request.id, family_id=family_id, member_id=subject.id, area_id=area.id,
+                     occasion="assessment", scored_on=date(2024, 9, 10), score=4),
+        OutcomeScore(request_id=request.id, family_id=family_id, member_id=sibling.id, area_id=area.id,
+                     occasion="assessment", scored_on=date(2024, 9, 10), score=9),
+    ])
+    db.session.commit()
+    sign_in(Role.MANAGER)
+    page = client.get(person_url(subject)).get_data(as_text=True)
+    assert "1 request for early help for their family, 1 visit or contact at which they were seen, and 1 outcome " \
+        "score" in " ".join(page.split())
+    files = unzip(download(client, subject).data)
+    tables = {name: read_csv(data) for name, data in files.items() if name.endswith(".csv")}
+    assert tables["early_help_requests.csv"]["Reason"].tolist() == ["Worried about Zebedee's attendance"]
+    assert tables["early_help_requests.csv"]["Received"].tolist() == ["2024-09-02 09:30"]
+    assert tables["early_help_contacts.csv"]["Note"].tolist() == ["Zebedee showed his football medals"]
+    assert tables["outcome_scores.csv"][["Area", "Score"]].values.tolist() == [[area.name, "4"]]
+    assert "Plan agreed with the school" in tables["early_help_work.csv"]["Detail"].tolist()
+    everything = " ".join(data.decode("utf-8", "ignore") for name, data in files.items() if name.endswith(".csv"))
+    assert "Philippa talked about her exams" not in everything
+    pdf = " ".join(pdf_text(files["subject-access.pdf"], tmp_path).split())
+    assert "Zebedee showed his football medals" in pdf and "Philippa talked about her exams" not in pdf

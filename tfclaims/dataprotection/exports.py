@@ -35,6 +35,7 @@ from tfclaims.db import as_utc
 from tfclaims.engine.lists import ROUTES
 from tfclaims.families import models as family_models
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES
+from tfclaims.pathway.vocabulary import OCCASIONS
 from tfclaims.pdf import NumberedCanvas
 from tfclaims.progress import vocabulary as progress_words
 from tfclaims.spreadsheet import defused_series
@@ -164,6 +165,35 @@ def sections(held) -> list[Section]:
          for x in held.evidence],
         note="Evidence is recorded for the family as a whole.",
         widths=[0.15, 0.09, 0.27, 0.1, 0.1, 0.1, 0.09, 0.1], review=["Statement", "Reason"],
+    ))
+    out.append(Section(
+        "early_help_requests", "Requests for early help for your family",
+        ["Received", "From", "Reason", "Decision", "Decided on", "Lead practitioner", "Closed on", "Closure reason",
+         "Closure letter sent"],
+        [[r.received_at.strftime("%Y-%m-%d %H:%M"), r.source_label, r.reason or "", r.decision_label, _iso(r.decided_on),
+          ", ".join(f"{a.practitioner.name} ({a.team})" for a in r.allocations), _iso(r.closed_on), r.closure_label,
+          _yes_no(r.closure_letter_sent) if r.closed_on else ""] for r in held.requests],
+        note="Requests are recorded for the family as a whole.",
+        widths=[0.11, 0.12, 0.17, 0.12, 0.09, 0.13, 0.08, 0.1, 0.08], review=["Reason"],
+    ))
+    out.append(Section(
+        "early_help_contacts", "Visits and contacts at which you were seen", ["Date", "Kind", "A child seen alone",
+                                                                              "Note"],
+        [[_iso(c.occurred_on), c.kind_label, _yes_no(c.child_seen_alone), c.note or ""] for c in held.contacts],
+        widths=[0.13, 0.25, 0.12, 0.5], review=["Note"],
+    ))
+    out.append(Section(
+        "early_help_work", "Early help: your assessment, your family's plan, meetings and supervision",
+        ["Date", "What", "Detail"],
+        [[_iso(day), what, detail or ""] for day, what, detail in held.work],
+        note="Plans, meetings and supervision case notes are about the work with your family as a whole.",
+        widths=[0.13, 0.32, 0.55], review=["Detail"],
+    ))
+    out.append(Section(
+        "outcome_scores", "Your outcome scores (1 to 10)", ["Date", "When", "Area", "Score"],
+        [[_iso(s.scored_on), OCCASIONS.get(s.occasion, s.occasion), s.area.name if s.area else "", str(s.score)]
+         for s in held.scores],
+        widths=[0.15, 0.25, 0.45, 0.15],
     ))
     out.append(Section(
         "claim_lines", "Claims the council made for your family's results",

@@ -3,7 +3,7 @@ figures of the records of processing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, or_, select
@@ -18,6 +18,19 @@ from tfclaims.extensions import db
 from tfclaims.families import queries as family_queries
 from tfclaims.families import rules as family_rules
 from tfclaims.families.models import Attachment, Consent, Family, IdentifiedProblem, Member
+from tfclaims.pathway.models import (
+    AssessedMember,
+    Assessment,
+    CaseAllocation,
+    Contact,
+    ContactMember,
+    FamilyPlan,
+    HelpRequest,
+    OutcomeScore,
+    Step,
+    Supervision,
+    TafMeeting,
+)
 from tfclaims.progress.models import EmploymentSpell, Event, ManualEvidence, Measure, StatusEpisode
 from tfclaims.retention.models import LegalHold, RetentionRule, RetentionRun
 
@@ -94,6 +107,12 @@ class Held:
     claim_lines: list[ClaimLine]
     audit_events: list[AuditEvent]
     reads: list
+    # The early-help pathway: the family's requests and work, the contacts the person was seen at, the assessments
+    # that covered them, and their own outcome scores.
+    requests: list[HelpRequest] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    work: list[tuple] = field(default_factory=list)  # (day, what, detail), oldest first
+    scores: list[OutcomeScore] = field(default_factory=list)
 
 
 def audit_events_naming(member: Member) -> list[AuditEvent]:
@@ -153,7 +172,35 @@ def held_about(member: Member) -> Held:
         )),
         audit_events=audit_events_naming(member),
         reads=reads_of(member),
+        **_early_help(member),
     )
+
+
+def _early_help(member: Member) -> dict:
+    family_id = member.family_id
+    requests = list(db.session.scalars(select(HelpRequest).where(HelpRequest.family_id == family_id)
+                                       .order_by(HelpRequest.received_at, HelpRequest.id)))
+    contacts = list(db.session.scalars(
+        select(Contact).join(ContactMember, ContactMember.contact_id == Contact.id)
+        .where(ContactMember.member_id == member.id).order_by(Contact.occurred_on, Contact.id)))
+    work = []
+    for a in db.session.scalars(select(Assessment).join(AssessedMember, AssessedMember.assessment_id == Assessment.id)
+                                .where(AssessedMember.member_id == member.id)):
+        work.append((a.started_on, "Whole-family assessment started", "You were assessed"))
+        if a.completed_on:
+            work.append((a.completed_on, "Whole-family assessment completed", ""))
+    for p in db.session.scalars(select(FamilyPlan).where(FamilyPlan.family_id == family_id)):
+        work.append((p.opened_on, "Family plan opened",
+                     f"A copy given to the family on {p.copy_given_on.isoformat()}" if p.copy_given_on else ""))
+    for m in db.session.scalars(select(TafMeeting).where(TafMeeting.family_id == family_id)):
+        work.append((m.held_on, m.kind_label, ", ".join(m.agency_codes)))
+    for s in db.session.scalars(select(Supervision).where(Supervision.family_id == family_id)):
+        work.append((s.held_on, s.kind_label, s.note))
+    for s in db.session.scalars(select(Step).where(Step.family_id == family_id)):
+        work.append((s.stepped_on, s.direction_label, s.note))
+    scores = list(db.session.scalars(select(OutcomeScore).where(OutcomeScore.member_id == member.id)
+                                     .order_by(OutcomeScore.scored_on, OutcomeScore.area_id)))
+    return {"requests": requests, "contacts": contacts, "work": sorted(work, key=lambda w: w[0]), "scores": scores}
 
 
 def held_counts(member: Member) -> dict[str, int]:
@@ -171,6 +218,9 @@ def held_counts(member: Member) -> dict[str, int]:
         "episodes": count(StatusEpisode, StatusEpisode.member_id == member.id),
         "evidence": count(ManualEvidence, ManualEvidence.family_id == member.family_id),
         "claim_lines": count(ClaimLine, ClaimLine.family_id == member.family_id),
+        "help_requests": count(HelpRequest, HelpRequest.family_id == member.family_id),
+        "contacts": count(ContactMember, ContactMember.member_id == member.id),
+        "outcome_scores": count(OutcomeScore, OutcomeScore.member_id == member.id),
     }
 
 
@@ -284,6 +334,9 @@ def table_counts() -> dict[str, int]:
         "identified_problem": IdentifiedProblem, "measure": Measure, "event": Event,
         "employment_spell": EmploymentSpell, "status_episode": StatusEpisode, "manual_evidence": ManualEvidence,
         "claim_line": ClaimLine, "audit_event": AuditEvent, "access_event": AccessEvent, "user": User,
+        "help_request": HelpRequest, "case_allocation": CaseAllocation, "contact": Contact, "assessment": Assessment,
+        "family_plan": FamilyPlan, "taf_meeting": TafMeeting, "supervision": Supervision, "pathway_step": Step,
+        "outcome_score": OutcomeScore,
     }
     return {name: db.session.scalar(select(func.count()).select_from(model)) or 0 for name, model in models.items()}
 

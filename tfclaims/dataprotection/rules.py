@@ -242,6 +242,12 @@ CATEGORIES: list[Category] = [
              ("consent",), BASIS_PUBLIC_TASK),
     Category("Support and outcomes", "Attachment and closure dates and reasons, problems identified, lead "
              "practitioner, family notes", ("family", "attachment", "identified_problem"), BASIS_PUBLIC_TASK),
+    Category("Early help (whole-family working)", "Requests for early help with their source, reason and decision; "
+             "the lead practitioner; visits and who was seen; the whole-family assessment and who it covered; the "
+             "family plan; team around the family meetings and the agencies present; managers' supervision case "
+             "notes; steps up and down with social care; closure; each member's outcome scores",
+             ("help_request", "case_allocation", "contact", "assessment", "family_plan", "taf_meeting", "supervision",
+              "pathway_step", "outcome_score"), BASIS_PUBLIC_TASK),
     Category("Claims", "Families claimed for: reference, route, dates, result payment, the frozen evidence (and "
              "the name of an adult in continuous employment)", ("claim_line",), BASIS_PUBLIC_TASK,
              retention_type="claim_line",
