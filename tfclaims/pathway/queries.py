@@ -14,7 +14,6 @@ from tfclaims.auth.roles import Role
 from tfclaims.engine.queries import day_column, read_frame
 from tfclaims.extensions import db
 from tfclaims.pathway import distance, lists, rules
-from tfclaims.pathway.vocabulary import VISIT_KINDS
 from tfclaims.pathway.models import (
     Assessment,
     CaseAllocation,
@@ -28,6 +27,7 @@ from tfclaims.pathway.models import (
     Supervision,
     TafMeeting,
 )
+from tfclaims.pathway.vocabulary import VISIT_KINDS
 
 RECORDS = {"contact": Contact, "meeting": TafMeeting, "supervision": Supervision, "step": Step}
 
