@@ -464,7 +464,9 @@ def test_administrator_adds_a_user_by_keyboard(page, base_url, live_app, keys):
     keys.tab_to("Save user")
     keys.follow("Enter")
     expect_error_summary(keys, "Select at least one role", "roles")
-    # Tick "Claims officer", the second box.
+    # Tick "Claims officer", the third box (after the early help practitioner).
+    practitioner = keys.press("Tab", "the roles")
+    assert practitioner["name"] == Role.PRACTITIONER.label and not practitioner["checked"]
     officer = keys.press("Tab", "the roles")
     assert officer["name"] == Role.CLAIMS_OFFICER.label
     assert keys.press("Space")["checked"]

@@ -36,6 +36,7 @@ from tfclaims.families.models import (
 )
 from tfclaims.outcomes_plan.models import EVIDENCE_SOURCES, Descriptor, OutcomesPlan, PlanVersion
 from tfclaims.outcomes_plan.queries import get_framework_by_code, get_version_in_force
+from tfclaims.pathway.models import Contact, HelpRequest, OutcomeScore, Supervision, TafMeeting
 from tfclaims.progress.models import (
     EPISODE_END_REASONS,
     PRIOR_BENEFITS,
@@ -543,6 +544,9 @@ def _fingerprint() -> list:
            for a in f.attachments]) for f in families],
         [tuple(line) for line in lines],
         [_count(model) for model in (Measure, Event, EmploymentSpell, StatusEpisode, ManualEvidence, Consent)],
+        # The early-help pathway: its requests, contacts, meetings and outcome scores, with their days.
+        sorted(db.session.execute(select(HelpRequest.received_at, HelpRequest.decision, HelpRequest.closed_on)).all()),
+        [_count(model) for model in (Contact, TafMeeting, Supervision, OutcomeScore)],
     ]
 
 
