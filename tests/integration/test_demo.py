@@ -545,7 +545,8 @@ def _fingerprint() -> list:
         [tuple(line) for line in lines],
         [_count(model) for model in (Measure, Event, EmploymentSpell, StatusEpisode, ManualEvidence, Consent)],
         # The early-help pathway: its requests, contacts, meetings and outcome scores, with their days.
-        sorted(db.session.execute(select(HelpRequest.received_at, HelpRequest.decision, HelpRequest.closed_on)).all()),
+        sorted(map(str, db.session.execute(select(HelpRequest.received_at, HelpRequest.decision,
+                                                  HelpRequest.closed_on)).all())),
         [_count(model) for model in (Contact, TafMeeting, Supervision, OutcomeScore)],
     ]
 
