@@ -11,7 +11,7 @@ commit, which inside a test is only a savepoint.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -122,6 +122,12 @@ def snapshot_for(family, attachment, version, route: str, as_of: date, spec: dic
             "problems": len(problems),
             "problems_sustained": sustained,
             "reason": reason,
+            # Whole-family working as the engine dates it (a week, three, four and five weeks after attachment).
+            "whole_family_working": True,
+            "working_lead_on": (attachment.attached_on + timedelta(days=7)).isoformat(),
+            "working_assessed_on": (attachment.attached_on + timedelta(days=21)).isoformat(),
+            "working_plan_on": (attachment.attached_on + timedelta(days=28)).isoformat(),
+            "working_taf_on": (attachment.attached_on + timedelta(days=35)).isoformat(),
         },
         "problems": problems,
         "eligibility": [

@@ -212,6 +212,10 @@ def test_claim_pack_cover_families_and_sample(claim, tmp_path):
     [ce_line] = [line for line in claim.lines if line.family_reference == "FAM-C001"]
     assert adult_name(ce_line) in text
     assert "Sam Keyworker" in text and "North locality" in text
+    # Each family's whole-family working, element by element with its date, as frozen into its line.
+    [line] = [line for line in claim.lines if line.family_reference == "FAM-C002"]
+    lead = line.snapshot["family"]["working_lead_on"]
+    assert re.search(rf"Whole-family working\s+Lead practitioner {lead}; assessment \S+; plan \S+; team", text)
     assert "Eligibility at attachment" in text and "Outcomes" in text
     assert "P2.1" in text and "17 July 2020" in text
 

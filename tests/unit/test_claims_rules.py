@@ -272,3 +272,13 @@ def test_the_phase_of_a_claim_in_words():
 )
 def test_the_outcome_source_follows_the_criterion(kind, event_kinds, source):
     assert rules.outcome_source(kind, event_kinds) == source
+
+
+def test_whole_family_working_in_a_sentence():
+    from tfclaims.claims.rules import working_summary
+
+    assert working_summary({"reference": "F1"}) == "Not recorded when the line was frozen"
+    frozen = {"working_lead_on": "2024-01-03", "working_assessed_on": "2024-01-25", "working_plan_on": None,
+              "working_taf_on": "2024-02-01"}
+    assert working_summary(frozen) == ("Lead practitioner 2024-01-03; assessment 2024-01-25; plan not recorded; "
+                                       "team around the family 2024-02-01")

@@ -513,6 +513,7 @@ def _family(line: ClaimLine, verdict_shown: bool, phases: dict[str, str]) -> Kee
         ("Claimable from", _on(line.claimable_on)),
         ("Lead practitioner", family.get("lead_practitioner") or "Not recorded"),
         ("Team", family.get("team") or "Not recorded"),
+        ("Whole-family working", line.working_summary),
     ]
     adult = _adult_name(line)
     if adult:
