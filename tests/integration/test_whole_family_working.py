@@ -141,3 +141,19 @@ def test_the_cohort_and_one_family_agree(sf, users):
             assert (cohort.loc[family.id, column] == alone[column]
                     or (pd.isna(cohort.loc[family.id, column]) and pd.isna(alone[column])))
     assert list(cohort.loc[[f.id for f in families], "claimable"]) == [True, False, False]
+
+
+def test_the_family_page_says_whether_it_is_evidenced_and_whether_it_is_required(sf, tf, users, sign_in, pages,
+                                                                                 today_is):
+    today_is(JUDGED)
+    family = successful_family(sf, users)
+    sign_in(Role.COORDINATOR)
+    said = " ".join(pages.get(f"/families/{family.id}").select_one("#whole-family-working").get_text(" ").split())
+    assert said.startswith("Whole-family working not evidenced (required for a claim under this framework)")
+    whole_family_working(family, date(2022, 10, 20), users[Role.PRACTITIONER])
+    said = " ".join(pages.get(f"/families/{family.id}").select_one("#whole-family-working").get_text(" ").split())
+    assert said.startswith("Whole-family working evidenced (required") and "family plan 4 November 2022" in said
+    other = factories.make_family(members=4)
+    attach(other, tf, attached_on=date(2016, 1, 10), problem_numbers=(5, 6))
+    said = " ".join(pages.get(f"/families/{other.id}").select_one("#whole-family-working").get_text(" ").split())
+    assert said.startswith("Whole-family working not evidenced (shown for the audit; not required")

@@ -40,7 +40,7 @@ from tfclaims.db import after_reading, as_utc, utcnow, writing_now
 from tfclaims.engine import kinds
 from tfclaims.engine.models import READY, WORKING, FamilyVerdict, VerdictSet
 from tfclaims.engine.queries import _from_json, _payloads, evaluate_cohort, evaluate_family, load_frames
-from tfclaims.engine.rules import Verdicts, evaluate
+from tfclaims.engine.rules import WORKING_REQUIRED, Verdicts, evaluate
 from tfclaims.extensions import db
 
 # Sets other than today's are dropped by the nightly refresh once this many days have passed since they were made
@@ -520,4 +520,6 @@ def family_panel(family_id: int, as_of: date) -> dict:
         "verdict_as_of": as_of,
         "verdict_refreshing": refreshing,
         "verdict_refresh_seconds": REFRESHING_SECONDS,
+        # The frameworks under which a claim needs whole-family working (the page says required or only shown).
+        "working_required": WORKING_REQUIRED,
     }

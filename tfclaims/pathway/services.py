@@ -127,7 +127,7 @@ def _moment(on: date | None, at: time | None, field: str, what: str) -> datetime
 
 
 def record_request(family: Family, received_on: date | None, received_time: time | None, source: str | None,
-                   reason: str | None, decision: str | None = None, decided_on: date | None = None) -> HelpRequest:
+                   reason: str | None) -> HelpRequest:
     received_at = _moment(received_on, received_time, "received_on", "the date the request was received")
     if received_on > clock.today():
         raise DomainError("The date the request was received must be today or in the past", field="received_on")
@@ -140,8 +140,6 @@ def record_request(family: Family, received_on: date | None, received_time: time
     if not request.reason:
         raise DomainError("Enter the reason for the request", field="reason")
     db.session.add(request)
-    if decision:
-        _decide(request, decision, decided_on)
     db.session.flush()
     return request
 
@@ -160,10 +158,6 @@ def decide_request(request: HelpRequest, decision: str | None, decided_on: date 
     _decide(request, decision, decided_on)
     db.session.flush()
     return request
-
-
-def practitioners() -> list[User]:
-    return queries.practitioners()
 
 
 def allocate(request: HelpRequest, practitioner_id, team: str | None, allocated_on: date | None,
