@@ -143,6 +143,15 @@ class Frames:
             missing = {column: value for column, value in defaults.items() if column not in frame.columns}
             if missing:
                 setattr(self, name, frame.assign(**missing))
+        # Text as Python objects, not pandas' Arrow-backed strings: the rules take, join and merge rows of these
+        # columns many times, and Arrow's take is several times slower than a take of object pointers.
+        for f in fields(self):
+            frame = getattr(self, f.name)
+            if frame is None:
+                continue
+            texts = [c for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+            if texts:
+                setattr(self, f.name, frame.astype(dict.fromkeys(texts, object)))
         # Empty or hand-made frames lose their types; the rules expect dates as datetime64.
         for name, columns in DATE_COLUMNS.items():
             frame = getattr(self, name)
@@ -460,7 +469,7 @@ def _families(
     ssp_now, ce_now, sfo_now = in_period(ssp_all), in_period(ce_all), in_period(sfo_all)
     use_ce = ce_now.notna() & (ssp_now.isna() | (ce_now < ssp_now))
     route = np.select([sfo_now.notna(), use_ce, ssp_now.notna()], ["SFO", "CE", "SSP"], "")
-    f["route"] = route
+    f["route"] = pd.Series(route, index=f.index, dtype=object)
     f["claimable"] = f["route"] != ""
     # The adult whose continuous employment is the result, on the CE route.
     f["ce_member_id"] = adults.reindex(f["family_id"]).set_axis(f.index).where(f["route"] == "CE").astype("Int64")
@@ -475,10 +484,14 @@ def _families(
     forecast = in_period(forecast_all)
     expected_late = forecast_all.where(forecast.isna())
     f["claimable_on"] = claimable_on.where(f["claimable"], forecast).astype("datetime64[s]")
-    f["expected_route"] = np.select(
-        [f["claimable"], sfo & forecast.notna(), forecast.notna() & (forecast == ce_expected)],
-        [f["route"], "SFO", "CE"],
-        np.where(forecast.notna(), "SSP", ""),
+    f["expected_route"] = pd.Series(
+        np.select(
+            [f["claimable"], sfo & forecast.notna(), forecast.notna() & (forecast == ce_expected)],
+            [f["route"], "SFO", "CE"],
+            np.where(forecast.notna(), "SSP", ""),
+        ),
+        index=f.index,
+        dtype=object,
     )
 
     # What blocks a family that is not claimable, in plain English.
@@ -605,29 +618,16 @@ def _text_series(*parts) -> pd.Series:
 
 def _texts(parts, where: np.ndarray | None = None) -> np.ndarray:
     """Text and plain strings joined element-wise, for the rows ``where`` is true (all when None)."""
-    result = None
-    for part in parts:
-        if isinstance(part, (pd.Series, np.ndarray)):
-            value = part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part.astype(object)
-            value = value if where is None else value[where]
-        else:
-            value = part
-        result = value if result is None else result + value
-    return result
+    lengths = [len(p) for p in parts if not isinstance(p, str)]
+    if not lengths:  # plain strings only: one text for every row
+        return "".join(parts)
+    return kinds.joined(parts, lengths[0], where)
 
 
 def _select_text(index: pd.Index, cases: list, default) -> pd.Series:
-    """Like ``np.select`` over texts, each built only for the rows that take it: building every text for every
-    family, then choosing, holds a cohort's worth of strings per case at once. A case's text is a string, a
-    Series or a tuple of them to join."""
-    out = np.empty(len(index), dtype=object)
-    left = np.ones(len(index), dtype=bool)
-    for condition, parts in [*cases, (True, default)]:
-        rows = left & np.asarray(condition, dtype=bool)
-        if rows.any():
-            out[rows] = _texts(parts if isinstance(parts, tuple) else (parts,), rows)
-        left &= ~rows
-    return pd.Series(out, index=index, dtype=object)
+    """Like ``np.select`` over texts, each built only for the rows that take it (``kinds.choose``): building every
+    text for every family, then choosing, holds a cohort's worth of strings per case at once."""
+    return kinds.choose(index, cases, default)
 
 
 def _joined(keys: np.ndarray, texts, separator: str) -> pd.Series:
