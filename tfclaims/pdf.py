@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase.pdfdoc import PDFStream, PDFZCompress
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 
 class NumberedCanvas(Canvas):
     """Holds each page until the end, so every footer can say "Page n of m". Use it as
-    ``doc.build(story, canvasmaker=partial(NumberedCanvas, footer=..., margin=..., colour=..., size=...))``."""
+    ``doc.build(story, canvasmaker=partial(NumberedCanvas, footer=..., margin=..., colour=..., size=...))``.
+
+    ``ascii85=False`` writes each compressed page stream as binary, without reportlab's ASCII85 encoding (on by
+    default, so 7-bit clean): the file is a fifth smaller and a long document is written seconds faster."""
 
     def __init__(self, *args, footer: str = "", margin: float = 36, colour=None, size: float = 8,
-                 font: str = "Helvetica", **kwargs):
+                 font: str = "Helvetica", ascii85: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self._footer, self._margin, self._colour, self._size, self._font = footer, margin, colour, size, font
+        self._ascii85 = ascii85
         self._pages: list[dict] = []
 
     def showPage(self):  # noqa: N802 - reportlab's name
@@ -21,13 +28,26 @@ class NumberedCanvas(Canvas):
 
     def save(self):
         total = len(self._pages)
-        width = self._pagesize[0]
+        right, y = self._pagesize[0] - self._margin, self._margin / 2
+        footer = None  # the footer's text operators: the same on every page
         for number, page in enumerate(self._pages, start=1):
             self.__dict__.update(page)
             self.setFont(self._font, self._size)
             if self._colour is not None:
                 self.setFillColor(self._colour)
-            self.drawString(self._margin, self._margin / 2, self._footer)
-            self.drawRightString(width - self._margin, self._margin / 2, f"Page {number} of {total}")
+            if footer is None:
+                text = self.beginText(self._margin, y)
+                text.textOut(self._footer)
+                footer = text.getCode()
+            self._code.append(footer)
+            # "Page n of m" is plain ASCII: written as drawRightString would write it, in a fraction of the time.
+            numbered = f"Page {number} of {total}"
+            x = right - stringWidth(numbered, self._font, self._size)
+            self._code.append(f"BT {self._doc.getInternalFontName(self._font)} {fp_str(self._size)} Tf "
+                              f"1 0 0 1 {fp_str(x)} {fp_str(y)} Tm ({numbered}) Tj ET")
             super().showPage()
+            if not self._ascii85 and self._pageCompression:
+                # The page's content stream, set before reportlab would make it with its default filters.
+                written = self._doc.Pages.pages[-1]
+                written.Contents = PDFStream(content=written.stream, filters=[PDFZCompress])
         super().save()

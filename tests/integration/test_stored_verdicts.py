@@ -33,12 +33,12 @@ def manager(sign_in):
 
 @pytest.fixture
 def no_judging_of_the_cohort(app, monkeypatch):
-    """Fail if a request judges the whole cohort (every family, as the lists once did). Returns the families each
-    request judged."""
+    """Fail if a request judges the whole cohort (every family, as the lists once did), or any partition of it.
+    Returns the partitions judged in requests (none, or the test has failed)."""
     from flask import request_finished, request_started
 
     judged, serving = [], []
-    real = store.evaluate_cohort
+    real = store._judge_range
 
     def started(sender, **extra):
         serving.append(True)
@@ -49,15 +49,13 @@ def no_judging_of_the_cohort(app, monkeypatch):
     request_started.connect(started, app)
     request_finished.connect(finished, app)
 
-    def evaluate(as_of, family_ids=None):
-        if not serving:
-            return real(as_of, family_ids)  # a job, as the worker runs it
-        if family_ids is None:
-            raise AssertionError("the whole cohort was judged in the request")
-        judged.append(list(family_ids))
-        return real(as_of, family_ids)
+    def judge_range(as_of, id_range):
+        if serving:
+            judged.append(id_range)
+            raise AssertionError("the whole cohort (a partition of it) was judged in the request")
+        return real(as_of, id_range)  # a job, as the worker runs it
 
-    monkeypatch.setattr(store, "evaluate_cohort", evaluate)
+    monkeypatch.setattr(store, "_judge_range", judge_range)
     yield judged
     request_started.disconnect(started, app)
     request_finished.disconnect(finished, app)

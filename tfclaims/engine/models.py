@@ -11,6 +11,10 @@ judged on newer data. ``seq`` numbers the writes to a set (``VerdictSet.seq``), 
 decoded in memory fetches only the rows written since it last looked; ``token`` is new each time a set is made,
 so a copy of a set that was dropped (or rolled back) is never taken for the new one.
 
+A set is judged in partitions of families (``VerdictPartition``: ranges of family ids), each by whichever job
+worker takes it first, so that the work spreads over every worker running and no worker holds more than one
+partition's data. The set is ready when its last partition is written.
+
 Stored verdicts are derived data, not records of their own: not audited, and deleting them loses nothing.
 """
 
@@ -24,6 +28,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tfclaims.db import Base
 
 WORKING, READY = "working", "ready"
+# A partition's state: waiting for a worker, being judged, written.
+WAITING, JUDGING, WRITTEN = "waiting", "judging", "written"
 
 
 class VerdictSet(Base):
@@ -54,3 +60,23 @@ class FamilyVerdict(Base):
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict] = mapped_column(JSON)
+
+
+class VerdictPartition(Base):
+    """One partition of a set being judged: the families whose ids are from ``first_family_id`` to
+    ``last_family_id`` (the ranges of a set cover every id)."""
+
+    __tablename__ = "verdict_partition"
+
+    as_of: Mapped[date] = mapped_column(
+        ForeignKey("verdict_set.as_of", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_family_id: Mapped[int] = mapped_column(Integer)
+    last_family_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=WAITING)
+    # When it was planned or handed back to the queue, and when a worker took it: a partition waiting or being
+    # judged far longer than that (its task or its worker was lost) is handed out again by the sweep.
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    families: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,6 +7,7 @@ pandas turns into dates in one step, instead of a Python date object per value.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
@@ -103,15 +104,47 @@ def _read(
     return frame
 
 
-def _sql(template: str, family_ids: list[int] | None, column: str, marker: str) -> tuple[str, list | None]:
+# A partition of the cohort: the families whose ids are in a range (first and last id included).
+IdRange = tuple[int, int]
+# The families judged at once when the whole cohort is judged: the partitions' size, which bounds the memory a
+# judgement takes whatever the cohort's size (about 300 MB for 25,000 families, on top of the app's own).
+PARTITION_FAMILIES = 25_000
+# Beyond any family id (ids are 32-bit integers in both databases).
+LAST_ID = 2**31 - 1
+
+
+def _sql(
+    template: str, family_ids: list[int] | None, column: str, marker: str, id_range: IdRange | None = None
+) -> tuple[str, list | None]:
+    if id_range is not None:
+        return template.replace("{where}", f"{column} BETWEEN {marker} AND {marker}"), [int(i) for i in id_range]
     if family_ids is None:
         return template.replace("{where}", "1 = 1"), None
     where = f"{column} IN ({', '.join([marker] * len(family_ids))})" if family_ids else "1 = 0"
     return template.replace("{where}", where), [int(i) for i in family_ids]
 
 
-def load_frames(family_ids: list[int] | None = None, outline: bool = False) -> Frames:
-    """The engine's input for the given families (all when None). Needs an application context.
+def family_ranges(size: int = PARTITION_FAMILIES) -> list[IdRange]:
+    """The cohort's partitions: ranges of family ids, each holding at most ``size`` families with an attachment,
+    together covering every id from 0 to ``LAST_ID`` (a family added meanwhile falls in one of them). One range
+    when the cohort is no bigger than ``size``."""
+    from sqlalchemy import select
+
+    from tfclaims.families.models import Attachment
+
+    if size < 1:
+        raise ValueError("a partition holds at least one family")
+    ids = list(db.session.scalars(select(Attachment.family_id).distinct().order_by(Attachment.family_id)))
+    firsts = [0] + [ids[i] for i in range(size, len(ids), size)]
+    lasts = [first - 1 for first in firsts[1:]] + [LAST_ID]
+    return list(zip(firsts, lasts, strict=True))
+
+
+def load_frames(
+    family_ids: list[int] | None = None, outline: bool = False, id_range: IdRange | None = None
+) -> Frames:
+    """The engine's input for the given families (all when None), or for the families whose ids are in
+    ``id_range`` (a partition, ``family_ranges``). Needs an application context.
 
     ``outline``: the attachments, identified problems and the plan only, with the long tables of evidence
     (measures, events, spells, episodes, decisions) left empty: what the progress return counts besides the
@@ -133,7 +166,7 @@ def load_frames(family_ids: list[int] | None = None, outline: bool = False) -> F
         if outline and evidence:
             return pd.DataFrame({name: pd.Series(dtype="datetime64[s]" if name in dates else object)
                                  for name in columns})
-        sql, params = _sql(template, family_ids, column, marker)
+        sql, params = _sql(template, family_ids, column, marker, id_range)
         return _read(sql, columns, dates, params, concatenate)
 
     attachments = read(
@@ -340,8 +373,37 @@ def _concat(parts: list[Frames]) -> Frames:
     return Frames(**values)
 
 
-def evaluate_cohort(as_of: date, family_ids: list[int] | None = None) -> Verdicts:
-    """Load and judge the given families (all when None) as of a date."""
+def evaluate_partitions(as_of: date, size: int = PARTITION_FAMILIES) -> Iterator[tuple[IdRange, Verdicts]]:
+    """The whole cohort judged as of a date one partition at a time (``family_ranges``): each partition's range
+    and verdicts, read and judged only when asked for, so that no more than one partition's data is held at once
+    (when the caller lets each go before the next)."""
+    for id_range in family_ranges(size):
+        yield id_range, evaluate(load_frames(id_range=id_range), as_of)
+
+
+def combine(parts: list[Verdicts]) -> Verdicts:
+    """The verdicts of several partitions as one: families in reference order, problems in family order, as
+    ``evaluate`` gives them for the whole cohort at once."""
+    if len(parts) == 1:
+        return parts[0]
+    families = pd.concat([p.families for p in parts], ignore_index=True)
+    families = families.sort_values("reference", kind="stable").reset_index(drop=True)
+    problems = pd.concat([p.problems for p in parts], ignore_index=True)
+    problems = problems.sort_values(["family_id", "problem_number"], kind="stable").reset_index(drop=True)
+
+    def eligibility() -> pd.DataFrame:
+        return pd.concat([p.eligibility for p in parts], ignore_index=True)
+
+    return Verdicts(problems, families, eligibility)
+
+
+def evaluate_cohort(
+    as_of: date, family_ids: list[int] | None = None, partition: int = PARTITION_FAMILIES
+) -> Verdicts:
+    """Load and judge the given families (all when None) as of a date; the whole cohort in partitions of
+    ``partition`` families, combined."""
+    if family_ids is None:
+        return combine([verdicts for _, verdicts in evaluate_partitions(as_of, partition)])
     return evaluate(load_frames(family_ids), as_of)
 
 

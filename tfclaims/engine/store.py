@@ -38,8 +38,25 @@ from tfclaims.audit.models import AuditEvent
 from tfclaims.audit.services import CHANGED_FAMILIES
 from tfclaims.db import after_reading, as_utc, utcnow, writing_now
 from tfclaims.engine import kinds
-from tfclaims.engine.models import READY, WORKING, FamilyVerdict, VerdictSet
-from tfclaims.engine.queries import _from_json, _payloads, evaluate_cohort, evaluate_family, load_frames
+from tfclaims.engine.models import (
+    JUDGING,
+    READY,
+    WAITING,
+    WORKING,
+    WRITTEN,
+    FamilyVerdict,
+    VerdictPartition,
+    VerdictSet,
+)
+from tfclaims.engine.queries import (
+    PARTITION_FAMILIES,
+    IdRange,
+    _from_json,
+    _payloads,
+    evaluate_family,
+    family_ranges,
+    load_frames,
+)
 from tfclaims.engine.rules import WORKING_REQUIRED, Verdicts, evaluate
 from tfclaims.extensions import db
 
@@ -117,11 +134,13 @@ def _after_commit(callback) -> None:
 # ---------------------------------------------------------------- writing
 
 
-def _versions(family_ids: list[int] | None) -> dict[int, int]:
+def _versions(family_ids: list[int] | None, id_range: IdRange | None = None) -> dict[int, int]:
     """Each family's latest audit event id: what its verdict is judged on."""
     query = select(AuditEvent.family_id, func.max(AuditEvent.id)).where(AuditEvent.family_id.is_not(None))
     if family_ids is not None:
         query = query.where(AuditEvent.family_id.in_(family_ids))
+    if id_range is not None:
+        query = query.where(AuditEvent.family_id.between(*id_range))
     return dict(db.session.execute(query.group_by(AuditEvent.family_id)).all())
 
 
@@ -164,12 +183,9 @@ def _mark_changed_since(as_ofs: list[date], family_ids: list[int] | None = None)
     db.session.execute(query.values(stale=True))
 
 
-def build_set(as_of: date) -> VerdictSet:
-    """Judge the whole cohort as of the date and store it as a ready set, replacing what the set held. Flushes."""
-    versions = _versions(None)  # read before the data: the data judged is as new as these, or newer
-    payloads = _payloads(evaluate_cohort(as_of))
-    found = db.session.get(VerdictSet, as_of)
-    if found is None:
+def _set_for(as_of: date) -> VerdictSet:
+    """The set as of the date, locked (``_lock``): made, as being worked out, if there is none."""
+    if db.session.get(VerdictSet, as_of) is None:
         try:
             with db.session.begin_nested():
                 db.session.add(VerdictSet(as_of=as_of, status=WORKING, token=_token(), seq=0, families=0,
@@ -177,14 +193,153 @@ def build_set(as_of: date) -> VerdictSet:
         except IntegrityError:
             pass
     [stored] = _lock([as_of])
+    return stored
+
+
+def _judge_range(as_of: date, id_range: IdRange) -> tuple[dict, dict]:
+    """The payloads of the families in the range judged as of the date, and the data versions they were judged
+    on (read first: the data judged is as new as these, or newer)."""
+    versions = _versions(None, id_range)
+    return _payloads(evaluate(load_frames(id_range=id_range), as_of)), versions
+
+
+def _write_range(stored: VerdictSet, id_range: IdRange, payloads: dict, versions: dict, now) -> None:
+    """The set's rows of the families in the range, replaced by these (a family no longer attached loses its row).
+    The set must be locked, its ``seq`` raised for this write."""
+    table = FamilyVerdict.__table__
+    db.session.execute(delete(table).where(table.c.as_of == stored.as_of, table.c.family_id.between(*id_range)))
+    _insert(_rows(stored.as_of, payloads, versions, stored.seq, now))
+
+
+def _ready(stored: VerdictSet, now) -> None:
+    """The set judged throughout: ready, with a new token (every worker reads it afresh), its count of families,
+    and rows judged on data that changed meanwhile marked stale for the sweep."""
+    table = FamilyVerdict.__table__
+    _mark_changed_since([stored.as_of])
+    stored.families = db.session.scalar(select(func.count()).select_from(table).where(table.c.as_of == stored.as_of))
+    stored.status, stored.token, stored.refreshed_at = READY, _token(), now
+
+
+def build_set(as_of: date, partition: int | None = None) -> VerdictSet:
+    """Judge the whole cohort as of the date, in this process, and store it as a ready set, replacing what the set
+    held. One partition of ``partition`` families at a time (``queries.family_ranges``): each is read, judged and
+    written before the next is read, so the memory it takes does not grow with the cohort. Flushes.
+
+    The job workers share the same work out between them (``plan_partitions``)."""
+    stored = _set_for(as_of)
     stored.seq += 1
     now = utcnow()
-    db.session.execute(delete(FamilyVerdict.__table__).where(FamilyVerdict.__table__.c.as_of == as_of))
-    _insert(_rows(as_of, payloads, versions, stored.seq, now))
-    _mark_changed_since([as_of])
-    stored.status, stored.token, stored.families, stored.refreshed_at = READY, _token(), len(payloads), now
+    for id_range in family_ranges(partition or PARTITION_FAMILIES):
+        payloads, versions = _judge_range(as_of, id_range)
+        _write_range(stored, id_range, payloads, versions, now)
+        del payloads
+    _ready(stored, now)
     db.session.flush()
     return stored
+
+
+# ---------------------------------------------------------------- a set judged by the job workers, partition by
+# partition
+
+
+def plan_partitions(as_of: date, partition: int | None = None) -> int:
+    """Ask for the set as of the date to be judged by the job workers: its partitions recorded as waiting (any
+    earlier plan of the set replaced). A set already ready stays readable, each partition's rows replaced as it is
+    written; a new set is being worked out until its last partition is written. Returns how many partitions: the
+    caller commits, then queues that many ``jobs.judge_verdict_partitions`` tasks (each judges partitions until none
+    is waiting, so every worker running takes a share). Flushes."""
+    _set_for(as_of)
+    db.session.execute(delete(VerdictPartition).where(VerdictPartition.as_of == as_of))
+    now = utcnow()
+    ranges = family_ranges(partition or PARTITION_FAMILIES)
+    db.session.add_all(
+        VerdictPartition(as_of=as_of, number=number, first_family_id=first, last_family_id=last, status=WAITING,
+                         queued_at=now, families=0)
+        for number, (first, last) in enumerate(ranges, start=1)
+    )
+    db.session.flush()
+    return len(ranges)
+
+
+def _claim(as_of: date) -> VerdictPartition | None:
+    """A waiting partition of the set, taken for this worker (committed, so no other worker takes it), or None
+    when none is waiting."""
+    while True:
+        number = db.session.scalar(
+            select(VerdictPartition.number)
+            .where(VerdictPartition.as_of == as_of, VerdictPartition.status == WAITING)
+            .order_by(VerdictPartition.number).limit(1)
+        )
+        if number is None:
+            db.session.commit()
+            return None
+        taken = db.session.execute(
+            update(VerdictPartition)
+            .where(VerdictPartition.as_of == as_of, VerdictPartition.number == number,
+                   VerdictPartition.status == WAITING)
+            .values(status=JUDGING, started_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if taken:
+            return db.session.get(VerdictPartition, (as_of, number), populate_existing=True)
+
+
+def judge_next_partition(as_of: date) -> bool:
+    """Take a waiting partition of the set, judge its families and write their rows; the last partition written
+    makes the set ready. Returns False when no partition was waiting. Commits."""
+    part = _claim(as_of)
+    if part is None:
+        return False
+    number, id_range = part.number, (part.first_family_id, part.last_family_id)
+    payloads, versions = _judge_range(as_of, id_range)
+    stored = _lock([as_of])
+    mine = db.session.get(VerdictPartition, (as_of, number), populate_existing=True)
+    if not stored or mine is None or mine.status != JUDGING:
+        # The set was dropped, or planned again, meanwhile: this work is no longer wanted.
+        db.session.rollback()
+        return True
+    [stored] = stored
+    now = utcnow()
+    stored.seq += 1
+    _write_range(stored, id_range, payloads, versions, now)
+    mine.status, mine.families = WRITTEN, len(payloads)
+    left = db.session.scalar(
+        select(func.count()).select_from(VerdictPartition)
+        .where(VerdictPartition.as_of == as_of, VerdictPartition.status != WRITTEN)
+    )
+    if not left:
+        _ready(stored, now)
+        db.session.execute(delete(VerdictPartition).where(VerdictPartition.as_of == as_of))
+    db.session.commit()
+    return True
+
+
+def partitions_left(as_of: date) -> tuple[int, int]:
+    """How many partitions of the set are not yet written, and how many there are (0, 0 once it is ready)."""
+    rows = db.session.execute(
+        select(VerdictPartition.status, func.count()).where(VerdictPartition.as_of == as_of)
+        .group_by(VerdictPartition.status)
+    ).all()
+    counts = dict(rows)
+    return sum(n for status, n in counts.items() if status != WRITTEN), sum(counts.values())
+
+
+def lost_partitions(now) -> list[tuple[date, int]]:
+    """Partitions waiting or being judged for far longer than a partition takes (their task or their worker was
+    lost): handed back as waiting. Returns the set and number of each, for the caller to queue a task for each
+    once it has committed. Flushes."""
+    limit = now - STUCK_AFTER
+    lost = list(db.session.scalars(
+        select(VerdictPartition).where(
+            ((VerdictPartition.status == WAITING) & (VerdictPartition.queued_at < limit))
+            | ((VerdictPartition.status == JUDGING) & (VerdictPartition.started_at < limit))
+        )
+    ))
+    for part in lost:
+        part.status, part.queued_at, part.started_at = WAITING, now, None
+    db.session.flush()
+    return [(part.as_of, part.number) for part in lost]
 
 
 def refresh_families(family_ids: list[int]) -> int:
@@ -242,20 +397,29 @@ def refresh_stale() -> int:
 
 
 def stuck_sets(now) -> list[date]:
-    """Sets asked for but still not ready long after: their job was lost."""
+    """Sets asked for but still not ready long after, with no partition planned: their job was lost (a set whose
+    partitions are planned is looked after partition by partition, ``lost_partitions``)."""
+    planned = exists().where(VerdictPartition.as_of == VerdictSet.as_of)
     return list(db.session.scalars(
-        select(VerdictSet.as_of).where(VerdictSet.status == WORKING, VerdictSet.requested_at < now - STUCK_AFTER)
+        select(VerdictSet.as_of).where(VerdictSet.status == WORKING, VerdictSet.requested_at < now - STUCK_AFTER,
+                                       ~planned)
     ))
 
 
 def nightly(today: date) -> VerdictSet:
-    """The nightly refresh: today's set made again; sets of other dates made more than ``KEEP_DAYS`` days ago
-    dropped (a user who asks for one again has it made again); whatever else is stale judged again."""
+    """The nightly refresh in this process (``flask tfclaims refresh-verdicts``): today's set made again; then
+    ``after_nightly``. The job workers share the same work out (``jobs.verdict_refresh``)."""
     stored = build_set(today)
+    after_nightly(today)
+    return stored
+
+
+def after_nightly(today: date) -> None:
+    """Once today's set is made: sets of other dates made more than ``KEEP_DAYS`` days ago dropped (a user who asks
+    for one again has it made again); whatever else is stale judged again."""
     old = utcnow() - timedelta(days=KEEP_DAYS)
     db.session.execute(delete(VerdictSet).where(VerdictSet.as_of != today, VerdictSet.requested_at < old))
     refresh_stale()
-    return stored
 
 
 def forget_sets_beyond(limit: int = MAX_SETS) -> None:
