@@ -33,6 +33,9 @@ class Base(DeclarativeBase):
 
     # Columns never copied into audit events (secrets and bookkeeping).
     __audit_exclude__: frozenset[str] = frozenset({"created_at", "updated_at"})
+    # Whether the rule engine reads these rows: a change to one is a change to its family's verdict (its stored
+    # verdicts are judged again). False for what records a verdict's use, such as a claim's lines.
+    __verdict_input__: bool = True
 
     @property
     def audit_family_id(self) -> int | None:

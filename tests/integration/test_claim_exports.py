@@ -306,3 +306,48 @@ def test_a_note_longer_than_a_page_runs_over_pages(db_session, tmp_path):
     flat = " ".join(text.split())
     assert "word0 " in flat and "word3999" in flat
     assert re.search(r"Page \d+ of (\d+)", text).group(1) != "2"
+
+
+def test_a_family_section_longer_than_a_page_continues_on_the_next(db_session, tmp_path):
+    # Each family's section is drawn by the pack itself (issue 17): one longer than a page must run on, not be cut.
+    reason = " ".join(f"reason{i}" for i in range(1000)) + " The last words of the reason."
+    claim = make_claim(
+        [
+            {"reference": "FAM-H001"},
+            {"reference": "FAM-H002", "problems": (1, 2, 5), "reason": reason, "evidence": "Seen (in full) & filed."},
+            {"reference": "FAM-H003"},
+        ],
+        status=SIGNED_OFF,
+    )
+    data = pack_pdf(claim, CODE, COUNCIL, GENERATED_AT)
+    pages = pdf_text(data, tmp_path).split("\f")
+    text = "\f".join(pages)
+    flat = " ".join(text.split())
+    # Every word of the reason, for each of the three problems, and its last words.
+    words = re.findall(r"reason(\d+)", flat)
+    assert sorted(set(map(int, words))) == list(range(1000)) and len(words) == 3 * 1000
+    assert flat.count("The last words of the reason.") == 3
+    assert flat.count("Seen (in full) & filed.") == 3
+    # The section runs over pages, each continuation headed as such and under the outcomes' header row.
+    continued = [page for page in pages if "FAM-H002 (continued)" in page]
+    assert len(continued) >= 2
+    for page in continued:
+        assert re.search(r"FAM-H002 \(continued\)\s+Problem\s+Status\s+Date\s+Evidence\s+Reason\s+Evidence", page)
+    # The families either side are whole, and every page is numbered.
+    for reference in ("FAM-H001", "FAM-H003"):
+        [page] = [page for page in pages if re.search(rf"^{reference}$", page, re.M)]
+        assert "Eligibility at attachment" in page and "Outcomes" in page
+    total = len(pages) - 1  # pdftotext ends the last page with a form feed too
+    assert f"Page {total} of {total}" in text and total >= 6
+
+    # Nothing is drawn outside the margins but the footer.
+    boxes = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True).stdout
+    margin = 18 * 72 / 25.4
+    width, height = 595.28, 841.89
+    footer = height - margin / 2 - 10
+    for x_min, y_min, x_max, y_max in re.findall(
+        rb'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', boxes
+    ):
+        x_min, y_min, x_max, y_max = map(float, (x_min, y_min, x_max, y_max))
+        assert margin - 0.5 <= x_min and x_max <= width - margin + 0.5
+        assert margin - 0.5 <= y_min and (y_max <= height - margin + 0.5 or y_min >= footer)

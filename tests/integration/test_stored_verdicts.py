@@ -392,3 +392,21 @@ def test_the_claim_lists_stored_verdicts_and_builds_from_the_selected_families_j
                         lambda as_of, ids=None: judged_by_claim.append(ids) or real(as_of, ids))
     pages.post(f"/claims/windows/{window.id}/build", {"families": [str(ready.id)]}, status=302)
     assert judged_by_claim == [[ready.id]]  # the claim judged its own family, not the cohort
+    # Building the claim changed none of its family's data: its stored verdicts stay current (not stale, not judged
+    # again), and its page shows the stored verdict without judging it.
+    row = db.session.get(FamilyVerdict, (date(2019, 9, 30), ready.id))
+    assert not row.stale and row.version == store._latest_change(ready.id)[0]
+    assert worker_queue["refreshes"] == []
+
+
+def test_a_change_to_a_familys_data_after_a_claim_still_makes_its_verdict_stale(app, cohort):  # noqa: F811
+    """The other side of the claim's exclusion: only what the engine reads is left out of a verdict's version."""
+    from tfclaims.claims.models import ClaimLine
+
+    assert ClaimLine.__verdict_input__ is False
+    assert store._not_inputs() == ["claim_line"]
+    build(AS_OF)
+    family = cohort["not"]
+    family.team = "East locality"
+    db.session.commit()
+    assert db.session.get(FamilyVerdict, (AS_OF, family.id)).stale

@@ -20,6 +20,7 @@ rests on one.
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import date, datetime
 from functools import lru_cache, partial
 from xml.sax.saxutils import escape
@@ -543,7 +544,8 @@ class _Row:
 
     def __init__(self, table: _Table, cells: list[str], fonts: list[str], is_header: bool = False):
         self.table, self.cells, self.fonts, self.is_header = table, cells, fonts, is_header
-        self.height = (max(c.count("\n") for c in cells) + 1) * table.leading + table.top + table.bottom
+        lines = max(map(str.count, cells, itertools.repeat("\n"))) + 1
+        self.height = lines * table.leading + table.top + table.bottom
 
     @property
     def keep_with_next(self) -> bool:
@@ -663,28 +665,35 @@ class _FamilySection(Flowable):
         add = text.append
         font_now, leading_now = None, None
         top = self.height
-        previous: _Row | None = None
+        ruled: tuple[_Table, float] | None = None  # the ruled table being drawn, and its top
+
+        def columns(down_to: float) -> None:
+            """The column rules of the ruled table being drawn, from its top down to ``down_to``."""
+            table, start = ruled
+            rules.extend(f"{x:.2f} {start:.2f} m {x:.2f} {down_to:.2f} l" for x in (*table.xs, table.width))
+
         for unit in self.units:
-            if isinstance(unit, _Head):
+            table = getattr(unit, "table", None)
+            if ruled is not None and table is not ruled[0]:
+                columns(top)
+                ruled = None
+            if table is None:
                 cells, fonts, xs, size = (unit.text,), (BOLD,), (0,), unit.size
                 y = top - unit.before - 0.95 * size  # as _Heading draws it
-                previous = None
             else:
-                table = unit.table
                 bottom = top - unit.height
                 if table.ruled:
                     if unit.is_header:
                         shading.append(f"0 {bottom:.2f} {table.width:.2f} {unit.height:.2f} re")
-                    if previous is None or previous.table is not table:
+                    if ruled is None:
+                        ruled = (table, top)
                         rules.append(f"0 {top:.2f} m {table.width:.2f} {top:.2f} l")
                     rules.append(f"0 {bottom:.2f} m {table.width:.2f} {bottom:.2f} l")
-                    rules.extend(f"{x:.2f} {top:.2f} m {x:.2f} {bottom:.2f} l" for x in (*table.xs, table.width))
                 cells, fonts, xs, size = unit.cells, unit.fonts, table.lefts, table.size
                 y = top - table.top - size  # the first line's baseline, as reportlab puts it in a table cell
                 if table.leading != leading_now:
                     leading_now = table.leading
                     add(f"{leading_now} TL")
-                previous = unit
             for x, cell, font in zip(xs, cells, fonts, strict=True):
                 if not cell:
                     continue
@@ -696,6 +705,8 @@ class _FamilySection(Flowable):
                     shown = _pdf_text_in_fonts(cell, font, size, names)
                 add(f"1 0 0 1 {x:.2f} {y:.2f} Tm {shown}")
             top -= unit.height
+        if ruled is not None:
+            columns(top)
         add("ET")
         code = self.canv._code
         code.append("q")
@@ -747,14 +758,27 @@ def _cut(units: list, room: float, page: float) -> tuple[list, list]:
     return units[:cut_at], units[cut_at:]
 
 
-def _grid_rows(heading: list[str], rows: list[list], widths: list[float]) -> list[_Row]:
-    """A ruled table's header row and rows, every cell wrapped to its column."""
-    table = _Table(widths, CELL_SIZE, CELL_LEADING, 1.5, 3.5, [PADDING] * len(widths), ruled=True)
+@lru_cache(maxsize=16)
+def _ruled(heading: tuple[str, ...], widths: tuple[float, ...]) -> _Table:
+    """A ruled table with a bold header row on a shaded ground (one for all the families' tables of that kind)."""
+    table = _Table(list(widths), CELL_SIZE, CELL_LEADING, 1.5, 3.5, [PADDING] * len(widths), ruled=True)
     table.header = _Row(table, [_cell(h, w, BOLD) for h, w in zip(heading, widths, strict=True)],
                         [BOLD] * len(widths), is_header=True)
+    return table
+
+
+def _grid_rows(heading: list[str], rows: list[list], widths: list[float]) -> list[_Row]:
+    """A ruled table's header row and rows, every cell wrapped to its column."""
+    table = _ruled(tuple(heading), tuple(widths))
     fonts = [FONT] * len(widths)
     return [table.header, *(_Row(table, [_cell(v, w) for v, w in zip(row, widths, strict=True)], fonts)
                             for row in rows)]
+
+
+@lru_cache(maxsize=1)
+def _details_table() -> _Table:
+    """The family's details: bold labels, values beside them, no rules."""
+    return _Table(DETAILS_WIDTHS, DETAILS_SIZE, DETAILS_LEADING, 0, 1, [0, PADDING], ruled=False)
 
 
 def _family(line: ClaimLine, verdict_shown: bool, phases: dict[str, str], first: bool = False) -> _FamilySection:
@@ -777,7 +801,7 @@ def _family(line: ClaimLine, verdict_shown: bool, phases: dict[str, str], first:
         details.append(("Department's verdict", line.state_label))
         if line.state_reason:
             details.append(("Reason", line.state_reason))
-    table = _Table(DETAILS_WIDTHS, DETAILS_SIZE, DETAILS_LEADING, 0, 1, [0, PADDING], ruled=False)
+    table = _details_table()
     units: list = [_Head(line.family_reference, 12, after=3)]
     units += [
         _Row(table, [_cell(label, DETAILS_WIDTHS[0], BOLD, DETAILS_SIZE), _cell(value, DETAILS_WIDTHS[1], FONT,

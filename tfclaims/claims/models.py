@@ -136,6 +136,9 @@ class ClaimLine(Timestamps, Base):
     """One family in a claim, frozen when the claim was built: its route, plan version, and every problem's
     verdict, reason and evidence (``snapshot``), with the hash of that content."""
 
+    # The engine never reads claims: building one does not make its families' verdicts stale.
+    __verdict_input__ = False
+
     __tablename__ = "claim_line"
     __table_args__ = (
         # A family is in at most one claim per programme phase that has not let it go: enforced by the database.

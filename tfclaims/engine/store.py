@@ -134,9 +134,23 @@ def _after_commit(callback) -> None:
 # ---------------------------------------------------------------- writing
 
 
+def _not_inputs() -> list[str]:
+    """The tables whose rows the engine never reads (``__verdict_input__`` false, such as claim lines): their audit
+    events are not changes to a family's data."""
+    from tfclaims.db import Base
+
+    return sorted(m.class_.__tablename__ for m in Base.registry.mappers if not m.class_.__verdict_input__)
+
+
+def _judged_events():
+    """The audit events that are changes to a family's data (its verdict's version)."""
+    return AuditEvent.entity.not_in(_not_inputs())
+
+
 def _versions(family_ids: list[int] | None, id_range: IdRange | None = None) -> dict[int, int]:
-    """Each family's latest audit event id: what its verdict is judged on."""
-    query = select(AuditEvent.family_id, func.max(AuditEvent.id)).where(AuditEvent.family_id.is_not(None))
+    """Each family's latest audit event id (of a change to its data): what its verdict is judged on."""
+    query = select(AuditEvent.family_id, func.max(AuditEvent.id)).where(AuditEvent.family_id.is_not(None),
+                                                                        _judged_events())
     if family_ids is not None:
         query = query.where(AuditEvent.family_id.in_(family_ids))
     if id_range is not None:
@@ -175,7 +189,8 @@ def _mark_changed_since(as_ofs: list[date], family_ids: list[int] | None = None)
     stale: the sweep judges them again."""
     table = FamilyVerdict.__table__
     newer = exists().where(
-        and_(AuditEvent.family_id == table.c.family_id, AuditEvent.id > func.coalesce(table.c.version, 0))
+        and_(AuditEvent.family_id == table.c.family_id, AuditEvent.id > func.coalesce(table.c.version, 0),
+             _judged_events())
     )
     query = update(table).where(table.c.as_of.in_(as_ofs), newer)
     if family_ids is not None:
@@ -652,7 +667,7 @@ def forget_decoded() -> None:
 def _latest_change(family_id: int) -> tuple[int | None, datetime | None]:
     """The id and time of the latest audit event naming the family: the version of its data."""
     found = db.session.execute(
-        select(AuditEvent.id, AuditEvent.at).where(AuditEvent.family_id == family_id)
+        select(AuditEvent.id, AuditEvent.at).where(AuditEvent.family_id == family_id, _judged_events())
         .order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     return (found.id, as_utc(found.at)) if found else (None, None)
