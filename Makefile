@@ -43,7 +43,7 @@ run: install assets migrate
 	@echo "tfclaims is starting on http://$(HOST):$(PORT)/$(if $(TFCLAIMS_TODAY), as of $(TFCLAIMS_TODAY),) (Ctrl+C to stop)"
 	@# The background job worker (huey, its SQLite storage in instance/jobs.sqlite) runs beside the app and stops
 	@# with it.
-	$(BIN)/huey_consumer tfclaims.jobs.worker.huey --workers 2 --worker-type thread --logfile instance/worker.log \
+	$(BIN)/huey_consumer tfclaims.jobs.worker.huey --workers 2 --worker-type process --logfile instance/worker.log \
 		& worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from importlib.util import find_spec
 
 from sqlalchemy import delete, select
 
@@ -23,7 +24,9 @@ def _line(label: str, value: str, width: int = 34) -> None:
     print(f"  {label:<{width}} {value}")
 
 
-def time_claim(app, as_of: date, families: int) -> None:
+def time_claim(app, as_of: date, families: int) -> dict[str, float]:
+    """Returns issue 17's ratios measured here: ``claim`` (building the claim against judging its families alone)
+    and ``pack`` (the claim pack against the pack as drawn before, ``bench.pack_reference``)."""
     from tfclaims.audit.models import AuditEvent
     from tfclaims.auth.models import User
     from tfclaims.auth.roles import Role
@@ -33,6 +36,7 @@ def time_claim(app, as_of: date, families: int) -> None:
     from tfclaims.db import utcnow
     from tfclaims.extensions import db
 
+    ratios: dict[str, float] = {}
     print(f"\nA claim of up to {families:,} families, judged as of {as_of:%d %B %Y}")
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.email == OFFICER_EMAIL))
@@ -56,24 +60,44 @@ def time_claim(app, as_of: date, families: int) -> None:
             chosen = [int(i) for i in ready["family_id"][:families]]
             if len(chosen) < families:
                 print(f"  (only {len(chosen):,} families are claimable: the claim has them all)")
+            from tfclaims.engine.queries import evaluate_cohort
+
+            started = time.perf_counter()
+            evaluate_cohort(as_of, chosen)
+            alone = time.perf_counter() - started
+            _line(f"judge those {len(chosen):,} families alone", f"{alone:.1f} s")
             started = time.perf_counter()
             claim = services.build_claim(window, chosen, officer, date.today())
             db.session.commit()
-            _line(f"build the claim ({len(chosen):,} lines)", f"{time.perf_counter() - started:.1f} s, committed")
+            built = time.perf_counter() - started
+            ratios["claim"] = built / alone
+            _line(f"build the claim ({len(chosen):,} lines)", f"{built:.1f} s, committed ({built / alone:.2f} x "
+                  "judging its families alone)")
             started = time.perf_counter()
             services.send_to_audit(claim, officer)
             db.session.commit()
             sampled = sum(line.sampled for line in claim.lines)
             _line("send to audit (draw the sample)", f"{time.perf_counter() - started:.1f} s ({sampled:,} sampled)")
             code, name = app.config["COUNCIL_CODE"], app.config["COUNCIL_NAME"]
-            for label, render in (
+            took = {}
+            renders = [
                 ("CSV", lambda: exports.csv_bytes(claim, code, name)),
                 ("XLSX", lambda: exports.xlsx_bytes(claim, code, name)),
                 ("claim pack PDF", lambda: exports.pack_pdf(claim, code, name, utcnow())),
-            ):
+            ]
+            if find_spec("bench.pack_reference"):
+                from bench import pack_reference
+
+                renders.append(("the pack as drawn before (reference)",
+                                lambda: pack_reference.pack_pdf(claim, code, name, utcnow())))
+            for label, render in renders:
                 started = time.perf_counter()
                 content = render()
-                _line(label, f"{time.perf_counter() - started:.1f} s ({len(content) / 1e6:.1f} MB)")
+                took[label] = time.perf_counter() - started
+                _line(label, f"{took[label]:.1f} s ({len(content) / 1e6:.1f} MB)")
+            if "the pack as drawn before (reference)" in took:
+                ratios["pack"] = took["claim pack PDF"] / took["the pack as drawn before (reference)"]
+                _line("claim pack ÷ the pack as drawn before", f"{ratios['pack']:.2f}")
         finally:
             db.session.rollback()
             claim_ids = select(Claim.id).where(Claim.window_id == window.id)
@@ -87,3 +111,4 @@ def time_claim(app, as_of: date, families: int) -> None:
             db.session.execute(delete(ClaimWindow).where(ClaimWindow.id == window.id))
             db.session.commit()
             db.session.remove()
+    return ratios

@@ -12,7 +12,7 @@
 # TFCLAIMS_ENV_FILE when it is set (KEY=value lines, as systemd's EnvironmentFile; the environment wins). Also:
 #   TFCLAIMS_MIGRATE=0   `web` starts without migrating (several web machines on one database: migrate once, from
 #                        one of them, before starting the others)
-#   WORKER_THREADS       threads per worker (default 2)
+#   WORKER_PROCESSES     job-running processes per worker (default 2)
 #   WEB_CONCURRENCY, TFCLAIMS_BIND, GUNICORN_LOG_LEVEL, GUNICORN_CMD_ARGS: see deploy/gunicorn.conf.py
 set -eu
 
@@ -58,7 +58,10 @@ fi
 
 worker() {
     # TERM (docker stop, systemctl stop) lets running jobs finish for up to 60 seconds; a job cut short is retried.
-    exec huey_consumer tfclaims.jobs.worker.huey --worker-type thread --workers "${WORKER_THREADS:-2}" \
+    # Processes, not threads: judging the cohort is CPU-bound Python, and the nightly refresh's partitions are
+    # judged in parallel only by separate processes.
+    exec huey_consumer tfclaims.jobs.worker.huey --worker-type process \
+        --workers "${WORKER_PROCESSES:-2}" \
         --graceful-signal TERM --shutdown-timeout 60 "$@"
 }
 

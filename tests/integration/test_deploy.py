@@ -178,7 +178,7 @@ def test_env_example_documents_every_setting_the_app_reads():
     values = env_example()
     read = settings_the_code_reads()
     assert {"SECRET_KEY", "DATABASE_URL", "JOBS_URL", "COUNCIL_CODE", "COUNCIL_NAME", "TRUSTED_PROXIES",
-            "PSEUDONYMISATION_KEY", "TFCLAIMS_ENV", "WEB_CONCURRENCY", "WORKER_THREADS"} <= read
+            "PSEUDONYMISATION_KEY", "TFCLAIMS_ENV", "WEB_CONCURRENCY", "WORKER_PROCESSES"} <= read
     for name in sorted(read):
         if name == "TFCLAIMS_TODAY":
             assert name not in values, "the example must never set a fixed date: production refuses it"
@@ -545,13 +545,13 @@ def test_entrypoint_web_migrates_then_serves_with_gunicorn(tmp_path, layout, que
 ])
 def test_entrypoint_worker_runs_queued_jobs(tmp_path, migrated, command, queue, periodic, request):
     jobs_url = request.getfixturevalue("redis_url") if queue == "redis" else f"sqlite:///{tmp_path / 'jobs.sqlite'}"
-    env = app_env(migrated, JOBS_URL=jobs_url, WORKER_THREADS="3")
+    env = app_env(migrated, JOBS_URL=jobs_url, WORKER_PROCESSES="3")
     log = tmp_path / "worker.log"
     proc = start([str(ENTRYPOINT), command], env, log, cwd=tmp_path)
     try:
         output = wait_for_text(log, "Periodic tasks are ", proc)
         assert f"Periodic tasks are {periodic}." in output
-        assert "Huey consumer started with 3 thread" in output
+        assert "Huey consumer started with 3 process" in output
         assert "tfclaims.jobs.tasks.run_job" in output  # the worker module registers the job task
         # What the web app does: queue a job on the same JOBS_URL. The worker makes its app and runs it (a job id
         # that does not exist is nothing to do).
