@@ -243,9 +243,9 @@ def _sample_sheet(sheet, claim) -> None:
 # but each family's section is one flowable (``_FamilySection``) that wraps its text once, to its columns
 # (``_wrap``, cached, since problem names, descriptors and engine sentences repeat from family to family), knows
 # its height without measuring anything again, splits itself across pages, and draws its text, rules and shading
-# straight into the page as PDF operators: no nested Tables, no KeepTogether, no Paragraphs (issue 17, item 6:
-# the 5,000-family pack was about four times slower drawn as reportlab Tables). Plain strings are drawn as they
-# are, never read as markup; the cover's Paragraphs are escaped.
+# straight into the page as PDF operators: no nested Tables, no KeepTogether, no Paragraphs (issue 17, item 6;
+# ``bench.pack_reference`` keeps the pack as it was drawn before, with Tables, to measure against). Plain strings
+# are drawn as they are, never read as markup; the cover's Paragraphs are escaped.
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
@@ -522,57 +522,57 @@ DETAILS_SIZE, DETAILS_LEADING = 9, 11
 
 
 class _Table:
-    """How one table of a family section is drawn: where its columns are, its type, its padding, and whether it
-    is ruled (a grid with a shaded header row) or not (the details, label and value)."""
+    """How one kind of table in the family sections is drawn: where its columns are, its type and padding, the
+    fonts of its body and header rows, whether it is ruled (a grid with a shaded header row) or not (the details,
+    label and value), and its header row, repeated at the top of a page the table continues on."""
 
-    __slots__ = ("xs", "width", "size", "leading", "top", "bottom", "lefts", "ruled", "header")
-
-    def __init__(self, widths: list[float], size: float, leading: float, top: float, bottom: float,
-                 lefts: list[float], ruled: bool):
+    def __init__(self, widths, size: float, leading: float, top: float, bottom: float, lefts, fonts,
+                 header: tuple[str, ...] | None = None):
         self.xs = [sum(widths[:k]) for k in range(len(widths))]
         self.width = sum(widths)
         self.size, self.leading, self.top, self.bottom = size, leading, top, bottom
         self.lefts = [x + left for x, left in zip(self.xs, lefts, strict=True)]  # where each column's text starts
-        self.ruled = ruled
-        self.header: _Row | None = None  # repeated at the top of a page the table continues on
+        self.fonts = tuple(fonts)
+        self.ruled = header is not None
+        self.header_fonts = (BOLD,) * len(widths)
+        self.header: tuple | None = None
+        self.key = header or "details"
+        _TABLES[self.key] = self
+        if header is not None:
+            self.header = _row(self, [_cell(h, w, BOLD) for h, w in zip(header, widths, strict=True)], True)
 
 
-class _Row:
-    """One row of a table: each cell's text (already wrapped to its column, lines split by newlines) and font."""
+_TABLES: dict[str | tuple[str, ...], _Table] = {}  # each kind of table, by its key (its header, or "details")
 
-    __slots__ = ("table", "cells", "fonts", "height", "is_header")
-
-    def __init__(self, table: _Table, cells: list[str], fonts: list[str], is_header: bool = False):
-        self.table, self.cells, self.fonts, self.is_header = table, cells, fonts, is_header
-        lines = max(map(str.count, cells, itertools.repeat("\n"))) + 1
-        self.height = lines * table.leading + table.top + table.bottom
-
-    @property
-    def keep_with_next(self) -> bool:
-        return self.is_header
-
-    def lines_in(self, height: float) -> int:
-        """How many of the row's lines fit in ``height`` points."""
-        return int((height - self.table.top - self.table.bottom) // self.table.leading)
-
-    def cut(self, k: int) -> tuple[_Row, _Row]:
-        """The row's first ``k`` lines, and the rest (for a row that runs on to the next page)."""
-        lines = [c.split("\n") for c in self.cells]
-        first = _Row(self.table, ["\n".join(c[:k]) for c in lines], self.fonts, self.is_header)
-        rest = _Row(self.table, ["\n".join(c[k:]) for c in lines], self.fonts, self.is_header)
-        return first, rest
+# A family section is a list of units, each a plain tuple: thousands of sections make hundreds of thousands of
+# units, and tuples of strings and numbers are left alone by the garbage collector, where objects would make it
+# walk the whole heap again and again (seconds, for a big claim).
+#   (HEAD, height, text, size, before): a one-line bold heading, ``before`` points below the unit's top;
+#   (ROW, height, table key, cells, is_header): a table row, each cell's text wrapped to its column.
+HEAD, ROW = 0, 1
 
 
-class _Head:
-    """A one-line bold heading, with the space above and below it; kept with what follows."""
+def _head(text: str, size: float, before: float = 0, after: float = 2) -> tuple:
+    return (HEAD, before + size * 1.25 + after, _one_line(text, BOLD, size, FRAME_WIDTH), size, before)
 
-    __slots__ = ("text", "size", "before", "after", "height")
-    keep_with_next = True
 
-    def __init__(self, text: str, size: float, before: float = 0, after: float = 2):
-        self.text = _one_line(text, BOLD, size, FRAME_WIDTH)
-        self.size, self.before, self.after = size, before, after
-        self.height = before + size * 1.25 + after
+def _row(table: _Table, cells, is_header: bool = False) -> tuple:
+    lines = max(map(str.count, cells, itertools.repeat("\n"))) + 1
+    return (ROW, lines * table.leading + table.top + table.bottom, table.key, tuple(cells), is_header)
+
+
+def _keep_with_next(unit: tuple) -> bool:
+    """Headings and header rows are never left at the foot of a page."""
+    return unit[0] == HEAD or unit[4]
+
+
+def _cut_row(unit: tuple, k: int) -> tuple[tuple, tuple]:
+    """A row's first ``k`` lines, and the rest (for a row that runs on to the next page)."""
+    table = _TABLES[unit[2]]
+    lines = [cell.split("\n") for cell in unit[3]]
+    first = _row(table, ["\n".join(cell[:k]) for cell in lines], unit[4])
+    rest = _row(table, ["\n".join(cell[k:]) for cell in lines], unit[4])
+    return first, rest
 
 
 _PDF_ESCAPES = {c: (chr(c) if 32 <= c < 127 else f"\\{c:03o}") for c in range(256)}
@@ -599,7 +599,7 @@ def _pdf_text(text: str, font: str) -> str | None:
         pass
     if len(_shown) > 200_000:
         _shown.clear()
-    shown: list[str] = []
+    shown: list[str] | None = []
     for line in text.split("\n"):
         if line.isascii() and line.isprintable():
             escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -623,17 +623,33 @@ def _pdf_text_in_fonts(text: str, font: str, size: float, names: _FontNames) -> 
     return " T* ".join(shown)
 
 
+class _FontNames(dict):
+    """A font's name in this PDF ("/F1"), looked up (and the font added to the PDF) the first time it is asked for."""
+
+    def __init__(self, canvas):
+        super().__init__()
+        self.canvas = canvas
+
+    def __missing__(self, font: str) -> str:
+        name = self[font] = self.canvas._doc.getInternalFontName(font)
+        return name
+
+
+def _rgb(colour) -> str:
+    return f"{colour.red:.3f} {colour.green:.3f} {colour.blue:.3f}"
+
+
 class _FamilySection(Flowable):
     """One family's section: its heading, details, eligibility and outcomes, as headings and table rows of known
-    height. Drawn straight onto the canvas. Kept on one page when it fits on one (it starts a new page rather than
+    height, drawn straight onto the canvas. Kept on one page when it fits on one (it starts a new page rather than
     be cut), otherwise it fills the page and continues on the next, under "(continued)" and the header row of the
     table it was in; a row taller than a page is cut between lines."""
 
-    def __init__(self, reference: str, units: list, space_before: float = 0):
+    def __init__(self, reference: str, units: list[tuple], space_before: float = 0):
         super().__init__()
         self.reference = reference
         self.units = units
-        self.height = sum(unit.height for unit in units)
+        self.height = sum(unit[1] for unit in units)
         self.spaceBefore = space_before
         self.spaceAfter = GAP
 
@@ -651,10 +667,11 @@ class _FamilySection(Flowable):
         first, rest = _cut(self.units, available_height, page)
         if not rest:
             return [_FamilySection(self.reference, first)]
-        continued = [_Head(f"{self.reference} (continued)", 12, after=3)]
-        head = rest[0]
-        if isinstance(head, _Row) and not head.is_header and head.table.header is not None:
-            continued.append(head.table.header)
+        continued = [_head(f"{self.reference} (continued)", 12, after=3)]
+        if rest[0][0] == ROW and not rest[0][4]:
+            header = _TABLES[rest[0][2]].header
+            if header is not None:
+                continued.append(header)
         return [_FamilySection(self.reference, first), _FamilySection(self.reference, continued + rest)]
 
     def draw(self):
@@ -673,23 +690,27 @@ class _FamilySection(Flowable):
             rules.extend(f"{x:.2f} {start:.2f} m {x:.2f} {down_to:.2f} l" for x in (*table.xs, table.width))
 
         for unit in self.units:
-            table = getattr(unit, "table", None)
+            kind, height = unit[0], unit[1]
+            table = _TABLES[unit[2]] if kind == ROW else None
             if ruled is not None and table is not ruled[0]:
                 columns(top)
                 ruled = None
             if table is None:
-                cells, fonts, xs, size = (unit.text,), (BOLD,), (0,), unit.size
-                y = top - unit.before - 0.95 * size  # as _Heading draws it
+                _, _, text_, size, before = unit
+                cells, fonts, xs = (text_,), (BOLD,), (0,)
+                y = top - before - 0.95 * size  # as _Heading draws it
             else:
-                bottom = top - unit.height
+                _, _, _, cells, is_header = unit
+                bottom = top - height
                 if table.ruled:
-                    if unit.is_header:
-                        shading.append(f"0 {bottom:.2f} {table.width:.2f} {unit.height:.2f} re")
+                    if is_header:
+                        shading.append(f"0 {bottom:.2f} {table.width:.2f} {height:.2f} re")
                     if ruled is None:
                         ruled = (table, top)
                         rules.append(f"0 {top:.2f} m {table.width:.2f} {top:.2f} l")
                     rules.append(f"0 {bottom:.2f} m {table.width:.2f} {bottom:.2f} l")
-                cells, fonts, xs, size = unit.cells, unit.fonts, table.lefts, table.size
+                fonts = table.header_fonts if is_header else table.fonts
+                xs, size = table.lefts, table.size
                 y = top - table.top - size  # the first line's baseline, as reportlab puts it in a table cell
                 if table.leading != leading_now:
                     leading_now = table.leading
@@ -704,7 +725,7 @@ class _FamilySection(Flowable):
                 if shown is None:
                     shown = _pdf_text_in_fonts(cell, font, size, names)
                 add(f"1 0 0 1 {x:.2f} {y:.2f} Tm {shown}")
-            top -= unit.height
+            top -= height
         if ruled is not None:
             columns(top)
         add("ET")
@@ -718,67 +739,36 @@ class _FamilySection(Flowable):
         code.append("Q")
 
 
-def _rgb(colour) -> str:
-    return f"{colour.red:.3f} {colour.green:.3f} {colour.blue:.3f}"
-
-
-class _FontNames(dict):
-    """A font's name in this PDF ("/F1"), looked up (and the font added to the PDF) the first time it is asked for."""
-
-    def __init__(self, canvas):
-        super().__init__()
-        self.canvas = canvas
-
-    def __missing__(self, font: str) -> str:
-        name = self[font] = self.canvas._doc.getInternalFontName(font)
-        return name
-
-
-def _cut(units: list, room: float, page: float) -> tuple[list, list]:
+def _cut(units: list[tuple], room: float, page: float) -> tuple[list[tuple], list[tuple]]:
     """Units that fill ``room`` points, and the rest: cut after a unit that need not be kept with the next, or
     between the lines of a row that is too tall to move whole to the next page (or when nothing else fits)."""
     used, cut_at, i = 0.0, 0, 0
     for i, unit in enumerate(units):
-        if used + unit.height > room:
+        if used + unit[1] > room:
             break
-        used += unit.height
-        if not unit.keep_with_next:
+        used += unit[1]
+        if not _keep_with_next(unit):
             cut_at = i + 1
     else:
         return units, []
     unit = units[i]
     # A row too tall for a page after "(continued)" and a header row, or the only thing that could go here.
-    if isinstance(unit, _Row) and (unit.height > page - 60 or cut_at == 0):
-        k = unit.lines_in(room - used)
+    if unit[0] == ROW and (unit[1] > page - 60 or cut_at == 0):
+        table = _TABLES[unit[2]]
+        k = int((room - used - table.top - table.bottom) // table.leading)  # lines that fit
         if k >= 1:
-            first, rest = unit.cut(k)
+            first, rest = _cut_row(unit, k)
             return [*units[:i], first], [rest, *units[i + 1 :]]
     if cut_at == 0:
         cut_at = max(i, 1)  # nothing fits as it should: never lose a unit, never loop
     return units[:cut_at], units[cut_at:]
 
 
-@lru_cache(maxsize=16)
-def _ruled(heading: tuple[str, ...], widths: tuple[float, ...]) -> _Table:
-    """A ruled table with a bold header row on a shaded ground (one for all the families' tables of that kind)."""
-    table = _Table(list(widths), CELL_SIZE, CELL_LEADING, 1.5, 3.5, [PADDING] * len(widths), ruled=True)
-    table.header = _Row(table, [_cell(h, w, BOLD) for h, w in zip(heading, widths, strict=True)],
-                        [BOLD] * len(widths), is_header=True)
-    return table
-
-
-def _grid_rows(heading: list[str], rows: list[list], widths: list[float]) -> list[_Row]:
+def _grid_rows(heading: list[str], rows: list[list], widths: list[float]) -> list[tuple]:
     """A ruled table's header row and rows, every cell wrapped to its column."""
-    table = _ruled(tuple(heading), tuple(widths))
-    fonts = [FONT] * len(widths)
-    return [table.header, *(_Row(table, [_cell(v, w) for v, w in zip(row, widths, strict=True)], fonts)
-                            for row in rows)]
-
-
-@lru_cache(maxsize=1)
-def _details_table() -> _Table:
-    """The family's details: bold labels, values beside them, no rules."""
-    return _Table(DETAILS_WIDTHS, DETAILS_SIZE, DETAILS_LEADING, 0, 1, [0, PADDING], ruled=False)
+    table = _TABLES.get(tuple(heading)) or _Table(widths, CELL_SIZE, CELL_LEADING, 1.5, 3.5, [PADDING] * len(widths),
+                                                  [FONT] * len(widths), header=tuple(heading))
+    return [table.header, *(_row(table, [_cell(v, w) for v, w in zip(row, widths, strict=True)]) for row in rows)]
 
 
 def _family(line: ClaimLine, verdict_shown: bool, phases: dict[str, str], first: bool = False) -> _FamilySection:
@@ -801,16 +791,17 @@ def _family(line: ClaimLine, verdict_shown: bool, phases: dict[str, str], first:
         details.append(("Department's verdict", line.state_label))
         if line.state_reason:
             details.append(("Reason", line.state_reason))
-    table = _details_table()
-    units: list = [_Head(line.family_reference, 12, after=3)]
+    table = _TABLES.get("details") or _Table(DETAILS_WIDTHS, DETAILS_SIZE, DETAILS_LEADING, 0, 1, [0, PADDING],
+                                             [BOLD, FONT])
+    label_width, value_width = DETAILS_WIDTHS
+    units = [_head(line.family_reference, 12, after=3)]
     units += [
-        _Row(table, [_cell(label, DETAILS_WIDTHS[0], BOLD, DETAILS_SIZE), _cell(value, DETAILS_WIDTHS[1], FONT,
-                                                                                 DETAILS_SIZE)], [BOLD, FONT])
+        _row(table, [_cell(label, label_width, BOLD, DETAILS_SIZE), _cell(value, value_width, FONT, DETAILS_SIZE)])
         for label, value in details
     ]
 
     eligibility = sorted(snapshot.get("eligibility") or [], key=lambda e: e.get("problem_number") or 0)
-    units.append(_Head("Eligibility at attachment", 9.5, before=4))
+    units.append(_head("Eligibility at attachment", 9.5, before=4))
     if eligibility:
         rows = [
             [
@@ -826,7 +817,7 @@ def _family(line: ClaimLine, verdict_shown: bool, phases: dict[str, str], first:
         units += _grid_rows(["No eligibility recorded"], [], [FRAME_WIDTH])
 
     problems = _problems(line)
-    units.append(_Head("Outcomes", 9.5, before=4))
+    units.append(_head("Outcomes", 9.5, before=4))
     if problems:
         rows = [
             [
