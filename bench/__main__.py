@@ -68,6 +68,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2015, help="seed of the cohort and of the families sampled")
     parser.add_argument("--claim-families", type=int, default=5000, help="families in the timed claim (default 5000)")
     parser.add_argument("--only-claim", action="store_true", help="time the claim only (with --reuse)")
+    parser.add_argument(
+        "--only-judging", action="store_true",
+        help="judge the cohort in partitions in a fresh process only: time and peak memory (a million families)",
+    )
     args = parser.parse_args(argv)
     if args.families < 1 or args.page_samples < 1 or args.runs < 1:
         parser.error("--families, --page-samples and --runs must be at least 1")
@@ -160,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.only_claim:
         RATIOS.update(time_claim(app, args.as_of, args.claim_families))
+        _summary()
+        return 0
+    if args.only_judging:
+        _peak_memory(url, args)
         _summary()
         return 0
     pathway.time_pathway(app, args.as_of, args.runs)
