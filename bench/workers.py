@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bench import REPO_ROOT
 
 # A refresh taking longer than this is reported as not finished.
@@ -59,11 +61,15 @@ def refresh_with_workers(app, url: str, workers: int, bench_dir: Path) -> tuple[
         if queued.returncode:
             return None, f"the job could not be queued: {queued.stderr.strip().splitlines()[-1:]}"
         job_id = int(queued.stdout.strip().splitlines()[-1])
+        table = Job.__table__
         while time.perf_counter() - started < TIMEOUT_SECONDS:
             with app.app_context():
-                job = db.session.get(Job, job_id)
-                status, error = (job.status, job.error) if job else (None, "")
-                db.session.remove()
+                # Each statement on its own (no transaction): on SQLite, never waiting for the workers' write lock.
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    found = connection.execute(
+                        select(table.c.status, table.c.error).where(table.c.id == job_id)
+                    ).first()
+                status, error = found if found else (None, "")
             if status == "done":
                 return time.perf_counter() - started, ""
             if status == "failed":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
@@ -48,13 +51,31 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("tfclaims_reading", default=False)
+
+
 def reading_only() -> bool:
-    """True while a page view (GET or HEAD) reads: before ``tfclaims.web`` writes what the view left to write."""
+    """True while a page view (GET or HEAD) reads: before ``tfclaims.web`` writes what the view left to write; and
+    in a ``reading()`` block."""
+    if _reading.get():
+        return True
     try:
         from flask import g, has_request_context
     except ImportError:  # pragma: no cover
         return False
     return has_request_context() and g.get("reading_only", False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Work outside a request that only reads (a job judging a partition of the cohort), in transactions that do
+    not take SQLite's write lock: other workers read and write beside it. The caller ends the transaction (commit or
+    rollback) before leaving the block, and writes after it."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def after_reading(callback) -> None:

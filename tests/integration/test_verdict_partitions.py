@@ -81,6 +81,8 @@ def test_a_set_built_in_partitions_stores_what_a_set_built_at_once_stores(app, c
 
 def test_workers_take_the_partitions_in_turn_and_the_last_one_written_makes_the_set_ready(app, cohort,  # noqa: F811
                                                                                          monkeypatch):
+    """A worker reads and judges its partition without the write lock (a transaction that only reads), then writes
+    it; the set is ready once the last partition is written."""
     store.build_set(AS_OF, partition=1000)
     db.session.commit()
     expected = stored_payloads(AS_OF)
@@ -162,9 +164,15 @@ def test_a_partition_planned_again_meanwhile_is_not_written_twice(app, cohort, m
     real = store._judge_range
 
     def judge_then_replan(as_of, id_range):
+        from tfclaims import db as database
+
         judged = real(as_of, id_range)
-        store.plan_partitions(AS_OF, partition=1000)  # another request asked for the set again meanwhile
-        db.session.commit()
+        writing = database._reading.set(False)  # as another request, which writes
+        try:
+            store.plan_partitions(AS_OF, partition=1000)  # the set asked for again meanwhile
+            db.session.commit()
+        finally:
+            database._reading.reset(writing)
         return judged
 
     monkeypatch.setattr(store, "_judge_range", judge_then_replan)
@@ -193,3 +201,26 @@ def test_the_nightly_job_judges_today_in_partitions_shared_with_the_other_worker
     made = db.session.get(VerdictSet, AS_OF)
     assert made.status == READY and made.families == 5
     assert store.partitions_left(AS_OF) == (0, 0)
+
+
+def test_a_worker_judges_its_partition_in_a_transaction_that_only_reads(app, cohort, monkeypatch):  # noqa: F811
+    """On SQLite a transaction that may write takes the database's write lock when it begins: a worker holding it
+    while it reads and judges its partition would keep every other worker (and every form) waiting. The reading is
+    done with ``db.reading_only()`` true, and anything it tried to write would fail loudly (``_guard_page_views``)."""
+    from tfclaims import db as database
+
+    seen = []
+    real = store._judge_range
+
+    def judge(as_of, id_range):
+        seen.append(database.reading_only())
+        return real(as_of, id_range)
+
+    monkeypatch.setattr(store, "_judge_range", judge)
+    store.plan_partitions(AS_OF, partition=2)
+    db.session.commit()
+    assert database.reading_only() is False
+    while store.judge_next_partition(AS_OF):
+        assert database.reading_only() is False  # the writing after it is a transaction of its own
+    assert seen == [True, True, True]
+    assert db.session.get(VerdictSet, AS_OF).status == READY

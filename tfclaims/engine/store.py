@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from tfclaims.audit.models import AuditEvent
 from tfclaims.audit.services import CHANGED_FAMILIES
-from tfclaims.db import after_reading, as_utc, utcnow, writing_now
+from tfclaims.db import after_reading, as_utc, reading, utcnow, writing_now
 from tfclaims.engine import kinds
 from tfclaims.engine.models import (
     JUDGING,
@@ -307,7 +307,11 @@ def judge_next_partition(as_of: date) -> bool:
     if part is None:
         return False
     number, id_range = part.number, (part.first_family_id, part.last_family_id)
-    payloads, versions = _judge_range(as_of, id_range)
+    # Read and judged in a transaction that only reads (on SQLite, without the write lock: the other workers read
+    # and write their partitions meanwhile); written in one of its own.
+    with reading():
+        payloads, versions = _judge_range(as_of, id_range)
+        db.session.commit()
     stored = _lock([as_of])
     mine = db.session.get(VerdictPartition, (as_of, number), populate_existing=True)
     if not stored or mine is None or mine.status != JUDGING:
