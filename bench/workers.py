@@ -2,7 +2,8 @@
 (``tfclaims.engine.jobs.verdict_refresh``), run by a huey consumer of one worker process, then of two, on the
 benchmark's database, timed from the moment the job is queued until it is done.
 
-Each run has a queue of its own (a SQLite file in ``instance/bench/``), so nothing else is taken from it, and its
+Today's set is dropped before each run, so that the job makes it as at 2am (a new day's set). Each run has a queue
+of its own (a SQLite file in ``instance/bench/``), so nothing else is taken from it, and its
 consumer runs without the schedule (``--no-periodic``). The job is queued by a fresh process with ``JOBS_URL`` set
 (the queue is configured when ``tfclaims.jobs.queue`` is imported).
 """
@@ -52,6 +53,15 @@ def refresh_with_workers(app, url: str, workers: int, bench_dir: Path) -> tuple[
                SECRET_KEY=os.environ.get("SECRET_KEY", "bench-not-a-secret"))
     env.pop("JOBS_IMMEDIATE", None)
     env.pop("TFCLAIMS_TODAY", None)
+    # As at 2am: today's set is made, not made again (the night's first set of the day).
+    from datetime import date
+
+    from tfclaims.engine.models import VerdictSet
+
+    with app.app_context():
+        db.session.execute(VerdictSet.__table__.delete().where(VerdictSet.__table__.c.as_of == date.today()))
+        db.session.commit()
+        db.session.remove()
     consumer = _consumer(workers, env)
     try:
         time.sleep(3)  # the consumer and its worker processes started, as on a server before the night

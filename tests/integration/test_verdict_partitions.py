@@ -139,8 +139,9 @@ def test_a_partition_whose_task_or_worker_was_lost_is_handed_out_again(app, coho
     store.plan_partitions(AS_OF, partition=2)
     db.session.commit()
     taken = store._claim(AS_OF)
-    assert taken is not None and taken.status == JUDGING
-    assert store._claim(AS_OF).number != taken.number  # never the same partition twice
+    assert taken is not None
+    assert db.session.get(VerdictPartition, (AS_OF, taken[0])).status == JUDGING
+    assert store._claim(AS_OF)[0] != taken[0]  # never the same partition twice
     now = utcnow()
     assert store.lost_partitions(now) == []  # just taken, just planned: not lost
     db.session.rollback()
@@ -213,7 +214,8 @@ def test_a_worker_judges_its_partition_in_a_transaction_that_only_reads(app, coh
     real = store._judge_range
 
     def judge(as_of, id_range):
-        seen.append(database.reading_only())
+        # No transaction left open by taking the partition: the reading begins one of its own, which only reads.
+        seen.append((db.session().in_transaction(), database.reading_only()))
         return real(as_of, id_range)
 
     monkeypatch.setattr(store, "_judge_range", judge)
@@ -222,5 +224,5 @@ def test_a_worker_judges_its_partition_in_a_transaction_that_only_reads(app, coh
     assert database.reading_only() is False
     while store.judge_next_partition(AS_OF):
         assert database.reading_only() is False  # the writing after it is a transaction of its own
-    assert seen == [True, True, True]
+    assert seen == [(False, True)] * 3
     assert db.session.get(VerdictSet, AS_OF).status == READY

@@ -276,18 +276,20 @@ def plan_partitions(as_of: date, partition: int | None = None) -> int:
     return len(ranges)
 
 
-def _claim(as_of: date) -> VerdictPartition | None:
-    """A waiting partition of the set, taken for this worker (committed, so no other worker takes it), or None
-    when none is waiting."""
+def _claim(as_of: date) -> tuple[int, IdRange] | None:
+    """A waiting partition of the set (its number and range), taken for this worker and committed, so no other
+    worker takes it; None when none is waiting. Leaves no transaction open (on SQLite, none holding the write
+    lock while the partition is judged)."""
     while True:
-        number = db.session.scalar(
-            select(VerdictPartition.number)
+        waiting = db.session.execute(
+            select(VerdictPartition.number, VerdictPartition.first_family_id, VerdictPartition.last_family_id)
             .where(VerdictPartition.as_of == as_of, VerdictPartition.status == WAITING)
             .order_by(VerdictPartition.number).limit(1)
-        )
-        if number is None:
+        ).first()
+        if waiting is None:
             db.session.commit()
             return None
+        number, first, last = waiting
         taken = db.session.execute(
             update(VerdictPartition)
             .where(VerdictPartition.as_of == as_of, VerdictPartition.number == number,
@@ -297,16 +299,16 @@ def _claim(as_of: date) -> VerdictPartition | None:
         ).rowcount
         db.session.commit()
         if taken:
-            return db.session.get(VerdictPartition, (as_of, number), populate_existing=True)
+            return number, (first, last)
 
 
 def judge_next_partition(as_of: date) -> bool:
     """Take a waiting partition of the set, judge its families and write their rows; the last partition written
     makes the set ready. Returns False when no partition was waiting. Commits."""
-    part = _claim(as_of)
-    if part is None:
+    taken = _claim(as_of)
+    if taken is None:
         return False
-    number, id_range = part.number, (part.first_family_id, part.last_family_id)
+    number, id_range = taken
     # Read and judged in a transaction that only reads (on SQLite, without the write lock: the other workers read
     # and write their partitions meanwhile); written in one of its own.
     with reading():
