@@ -226,3 +226,14 @@ def test_a_worker_judges_its_partition_in_a_transaction_that_only_reads(app, coh
         assert database.reading_only() is False  # the writing after it is a transaction of its own
     assert seen == [(False, True)] * 3
     assert db.session.get(VerdictSet, AS_OF).status == READY
+
+
+def test_a_set_and_its_partitions_are_derived_data_that_write_no_audit_events(app, cohort):  # noqa: F811
+    from tfclaims.audit.models import AuditEvent
+
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    store.plan_partitions(AS_OF, partition=2)
+    db.session.commit()
+    while store.judge_next_partition(AS_OF):
+        pass
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before

@@ -27,7 +27,7 @@ _cli_actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.Context
 
 # The trail itself (changes and reads), and the engine's stored verdicts (derived data, recomputed from
 # audited records).
-NOT_AUDITED = {"audit_event", "access_event", "family_verdict", "verdict_set", "import_row"}
+NOT_AUDITED = {"audit_event", "access_event", "family_verdict", "verdict_set", "verdict_partition", "import_row"}
 
 # The families whose records a session's transaction changed (every audit event that names a family), kept in
 # ``session.info`` under this key: the engine judges them again once the transaction commits (``engine.store``).
