@@ -173,7 +173,9 @@ def test_forms_sent_wrong_show_their_errors_at_every_size(manager_page, demo_url
     manager_page.goto(demo_url + path)
     for label, text in fills.items():
         manager_page.get_by_label(label, exact=True).fill(text)
-    manager_page.get_by_role("button", name=button).click()
+    with manager_page.expect_navigation():
+        manager_page.get_by_role("button", name=button).click()
+    # The click returns before the answer is drawn: wait for the page the POST returned, then count.
     assert manager_page.locator(".govuk-error-summary").count() == 1
     problems = check(manager_page)
     assert not problems, f"{path} sent wrong:\n  " + "\n  ".join(problems)
